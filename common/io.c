@@ -1,0 +1,392 @@
+/* io.c: buffered descriptor I/O with per-operation deadlines (see io.h). */
+#include "io.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IO_CHUNK 16384
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before deadline (-1 = no deadline), 0 when passed. */
+static int
+left_ms(long long deadline)
+{
+	long long d;
+
+	if (deadline < 0)
+		return -1;
+	d = deadline - now_ms();
+	if (d <= 0)
+		return 0;
+	if (d > 0x7fffffff)
+		d = 0x7fffffff;
+	return (int)d;
+}
+
+static long long
+deadline_for(int timeout_ms)
+{
+	return timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+}
+
+/* Wait for fd to be ready for events; 1 ready, 0 timeout, -1 error. */
+static int
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd;
+	int r, t;
+
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		t = left_ms(deadline);
+		if (t == 0 && deadline >= 0)
+			return 0;
+		r = poll(&pfd, 1, t);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		return 1;
+	}
+}
+
+struct io *
+io_new(int infd, int outfd, int timeout_ms)
+{
+	struct io *io = xcalloc(1, sizeof(*io));
+
+	io->infd = infd;
+	io->outfd = outfd;
+	io->timeout_ms = timeout_ms;
+	io->in_cap = IO_CHUNK;
+	io->in = xmalloc(io->in_cap);
+	buf_init(&io->out);
+	return io;
+}
+
+void
+io_free(struct io *io)
+{
+	if (io == NULL)
+		return;
+	free(io->in);
+	buf_free(&io->out);
+	free(io);
+}
+
+void
+io_set_timeout(struct io *io, int timeout_ms)
+{
+	io->timeout_ms = timeout_ms;
+}
+
+void
+io_set_fds(struct io *io, int infd, int outfd)
+{
+	io->infd = infd;
+	io->outfd = outfd;
+	io_discard_input(io);
+	buf_reset(&io->out);
+	io->in_eof = 0;
+	io->out_error = 0;
+}
+
+size_t
+io_pending(const struct io *io)
+{
+	return io->in_end - io->in_start;
+}
+
+void
+io_discard_input(struct io *io)
+{
+	io->in_start = io->in_end = 0;
+}
+
+void
+io_peek_pending(const struct io *io, struct buf *b)
+{
+	buf_append(b, io->in + io->in_start, io->in_end - io->in_start);
+}
+
+void
+io_unread(struct io *io, const void *p, size_t n)
+{
+	size_t have = io->in_end - io->in_start;
+	size_t need = size_add(have, n);
+	char *nb;
+
+	if (n == 0)
+		return;
+	nb = xmalloc(need > IO_CHUNK ? need : IO_CHUNK);
+	memcpy(nb, p, n);
+	memcpy(nb + n, io->in + io->in_start, have);
+	free(io->in);
+	io->in = nb;
+	io->in_cap = need > IO_CHUNK ? need : IO_CHUNK;
+	io->in_start = 0;
+	io->in_end = need;
+}
+
+/* Read more input into the buffer (growing it up to want bytes of free
+ * room).  Returns bytes read, 0 at EOF, or IO_TIMEOUT / IO_ERROR. */
+static ssize_t
+fill(struct io *io, long long deadline, size_t want)
+{
+	ssize_t r;
+	int w;
+
+	if (io->in_eof)
+		return 0;
+	if (io->in_start == io->in_end)
+		io->in_start = io->in_end = 0;
+	if (io->in_cap - io->in_end < want) {
+		if (io->in_start > 0) {
+			memmove(io->in, io->in + io->in_start, io->in_end - io->in_start);
+			io->in_end -= io->in_start;
+			io->in_start = 0;
+		}
+		if (io->in_cap - io->in_end < want) {
+			size_t nc = size_add(io->in_end, want);
+			io->in = xreallocarray(io->in, nc, 1);
+			io->in_cap = nc;
+		}
+	}
+	for (;;) {
+		w = wait_fd(io->infd, POLLIN, deadline);
+		if (w == 0)
+			return IO_TIMEOUT;
+		if (w < 0)
+			return IO_ERROR;
+		r = read(io->infd, io->in + io->in_end, io->in_cap - io->in_end);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return IO_ERROR;
+		}
+		if (r == 0) {
+			io->in_eof = 1;
+			return 0;
+		}
+		io->in_end += (size_t)r;
+		io->bytes_in += (unsigned long long)r;
+		return r;
+	}
+}
+
+int
+io_getline(struct io *io, size_t max, const char **line, size_t *len)
+{
+	long long deadline = deadline_for(io->timeout_ms);
+	size_t scanned = 0;
+	int toolong = 0;
+	ssize_t r;
+
+	for (;;) {
+		char *start = io->in + io->in_start;
+		size_t have = io->in_end - io->in_start;
+		char *nl = memchr(start + scanned, '\n', have - scanned);
+
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - start) + 1;
+			io->in_start += n;
+			if (toolong || n > max)
+				return IO_TOOLONG;
+			*line = start;
+			*len = n;
+			return IO_OK;
+		}
+		scanned = have;
+		if (have >= max) {
+			/* Too long: drop what we have and keep skipping. */
+			toolong = 1;
+			io->in_start = io->in_end = 0;
+			scanned = 0;
+		}
+		r = fill(io, deadline, toolong ? IO_CHUNK :
+		    (max - have < IO_CHUNK ? max - have : IO_CHUNK));
+		if (r < 0)
+			return (int)r;
+		if (r == 0) {
+			if (toolong)
+				return IO_TOOLONG;
+			have = io->in_end - io->in_start;
+			if (have == 0)
+				return IO_EOF;
+			*line = io->in + io->in_start;
+			*len = have;
+			io->in_start = io->in_end;
+			return IO_OK;
+		}
+		/* fill may have moved the buffer: rescan from the same offset */
+	}
+}
+
+ssize_t
+io_read(struct io *io, void *dst, size_t n)
+{
+	size_t have;
+	ssize_t r;
+
+	if (n == 0)
+		return 0;
+	if (io->in_end == io->in_start) {
+		r = fill(io, deadline_for(io->timeout_ms), IO_CHUNK);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return IO_EOF;
+	}
+	have = io->in_end - io->in_start;
+	if (n > have)
+		n = have;
+	memcpy(dst, io->in + io->in_start, n);
+	io->in_start += n;
+	return (ssize_t)n;
+}
+
+int
+io_readn(struct io *io, void *dst, size_t n)
+{
+	long long deadline = deadline_for(io->timeout_ms);
+	char *d = dst;
+	ssize_t r;
+
+	while (n > 0) {
+		size_t have = io->in_end - io->in_start;
+		if (have > 0) {
+			size_t k = have < n ? have : n;
+			memcpy(d, io->in + io->in_start, k);
+			io->in_start += k;
+			d += k;
+			n -= k;
+			continue;
+		}
+		r = fill(io, deadline, IO_CHUNK);
+		if (r < 0)
+			return (int)r;
+		if (r == 0)
+			return IO_EOF;
+	}
+	return IO_OK;
+}
+
+int
+io_wait_input(struct io *io, int timeout_ms)
+{
+	int w;
+
+	if (io->in_end > io->in_start)
+		return 1;
+	if (io->in_eof)
+		return IO_EOF;
+	w = wait_fd(io->infd, POLLIN, deadline_for(timeout_ms));
+	if (w < 0)
+		return IO_ERROR;
+	return w;
+}
+
+void
+io_write(struct io *io, const void *p, size_t n)
+{
+	if (io->out_error)
+		return;
+	buf_append(&io->out, p, n);
+	if (io->out.len >= 65536)
+		io_flush(io);
+}
+
+void
+io_puts(struct io *io, const char *s)
+{
+	io_write(io, s, strlen(s));
+}
+
+void
+io_printf(struct io *io, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (io->out_error)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&io->out, fmt, ap);
+	va_end(ap);
+	if (io->out.len >= 65536)
+		io_flush(io);
+}
+
+int
+io_write_all(int fd, const void *p, size_t n, int timeout_ms)
+{
+	long long deadline = deadline_for(timeout_ms);
+	const char *s = p;
+	ssize_t r;
+	int w;
+
+	/* Wait for room before each write and write in moderate chunks, so
+	 * that a peer that stops reading costs at most the deadline even on
+	 * a blocking descriptor. */
+	while (n > 0) {
+		w = wait_fd(fd, POLLOUT, deadline);
+		if (w == 0)
+			return IO_TIMEOUT;
+		if (w < 0)
+			return IO_ERROR;
+		r = write(fd, s, n < 16384 ? n : 16384);
+		if (r < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return IO_ERROR;
+		}
+		s += r;
+		n -= (size_t)r;
+	}
+	return IO_OK;
+}
+
+int
+io_flush(struct io *io)
+{
+	int r;
+
+	if (io->out_error)
+		return IO_ERROR;
+	if (io->out.len == 0)
+		return IO_OK;
+	r = io_write_all(io->outfd, io->out.p, io->out.len, io->timeout_ms);
+	if (r != IO_OK) {
+		io->out_error = 1;
+		buf_reset(&io->out);
+		return r;
+	}
+	io->bytes_out += io->out.len;
+	buf_reset(&io->out);
+	return IO_OK;
+}
+
+int
+io_flush_if_idle(struct io *io)
+{
+	if (io_pending(io) > 0)
+		return IO_OK;
+	return io_flush(io);
+}

@@ -1,0 +1,112 @@
+/* table.c: reading one-entry-per-line table files (see table.h). */
+#include "table.h"
+#include "buf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+struct table *
+table_parse(const char *name, const char *p, size_t len, char *err, size_t errlen)
+{
+	struct table *t = xcalloc(1, sizeof(*t));
+	size_t cap = 0, i = 0;
+	unsigned line = 0;
+
+	t->path = xstrdup(name);
+	while (i < len) {
+		size_t s = i, e, j;
+		const char *nl = memchr(p + i, '\n', len - i);
+		e = nl ? (size_t)(nl - p) : len;
+		i = nl ? e + 1 : len;
+		line++;
+		for (j = s; j < e; j++) {
+			unsigned char c = (unsigned char)p[j];
+			if ((c < 0x20 && c != '\t' && !(c == '\r' && j + 1 == e)) || c == 0x7f) {
+				snprintf(err, errlen, "%s:%u: control character in line", name, line);
+				table_free(t);
+				return NULL;
+			}
+		}
+		/* comment: '#' at the start of the entry or after white space */
+		for (j = s; j < e; j++)
+			if (p[j] == '#' && (j == s || p[j - 1] == ' ' || p[j - 1] == '\t'))
+				break;
+		e = j;
+		while (s < e && (p[s] == ' ' || p[s] == '\t'))
+			s++;
+		while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r'))
+			e--;
+		if (s == e)
+			continue;
+		if (t->count == cap) {
+			cap = cap ? size_mul(cap, 2) : 16;
+			t->entries = xreallocarray(t->entries, cap, sizeof(*t->entries));
+		}
+		t->entries[t->count].text = xstrndup(p + s, e - s);
+		t->entries[t->count].len = e - s;
+		t->entries[t->count].line = line;
+		t->count++;
+	}
+	return t;
+}
+
+struct table *
+table_load(const char *path, size_t max_bytes, int missing_ok, char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT;
+	struct table *t;
+	char chunk[8192];
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT && missing_ok)
+			return table_parse(path, "", 0, err, errlen);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		if (b.len + (size_t)r > max_bytes) {
+			snprintf(err, errlen, "%s: file larger than %zu bytes", path, max_bytes);
+			close(fd);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_append(&b, chunk, (size_t)r);
+	}
+	close(fd);
+	t = table_parse(path, b.p ? b.p : "", b.len, err, errlen);
+	buf_free(&b);
+	return t;
+}
+
+void
+table_free(struct table *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->count; i++)
+		free(t->entries[i].text);
+	free(t->entries);
+	free(t->path);
+	free(t);
+}
