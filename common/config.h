@@ -10,6 +10,7 @@
 #define POSTERN_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum config_type {
 	CFG_STRING,    /* any text */
@@ -18,7 +19,9 @@ enum config_type {
 	CFG_SIZE,      /* bytes, with optional k/m/g suffix */
 	CFG_DURATION,  /* seconds, with optional s/m/h/d suffix */
 	CFG_BOOL,      /* yes/no/true/false/on/off/1/0 */
-	CFG_LIST       /* comma- or space-separated words */
+	CFG_LIST,      /* comma- or space-separated words */
+	CFG_ENUM,      /* one of the words in .words */
+	CFG_SECTION    /* not a key: a section heading in the table (man page, sample) */
 };
 
 struct config_key {
@@ -26,6 +29,7 @@ struct config_key {
 	enum config_type type;
 	const char *def;       /* default as it would be written in the file; NULL = unset */
 	const char *doc;       /* one line */
+	const char *words;     /* CFG_ENUM: the allowed values, space-separated */
 };
 
 extern const struct config_key config_keys[];   /* ends with a NULL name */
@@ -55,5 +59,17 @@ const char *config_file(const struct config *c);
 const char *config_path(void);
 /* Load config_path() or die with the error (errx 111). */
 struct config *config_load_or_die(void);
+
+/* The "hostname" key, or gethostname() when it is empty or unset. */
+const char *config_hostname(const struct config *c);
+/* Split a CFG_LIST value into words: returns a NULL-terminated array the
+ * caller frees with config_list_free (never NULL; empty when unset). */
+char **config_list_new(const struct config *c, const char *key, size_t *count);
+void config_list_free(char **list);
+
+/* postern.conf(5) in roff, every key of the table with type, default, doc. */
+void config_print_man(FILE *f);
+/* A sample postern.conf: every key commented out at its default. */
+void config_print_defaults(FILE *f);
 
 #endif

@@ -1,0 +1,68 @@
+/* config_keys.c: the one table of postern.conf keys (see config.h).
+ * The reader, `postern check`, the sample config and postern.conf(5) all
+ * come from this table.  Each program's owner adds its keys to its own
+ * section, with the KEY / KEY_ENUM macros (designated initializers, so the
+ * struct can grow without touching the entries).  Defaults are written as
+ * they would be in the file; a NULL default means "unset". */
+#include "config.h"
+
+#define SECTION(n, d) { .name = (n), .type = CFG_SECTION, .doc = (d) }
+#define KEY(n, t, dv, d) { .name = (n), .type = (t), .def = (dv), .doc = (d) }
+#define KEY_ENUM(n, w, dv, d) \
+	{ .name = (n), .type = CFG_ENUM, .def = (dv), .doc = (d), .words = (w) }
+
+const struct config_key config_keys[] = {
+	SECTION("general", "Names, directories, table files, users and limits shared by every program."),
+	KEY("hostname", CFG_STRING, "",
+	    "Host name used in greetings, Received lines and Message-IDs; empty means gethostname()."),
+	KEY("user_prefix", CFG_STRING, "postern-",
+	    "Prefix of the service user and group names (<prefix>q, <prefix>smtpd, <prefix>auth, <prefix>tls, <prefix>r, <prefix>lmtp)."),
+	KEY("queue_dir", CFG_PATH, NULL, "Queue directory tree, owned by the queue user."),
+	KEY("run_dir", CFG_PATH, NULL, "Directory for sockets and pid files."),
+	KEY("empty_dir", CFG_PATH, NULL, "Empty root-owned 0755 directory that pre-auth programs chroot into."),
+	KEY("mail_dir", CFG_PATH, NULL, "Parent of the virtual users' home directories."),
+	KEY("domains_file", CFG_PATH, NULL, "Table of local domains, one per line."),
+	KEY("relaynets_file", CFG_PATH, NULL, "Table of client networks (address or CIDR per line) allowed to relay."),
+	KEY("routes_file", CFG_PATH, NULL, "Table of static routes: \"domain [host]:port\" per line."),
+	KEY("aliases_file", CFG_PATH, NULL, "Table of aliases: \"name: target, target\" per line."),
+	KEY("passwd_file", CFG_PATH, NULL, "Dovecot-format passwd-file with password hashes (root, 0600)."),
+	KEY("users_file", CFG_PATH, NULL, "Hash-free user list generated from the passwd-file (0644)."),
+	KEY("secrets_file", CFG_PATH, NULL, "Smarthost credentials, readable only by the remote user."),
+	KEY("tls_cert", CFG_PATH, NULL, "TLS certificate chain (PEM)."),
+	KEY("tls_key", CFG_PATH, NULL, "TLS private key (PEM), readable by root only."),
+	KEY("tls_priority", CFG_STRING, "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
+	    "GnuTLS priority string for the TLS terminator and postern-remote."),
+	KEY("tls_handshake_timeout", CFG_DURATION, "30s", "Time a client has to complete the TLS handshake."),
+	KEY("uid_min", CFG_INT, "10000", "Lowest uid allocated to virtual users; delivery refuses uids below it."),
+	KEY("uid_max", CFG_INT, "60000", "Highest uid allocated to virtual users; delivery refuses uids above it."),
+	KEY("listen_address", CFG_LIST, "127.0.0.1", "Addresses the listeners bind (IPv4 or IPv6, comma- or space-separated)."),
+	KEY("port_base", CFG_INT, "10000",
+	    "Ports are port_base plus the standard port (smtp +25, submission +587, imaps +993, ...); 0 for the standard ports."),
+	KEY("max_connections", CFG_INT, "100", "Concurrent sessions per service."),
+	KEY("max_connections_per_ip", CFG_INT, "20", "Concurrent sessions per client address and service."),
+	KEY("auth_fail_limit", CFG_INT, "10",
+	    "Failed authentications from one address within auth_fail_window before its connections are refused."),
+	KEY("auth_fail_window", CFG_DURATION, "10m", "Window over which failed authentications are counted."),
+	KEY_ENUM("plaintext_auth", "yes no loopback", "loopback",
+	    "Allow password authentication without TLS: yes, no, or loopback (only from 127.0.0.0/8 and ::1)."),
+
+	SECTION("smtpd", "postern-smtpd: SMTP and submission sessions."),
+	/* smtpd keys: added by the smtpd owner. */
+
+	SECTION("queue", "postern-queue, postern-send: the queue and its retries."),
+	/* queue keys: added by the queue owner. */
+
+	SECTION("delivery", "postern-lspawn, postern-deliver, postern-lmtpd: local delivery."),
+	/* delivery keys: added by the delivery owner. */
+
+	SECTION("remote", "postern-rspawn, postern-remote: delivery to other hosts."),
+	/* remote keys: added by the remote delivery owner. */
+
+	SECTION("pop3", "postern-pop3-login, postern-pop3d."),
+	/* pop3 keys: added by the POP3 owner. */
+
+	SECTION("imap", "postern-imap-login, postern-imapd."),
+	/* imap keys: added by the IMAP owner. */
+
+	{ .name = NULL }
+};
