@@ -109,4 +109,28 @@ void passwd_format(const struct passwd_file *pf, struct buf *out);
 int passwd_save(const struct passwd_file *pf, const char *path,
     char *err, size_t errlen);
 
+/* Shared with userlist.c. */
+/* The canonical form of a name (domain part lowercased), appended to out. */
+void passwd_name_key(const char *name, size_t len, struct buf *out);
+/* A sorted index of names for lookup. */
+struct passwd_index {
+	char **keys;      /* canonical keys, sorted */
+	size_t *pos;      /* pos[i]: index of keys[i] in the caller's array */
+	size_t n;
+};
+/* Build from n names; returns 0, or -1 when two names are the same user
+ * (then *dup is the larger of the two positions).  Free with
+ * passwd_index_free (also after an error). */
+int passwd_index_build(struct passwd_index *ix, char *const *names, size_t n,
+    size_t *dup);
+/* Position of name in the caller's array, or (size_t)-1. */
+size_t passwd_index_find(const struct passwd_index *ix, const char *name,
+    size_t len);
+void passwd_index_free(struct passwd_index *ix);
+/* Write len bytes to path atomically (path.tmp.PID created exclusively,
+ * fsync, rename, fsync of the directory) with the given mode.  0, or -1
+ * with "path: reason" in err. */
+int passwd_write_atomic(const char *path, const void *p, size_t len,
+    mode_t mode, char *err, size_t errlen);
+
 #endif
