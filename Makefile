@@ -52,7 +52,7 @@ BIN_PROGRAMS :=
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(sort $(wildcard tests/unit/test_*.c)))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */*.mk))
 
 # Program template: $(1) = program name; $(1)_SRCS its sources;
 # $(1)_LIBS extra libraries.

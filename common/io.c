@@ -192,6 +192,33 @@ fill(struct io *io, long long deadline, size_t want)
 	}
 }
 
+static void
+keep_head(struct io *io, const char *p, size_t n)
+{
+	io->toolong_head_len = n < sizeof(io->toolong_head) ? n : sizeof(io->toolong_head);
+	memcpy(io->toolong_head, p, io->toolong_head_len);
+	io->toolong_tail_len = 0;
+}
+
+/* Keep the last bytes seen of an overlong line (p holds the newest). */
+static void
+keep_tail(struct io *io, const char *p, size_t n)
+{
+	size_t cap = sizeof(io->toolong_tail), keep;
+
+	if (n >= cap) {
+		memcpy(io->toolong_tail, p + n - cap, cap);
+		io->toolong_tail_len = cap;
+		return;
+	}
+	keep = io->toolong_tail_len;
+	if (keep + n > cap)
+		keep = cap - n;
+	memmove(io->toolong_tail, io->toolong_tail + io->toolong_tail_len - keep, keep);
+	memcpy(io->toolong_tail + keep, p, n);
+	io->toolong_tail_len = keep + n;
+}
+
 int
 io_getline(struct io *io, size_t max, const char **line, size_t *len)
 {
@@ -207,9 +234,14 @@ io_getline(struct io *io, size_t max, const char **line, size_t *len)
 
 		if (nl != NULL) {
 			size_t n = (size_t)(nl - start) + 1;
-			io->in_start += n;
-			if (toolong || n > max)
+			if (toolong || n > max) {
+				if (!toolong)
+					keep_head(io, start, n - 1);
+				keep_tail(io, start, n - 1);
+				io->in_start += n;
 				return IO_TOOLONG;
+			}
+			io->in_start += n;
 			*line = start;
 			*len = n;
 			return IO_OK;
@@ -217,6 +249,9 @@ io_getline(struct io *io, size_t max, const char **line, size_t *len)
 		scanned = have;
 		if (have >= max) {
 			/* Too long: drop what we have and keep skipping. */
+			if (!toolong)
+				keep_head(io, start, have);
+			keep_tail(io, start, have);
 			toolong = 1;
 			io->in_start = io->in_end = 0;
 			scanned = 0;

@@ -27,6 +27,11 @@ struct io {
 	struct buf out;          /* pending output */
 	int in_eof;
 	int out_error;           /* a write failed; later writes are dropped */
+	/* After IO_TOOLONG: the first and last bytes of the skipped line
+	 * (LF excluded), so a protocol can still find a tag at its start or
+	 * a literal announcement at its end. */
+	char toolong_head[64], toolong_tail[64];
+	size_t toolong_head_len, toolong_tail_len;
 	unsigned long long bytes_in, bytes_out;
 };
 
