@@ -75,7 +75,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_template,$(t))))
 
 # Fuzz template: clang with libFuzzer, common sources rebuilt with coverage.
 FUZZ_CC := clang-14
-FUZZ_FLAGS := -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined -Icommon -D_GNU_SOURCE
+FUZZ_FLAGS = -g -O1 -std=c11 -fsanitize=fuzzer,address,undefined $(CPPFLAGS)
 define fuzz_template
 $(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $(COMMON_SRCS) $$($(1)_EXTRA)
 	@mkdir -p $$(@D)
