@@ -1,0 +1,531 @@
+/* postern_check.c: `postern check DIR`: validates an instance without
+ * changing it: the config (through the key table), every table file it
+ * names (each line checked for its table's syntax; errors "file:line:
+ * reason"), the passwd-file and user list (through their own parsers),
+ * owners and modes of the files that guard secrets and of the directories,
+ * the certificate and key, and (as root) the service users.  One line per
+ * problem on stderr; exit 0 when there is none, 1 otherwise.
+ * `postern run` uses check_config_and_tables() before a SIGHUP reload. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "instance.h"
+#include "passwd.h"
+#include "postern.h"
+#include "svcusers.h"
+#include "table.h"
+#include "userlist.h"
+
+#define TABLE_MAX_BYTES (16u * 1024 * 1024)
+
+static int problems;
+
+static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+problem(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	problems++;
+}
+
+/* --- per-table line syntax; each takes (p, len) and returns NULL or a reason --- */
+
+static int
+is_label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-';
+}
+
+/* A domain name: labels of letters, digits and '-', joined by dots. */
+static int
+domain_ok(const char *p, size_t len)
+{
+	size_t i, label = 0;
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] == '.') {
+			if (label == 0 || p[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if (is_label_char(p[i])) {
+			if (label == 0 && p[i] == '-')
+				return 0;
+			if (++label > 63)
+				return 0;
+		} else
+			return 0;
+	}
+	return label > 0;
+}
+
+static int
+ip_ok(const char *p, size_t len, int *bits)
+{
+	char tmp[64];
+	unsigned char a[16];
+
+	if (len == 0 || len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, p, len);
+	tmp[len] = '\0';
+	if (inet_pton(AF_INET, tmp, a) == 1) {
+		*bits = 32;
+		return 1;
+	}
+	if (inet_pton(AF_INET6, tmp, a) == 1) {
+		*bits = 128;
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+domains_line(const char *p, size_t len)
+{
+	return domain_ok(p, len) ? NULL : "not a domain name";
+}
+
+static const char *
+relaynets_line(const char *p, size_t len)
+{
+	const char *slash = memchr(p, '/', len);
+	size_t alen = slash ? (size_t)(slash - p) : len;
+	int bits, n = 0;
+	size_t i;
+
+	if (!ip_ok(p, alen, &bits))
+		return "not an address or CIDR network";
+	if (slash == NULL)
+		return NULL;
+	if (alen + 1 == len || len - alen - 1 > 3)
+		return "bad prefix length";
+	for (i = alen + 1; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return "bad prefix length";
+		n = n * 10 + (p[i] - '0');
+	}
+	return n <= bits ? NULL : "prefix length too large";
+}
+
+static int
+port_ok(const char *p, size_t len)
+{
+	size_t i;
+	long n = 0;
+
+	if (len == 0 || len > 5)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+		n = n * 10 + (p[i] - '0');
+	}
+	return n > 0 && n <= 65535;
+}
+
+/* "domain [host]:port", "domain host:port", "domain [host]" or "domain host". */
+static const char *
+routes_line(const char *p, size_t len)
+{
+	size_t i = 0, d, h;
+	const char *host;
+	int bits;
+
+	while (i < len && p[i] != ' ' && p[i] != '\t')
+		i++;
+	d = i;
+	if (!(d == 1 && (p[0] == '*' || p[0] == '.')) &&
+	    !domain_ok(p[0] == '.' ? p + 1 : p, p[0] == '.' ? d - 1 : d))
+		return "bad domain in route";
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	if (i == len)
+		return "route without a destination";
+	host = p + i;
+	h = len - i;
+	if (host[0] == '[') {
+		const char *close = memchr(host, ']', h);
+		size_t inner;
+		if (close == NULL)
+			return "missing ']' in route";
+		inner = (size_t)(close - host) - 1;
+		if (!ip_ok(host + 1, inner, &bits) && !domain_ok(host + 1, inner))
+			return "bad host in route";
+		h -= inner + 2;
+		host = close + 1;
+		if (h == 0)
+			return NULL;
+		if (host[0] != ':' || !port_ok(host + 1, h - 1))
+			return "bad port in route";
+		return NULL;
+	}
+	{
+		const char *colon = memchr(host, ':', h);
+		size_t hl = colon ? (size_t)(colon - host) : h;
+		if (!domain_ok(host, hl))
+			return "bad host in route";
+		if (colon != NULL && !port_ok(colon + 1, h - hl - 1))
+			return "bad port in route";
+	}
+	return NULL;
+}
+
+/* "name: target, target": a name without white space, at least one target. */
+static const char *
+aliases_line(const char *p, size_t len)
+{
+	const char *colon = memchr(p, ':', len);
+	size_t i, n, targets = 0, cur = 0;
+
+	if (colon == NULL)
+		return "missing ':' in alias";
+	n = (size_t)(colon - p);
+	if (n == 0)
+		return "empty alias name";
+	for (i = 0; i < n; i++)
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == ',')
+			return "white space or ',' in alias name";
+	for (i = n + 1; i <= len; i++) {
+		if (i == len || p[i] == ',') {
+			if (cur > 0)
+				targets++;
+			else if (i < len || targets == 0)
+				return "empty alias target";
+			cur = 0;
+		} else if (p[i] != ' ' && p[i] != '\t')
+			cur++;
+	}
+	return targets > 0 ? NULL : "alias without a target";
+}
+
+static const struct {
+	const char *key;
+	const char *(*line)(const char *, size_t);
+} tables[] = {
+	{ "domains_file", domains_line },
+	{ "relaynets_file", relaynets_line },
+	{ "routes_file", routes_line },
+	{ "aliases_file", aliases_line },
+};
+
+/* Load and check every table the config names; reports each problem
+ * through report (or stops at the first when report is NULL, with it in
+ * emsg).  Returns the number of problems. */
+static int
+check_tables(const struct config *c, void (*report)(const char *),
+    char *emsg, size_t errlen)
+{
+	char e[600];
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		const char *path = config_str(c, tables[i].key);
+		struct table *t;
+
+		if (path == NULL)
+			continue;
+		t = table_load(path, TABLE_MAX_BYTES, 0, e, sizeof(e));
+		if (t == NULL) {
+			n++;
+			if (report == NULL) {
+				snprintf(emsg, errlen, "%s", e);
+				return n;
+			}
+			report(e);
+			continue;
+		}
+		for (j = 0; j < t->count; j++) {
+			const char *why = tables[i].line(t->entries[j].text, t->entries[j].len);
+			if (why == NULL)
+				continue;
+			n++;
+			snprintf(e, sizeof(e), "%s:%u: %s", path, t->entries[j].line, why);
+			if (report == NULL) {
+				snprintf(emsg, errlen, "%s", e);
+				table_free(t);
+				return n;
+			}
+			report(e);
+		}
+		table_free(t);
+	}
+	return n;
+}
+
+int
+check_config_and_tables(const char *conf, struct config **out, char *emsg,
+    size_t errlen)
+{
+	struct config *c = config_load(conf, emsg, errlen);
+
+	if (c == NULL)
+		return -1;
+	if (check_tables(c, NULL, emsg, errlen) > 0) {
+		config_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static void
+report_line(const char *s)
+{
+	problem("%s", s);
+}
+
+/* --- owners and modes --- */
+
+/* The owner expected for root-held files: root, or ourselves when run by
+ * an ordinary user (then everything belongs to that user). */
+static uid_t
+admin_uid(void)
+{
+	return geteuid();
+}
+
+static void
+check_secret_file(const char *what, const char *path, uid_t owner)
+{
+	struct stat st;
+
+	if (path == NULL)
+		return;
+	if (lstat(path, &st) < 0) {
+		problem("%s: %s missing: %s", path, what, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		problem("%s: %s is not a regular file", path, what);
+	if ((st.st_mode & 077) != 0)
+		problem("%s: %s has mode %04o, want 0600", path, what,
+		    (unsigned)(st.st_mode & 07777));
+	if (st.st_uid != owner)
+		problem("%s: %s is owned by uid %u, want %u", path, what,
+		    (unsigned)st.st_uid, (unsigned)owner);
+}
+
+static void
+check_public_file(const char *what, const char *path)
+{
+	struct stat st;
+
+	if (path == NULL)
+		return;
+	if (lstat(path, &st) < 0) {
+		problem("%s: %s missing: %s", path, what, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		problem("%s: %s is not a regular file", path, what);
+	if ((st.st_mode & 022) != 0)
+		problem("%s: %s is writable by group or others (mode %04o)", path,
+		    what, (unsigned)(st.st_mode & 07777));
+	if (st.st_uid != admin_uid())
+		problem("%s: %s is owned by uid %u, want %u", path, what,
+		    (unsigned)st.st_uid, (unsigned)admin_uid());
+}
+
+static void
+check_dir(const char *what, const char *path, uid_t owner, int mode, int exact)
+{
+	struct stat st;
+
+	if (path == NULL)
+		return;
+	if (lstat(path, &st) < 0) {
+		problem("%s: %s missing: %s", path, what, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		problem("%s: %s is not a directory", path, what);
+		return;
+	}
+	if (st.st_uid != owner)
+		problem("%s: %s is owned by uid %u, want %u", path, what,
+		    (unsigned)st.st_uid, (unsigned)owner);
+	if (exact ? (int)(st.st_mode & 07777) != mode : (st.st_mode & 022) != 0)
+		problem("%s: %s has mode %04o, want %04o", path, what,
+		    (unsigned)(st.st_mode & 07777), (unsigned)mode);
+}
+
+static void
+check_empty_dir(const char *path)
+{
+	DIR *d;
+	struct dirent *de;
+
+	check_dir("chroot directory", path, admin_uid(), 0755, 1);
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+			problem("%s: chroot directory is not empty (%s)", path, de->d_name);
+			break;
+		}
+	closedir(d);
+}
+
+static void
+check_certificate(const char *cert, const char *key)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t d;
+	int rc;
+
+	if (cert == NULL || key == NULL) {
+		problem("tls_cert and tls_key must be set");
+		return;
+	}
+	if (gnutls_load_file(cert, &d) < 0) {
+		problem("%s: certificate missing or unreadable", cert);
+		return;
+	}
+	if (gnutls_x509_crt_init(&crt) == 0) {
+		rc = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM);
+		if (rc < 0)
+			problem("%s: not a PEM certificate: %s", cert, gnutls_strerror(rc));
+		else if (gnutls_x509_crt_get_expiration_time(crt) < time(NULL))
+			problem("%s: certificate expired", cert);
+		gnutls_x509_crt_deinit(crt);
+	}
+	gnutls_free(d.data);
+	/* The key must load and match the certificate. */
+	if (gnutls_certificate_allocate_credentials(&cred) == 0) {
+		rc = gnutls_certificate_set_x509_key_file(cred, cert, key,
+		    GNUTLS_X509_FMT_PEM);
+		if (rc < 0)
+			problem("%s: key does not load or match %s: %s", key, cert,
+			    gnutls_strerror(rc));
+		gnutls_certificate_free_credentials(cred);
+	}
+}
+
+int
+check_instance(const char *dir)
+{
+	struct instance in;
+	struct config *c;
+	struct passwd_file *pf;
+	struct userlist *ul;
+	char emsg[600];
+	const char *prefix;
+	uid_t quid = admin_uid();
+	gid_t qgid;
+	int i;
+
+	problems = 0;
+	if (instance_init(&in, dir) < 0)
+		err(111, "getcwd");
+	c = config_load(in.conf, emsg, sizeof(emsg));
+	if (c == NULL) {
+		problem("%s", emsg);
+		instance_free(&in);
+		return problems;
+	}
+	check_tables(c, report_line, NULL, 0);
+
+	if (config_str(c, "passwd_file") != NULL) {
+		pf = passwd_load(config_str(c, "passwd_file"), 0, emsg, sizeof(emsg));
+		if (pf == NULL)
+			problem("%s", emsg);
+		else
+			passwd_free(pf);
+	} else
+		problem("%s: passwd_file is not set", in.conf);
+	if (config_str(c, "users_file") != NULL) {
+		ul = userlist_load(config_str(c, "users_file"), 0, emsg, sizeof(emsg));
+		if (ul == NULL)
+			problem("%s", emsg);
+		else
+			userlist_free(ul);
+	}
+
+	prefix = config_str(c, "user_prefix");
+	if (geteuid() == 0) {
+		for (i = 0; i < SVCUSER_COUNT; i++) {
+			uid_t u;
+			gid_t g;
+			char name[SVCUSER_NAME_MAX + 1];
+			if (svcusers_lookup(prefix, (enum svcuser_role)i, &u, &g) < 0) {
+				if (svcusers_name(prefix, (enum svcuser_role)i, name, sizeof(name)) < 0)
+					problem("%s: user_prefix \"%s\" is not a valid prefix",
+					    in.conf, prefix);
+				else
+					problem("service user %s does not exist (postern init creates it)",
+					    name);
+				if (svcusers_name(prefix, (enum svcuser_role)i, name, sizeof(name)) < 0)
+					break;
+			}
+		}
+		if (svcusers_lookup(prefix, SVCUSER_QUEUE, &quid, &qgid) < 0)
+			quid = (uid_t)-1;
+	}
+
+	check_public_file("config", in.conf);
+	check_secret_file("passwd-file", config_str(c, "passwd_file"), admin_uid());
+	check_public_file("user list", config_str(c, "users_file"));
+	check_secret_file("TLS key", config_str(c, "tls_key"), admin_uid());
+	check_public_file("TLS certificate", config_str(c, "tls_cert"));
+	check_certificate(config_str(c, "tls_cert"), config_str(c, "tls_key"));
+	if (quid != (uid_t)-1)
+		check_dir("queue directory", config_str(c, "queue_dir"), quid, 0750, 0);
+	check_dir("run directory", config_str(c, "run_dir"), admin_uid(), 0755, 0);
+	check_dir("mail directory", config_str(c, "mail_dir"), admin_uid(), 0755, 0);
+	if (config_str(c, "empty_dir") != NULL)
+		check_empty_dir(config_str(c, "empty_dir"));
+	else
+		problem("%s: empty_dir is not set", in.conf);
+	if (config_int(c, "uid_min") > config_int(c, "uid_max"))
+		problem("%s: uid_min is above uid_max", in.conf);
+	if (config_int(c, "uid_min") == 0)
+		problem("%s: uid_min must not be 0", in.conf);
+	if (config_int(c, "port_base") > 65535 - 995)
+		problem("%s: port_base too large (at most %d)", in.conf, 65535 - 995);
+
+	config_free(c);
+	instance_free(&in);
+	return problems;
+}
+
+int
+postern_check(int argc, char **argv)
+{
+	int n;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: postern check DIR\n");
+		return 100;
+	}
+	n = check_instance(argv[1]);
+	if (n == 0) {
+		printf("%s: ok\n", argv[1]);
+		return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,395 @@
+/* postern_run.c: `postern run DIR`, the supervisor.  Starts every service
+ * of the instance whose programs are installed (postern_services.c), each
+ * as its own process group, logs where each listens, restarts a child that
+ * dies with a growing delay, stops everything on SIGTERM/SIGINT within 5 s
+ * (SIGTERM, then SIGKILL), and on SIGHUP validates the config and tables
+ * again: on error it keeps running with the old config and logs why; on
+ * success it restarts the services whose command line changed and starts
+ * those whose programs have appeared.  Signals reach the loop through a
+ * self-pipe; the loop itself only polls that pipe. */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "instance.h"
+#include "log.h"
+#include "postern.h"
+#include "postern_run.h"
+
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+#define STABLE_MS      10000     /* ran this long: the next crash starts over */
+#define STOP_GRACE_MS  4000      /* SIGTERM to SIGKILL; all within 5 s */
+
+struct service {
+	const struct service_def *def;
+	struct strv argv;       /* current command line (empty: not started) */
+	pid_t pid;              /* 0: not running */
+	long long started_ms;
+	long long next_start_ms;  /* 0: no start pending */
+	int backoff_ms;
+	int restart_now;        /* stopped for a reload: start again at once */
+};
+
+static int sigpipe_fds[2] = { -1, -1 };
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+	ssize_t w = write(sigpipe_fds[1], &c, 1);
+
+	(void)w;
+	errno = saved;
+}
+
+/* The directory of the service programs: POSTERN_LIBEXEC (tests), else
+ * ../libexec/postern beside this binary when installed, else this
+ * binary's own directory (a build tree's bin/). */
+static char *
+find_libexec(void)
+{
+	char exe[PATH_MAX], try[PATH_MAX + 32];
+	const char *env = getenv("POSTERN_LIBEXEC");
+	ssize_t n;
+	char *slash;
+	struct stat st;
+
+	if (env != NULL && env[0] == '/')
+		return xstrdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return xstrdup("/usr/local/libexec/postern");
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(try, sizeof(try), "%s/../libexec/postern", exe);
+	if (stat(try, &st) == 0 && S_ISDIR(st.st_mode)) {
+		char *real = realpath(try, NULL);
+		if (real != NULL)
+			return real;
+	}
+	return xstrdup(exe);
+}
+
+static void
+log_listening(const struct service *s, const struct config *c)
+{
+	size_t n, i;
+	char **list;
+
+	if (s->def->port == 0) {
+		log_info("started", "service=%s", s->def->name);
+		return;
+	}
+	list = config_list_new(c, "listen_address", &n);
+	for (i = 0; i < n; i++) {
+		if (strchr(list[i], ':') != NULL)
+			log_info("listening", "service=%s addr=[%s]:%d", s->def->name,
+			    list[i], service_port(s->def, c));
+		else
+			log_info("listening", "service=%s addr=%s:%d", s->def->name,
+			    list[i], service_port(s->def, c));
+	}
+	config_list_free(list);
+}
+
+static void
+start(struct service *s, const struct config *c, const char *libexec,
+    const char *conf)
+{
+	sigset_t none;
+	pid_t pid;
+
+	s->next_start_ms = 0;
+	s->restart_now = 0;
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork", "service=%s error=\"%m\"", s->def->name);
+		s->next_start_ms = now_ms() + 1000;
+		return;
+	}
+	if (pid == 0) {
+		/* Own process group, so that a stop reaches its sessions too. */
+		setpgid(0, 0);
+		close(sigpipe_fds[0]);
+		close(sigpipe_fds[1]);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setenv("POSTERN_CONF", conf, 1);
+		setenv("POSTERN_LOG_STDERR", "1", 1);
+		if (s->def->chain == CHAIN_QUEUE) {
+			log_init("postern-queue-start", 1);
+			_exit(queue_start(libexec));
+		}
+		execv(s->argv.p[0], s->argv.p);
+		log_error("exec", "service=%s program=%s error=\"%m\"", s->def->name,
+		    s->argv.p[0]);
+		_exit(111);
+	}
+	setpgid(pid, pid);
+	s->pid = pid;
+	s->started_ms = now_ms();
+	log_listening(s, c);
+}
+
+/* Build each service's command line for config c; start those not
+ * running; restart those whose command line changed. */
+static void
+apply(struct service *sv, size_t n, const struct config *c, const char *libexec,
+    const char *conf, int first)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct service *s = &sv[i];
+		struct strv v = { NULL, 0, 0 };
+		const char *missing = service_missing(s->def, libexec);
+
+		if (missing != NULL) {
+			if (first || s->argv.n > 0)
+				log_info("not-started", "service=%s missing=%s",
+				    s->def->name, missing);
+			if (s->pid > 0) {
+				kill(-s->pid, SIGTERM);
+				kill(s->pid, SIGTERM);
+			}
+			strv_free(&s->argv);
+			continue;
+		}
+		service_argv(s->def, c, libexec, &v);
+		if (s->argv.n > 0 && strv_equal(&v, &s->argv) && s->pid > 0) {
+			strv_free(&v);
+			continue;
+		}
+		strv_free(&s->argv);
+		s->argv = v;
+		if (s->pid > 0) {
+			/* Changed: stop it; the reaper starts it again at once. */
+			s->restart_now = 1;
+			kill(-s->pid, SIGTERM);
+			kill(s->pid, SIGTERM);
+		} else if (s->next_start_ms == 0 || !first) {
+			s->backoff_ms = 0;
+			start(s, c, libexec, conf);
+		}
+	}
+}
+
+static void
+reap(struct service *sv, size_t n, const struct config *c, const char *libexec,
+    const char *conf, int stopping)
+{
+	pid_t pid;
+	int st;
+	size_t i;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct service *s = &sv[i];
+			long long ran;
+			if (s->pid != pid)
+				continue;
+			s->pid = 0;
+			/* Whatever is left of its group goes too. */
+			kill(-pid, SIGTERM);
+			if (stopping)
+				break;
+			ran = now_ms() - s->started_ms;
+			if (WIFEXITED(st))
+				log_warn("exit", "service=%s pid=%ld status=%d",
+				    s->def->name, (long)pid, WEXITSTATUS(st));
+			else
+				log_warn("exit", "service=%s pid=%ld signal=%d",
+				    s->def->name, (long)pid, WTERMSIG(st));
+			if (s->argv.n == 0)
+				break;   /* removed by a reload */
+			if (s->restart_now) {
+				start(s, c, libexec, conf);
+				break;
+			}
+			if (ran >= STABLE_MS || s->backoff_ms == 0)
+				s->backoff_ms = BACKOFF_MIN_MS;
+			else if (s->backoff_ms < BACKOFF_MAX_MS)
+				s->backoff_ms *= 2;
+			if (s->backoff_ms > BACKOFF_MAX_MS)
+				s->backoff_ms = BACKOFF_MAX_MS;
+			s->next_start_ms = now_ms() + s->backoff_ms;
+			log_info("restart", "service=%s delay_ms=%d", s->def->name,
+			    s->backoff_ms);
+			break;
+		}
+	}
+}
+
+static void
+stop_all(struct service *sv, size_t n)
+{
+	long long deadline = now_ms() + STOP_GRACE_MS;
+	size_t i, running;
+	int st;
+	pid_t pid;
+
+	for (i = 0; i < n; i++)
+		if (sv[i].pid > 0) {
+			kill(-sv[i].pid, SIGTERM);
+			kill(sv[i].pid, SIGTERM);
+		}
+	for (;;) {
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			for (i = 0; i < n; i++)
+				if (sv[i].pid == pid)
+					sv[i].pid = 0;
+		running = 0;
+		for (i = 0; i < n; i++)
+			if (sv[i].pid > 0)
+				running++;
+		if (running == 0 || now_ms() >= deadline)
+			break;
+		poll(NULL, 0, 50);
+	}
+	for (i = 0; i < n; i++)
+		if (sv[i].pid > 0) {
+			log_warn("kill", "service=%s pid=%ld", sv[i].def->name,
+			    (long)sv[i].pid);
+			kill(-sv[i].pid, SIGKILL);
+			kill(sv[i].pid, SIGKILL);
+			waitpid(sv[i].pid, &st, 0);
+			sv[i].pid = 0;
+		}
+}
+
+int
+postern_run(int argc, char **argv)
+{
+	struct instance in;
+	struct config *cfg = NULL, *fresh;
+	struct service *sv;
+	struct sigaction sa;
+	char emsg[600], *libexec;
+	size_t n = 0, i;
+	int stopping = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: postern run DIR\n");
+		return 100;
+	}
+	log_init("postern", 1);
+	if (instance_init(&in, argv[1]) < 0)
+		err(111, "getcwd");
+	if (check_config_and_tables(in.conf, &cfg, emsg, sizeof(emsg)) < 0) {
+		log_error("config", "error=\"%s\"", emsg);
+		fprintf(stderr, "postern: %s\n", emsg);
+		return 111;
+	}
+	libexec = find_libexec();
+	if (geteuid() != 0)
+		log_info("unprivileged", "uid=%u note=\"every program runs as this user; "
+		    "the process split stays, the uid split is gone\"", (unsigned)geteuid());
+	log_info("start", "instance=%s programs=%s", in.dir, libexec);
+
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		err(111, "pipe");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	while (service_defs[n].name != NULL)
+		n++;
+	sv = xcalloc(n, sizeof(*sv));
+	for (i = 0; i < n; i++)
+		sv[i].def = &service_defs[i];
+	apply(sv, n, cfg, libexec, in.conf, 1);
+
+	while (!stopping) {
+		struct pollfd pfd = { sigpipe_fds[0], POLLIN, 0 };
+		long long now = now_ms(), next = -1;
+		unsigned char sigs[64];
+		ssize_t r, k;
+		int timeout;
+
+		for (i = 0; i < n; i++)
+			if (sv[i].next_start_ms > 0 &&
+			    (next < 0 || sv[i].next_start_ms < next))
+				next = sv[i].next_start_ms;
+		timeout = next < 0 ? -1 : next <= now ? 0 : (int)(next - now);
+		if (poll(&pfd, 1, timeout) < 0 && errno != EINTR)
+			err(111, "poll");
+		while ((r = read(sigpipe_fds[0], sigs, sizeof(sigs))) > 0) {
+			for (k = 0; k < r; k++) {
+				if (sigs[k] == SIGTERM || sigs[k] == SIGINT)
+					stopping = 1;
+				else if (sigs[k] == SIGCHLD)
+					reap(sv, n, cfg, libexec, in.conf, stopping);
+				else if (sigs[k] == SIGHUP && !stopping) {
+					if (check_config_and_tables(in.conf, &fresh, emsg,
+					    sizeof(emsg)) < 0) {
+						log_error("reload", "status=refused error=\"%s\" "
+						    "note=\"keeping the running config\"", emsg);
+						continue;
+					}
+					config_free(cfg);
+					cfg = fresh;
+					log_info("reload", "status=ok");
+					apply(sv, n, cfg, libexec, in.conf, 0);
+					/* Children re-read what they read at start. */
+					for (i = 0; i < n; i++)
+								if (sv[i].pid > 0 && !sv[i].restart_now &&
+						    sv[i].def->chain != CHAIN_QUEUE)
+							kill(sv[i].pid, SIGHUP);
+				}
+			}
+		}
+		if (stopping)
+			break;
+		now = now_ms();
+		for (i = 0; i < n; i++)
+			if (sv[i].next_start_ms > 0 && sv[i].next_start_ms <= now &&
+			    sv[i].pid == 0 && sv[i].argv.n > 0)
+				start(&sv[i], cfg, libexec, in.conf);
+	}
+	log_info("stop", "signal=TERM");
+	stop_all(sv, n);
+	log_info("stopped", "%s", "");
+	for (i = 0; i < n; i++)
+		strv_free(&sv[i].argv);
+	free(sv);
+	free(libexec);
+	config_free(cfg);
+	instance_free(&in);
+	return 0;
+}
