@@ -35,6 +35,7 @@ struct maildir_import {
 	size_t count;
 	char *keywords[MAILDIR_KEYWORDS_MAX];
 	const char *source;    /* "dovecot-uidlist", "courierimapuiddb", NULL */
+	struct maildir_import_entry **by_base;   /* private: lookup order */
 };
 
 /* Parse a uid list (dovecot-uidlist v1/v3 or courierimapuiddb) from memory

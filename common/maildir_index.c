@@ -1,0 +1,1329 @@
+/* maildir_index.c: per-folder UID state (UIDVALIDITY, UID map, MODSEQ,
+ * keywords, expunges, cache blobs), kept in postern-index beside the
+ * Maildir and replaced atomically under an fcntl lock (see
+ * maildir_index.h for the design). */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "buf.h"
+#include "log.h"
+#include "maildir.h"
+#include "maildir_import.h"
+#include "maildir_index.h"
+
+#define INDEX_MAGIC "PSTNIDX\001"
+#define CACHE_MAGIC "PSTNCCH\001"
+#define INDEX_FILE_MAX ((size_t)1 << 30)
+#define CACHE_FILE_MAX ((size_t)256 << 20)
+#define LOCK_TIMEOUT_MS 30000
+#define MARK_SEEN 1
+#define MARK_GONE 2
+
+struct cache_ent {
+	uint32_t uid;
+	uint32_t len;
+	char *data;
+};
+
+struct cache {
+	uint32_t uidvalidity;
+	struct cache_ent *ents;   /* sorted by uid */
+	size_t n, cap;
+	size_t total;
+};
+
+/* --- little-endian encoding ------------------------------------------ */
+
+static void
+put_u8(struct buf *b, unsigned v)
+{
+	buf_putc(b, (int)(v & 0xff));
+}
+
+static void
+put_u32(struct buf *b, uint32_t v)
+{
+	unsigned char x[4] = { v, v >> 8, v >> 16, v >> 24 };
+	buf_append(b, x, 4);
+}
+
+static void
+put_u64(struct buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)v);
+	put_u32(b, (uint32_t)(v >> 32));
+}
+
+struct rd {
+	const unsigned char *p;
+	size_t len, off;
+	int bad;
+};
+
+static const unsigned char *
+rd_take(struct rd *r, size_t n)
+{
+	if (r->bad || n > r->len - r->off) {
+		r->bad = 1;
+		return NULL;
+	}
+	const unsigned char *q = r->p + r->off;
+	r->off += n;
+	return q;
+}
+
+static unsigned
+get_u8(struct rd *r)
+{
+	const unsigned char *q = rd_take(r, 1);
+	return q ? q[0] : 0;
+}
+
+static uint32_t
+get_u32(struct rd *r)
+{
+	const unsigned char *q = rd_take(r, 4);
+	if (!q)
+		return 0;
+	return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+	    (uint32_t)q[3] << 24;
+}
+
+static uint64_t
+get_u64(struct rd *r)
+{
+	uint64_t lo = get_u32(r);
+	return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static uint64_t
+fnv64(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* --- in-memory state --------------------------------------------------- */
+
+static void
+msg_clear(struct maildir_msg *m)
+{
+	free(m->name);
+	free(m->pop3_uidl);
+	m->name = m->pop3_uidl = NULL;
+}
+
+static void
+state_clear(struct maildir_index *idx)
+{
+	for (size_t i = 0; i < idx->count; i++)
+		msg_clear(&idx->msgs[i]);
+	idx->count = 0;
+	idx->nexpunged = 0;
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+		free(idx->keywords[k]);
+		idx->keywords[k] = NULL;
+	}
+	idx->uidvalidity = 0;
+	idx->next_uid = 1;
+	idx->highest_modseq = 1;
+	idx->recent_uid = 1;
+	idx->expunge_floor = 0;
+	memset(&idx->new_mtime, 0, sizeof(idx->new_mtime));
+	memset(&idx->cur_mtime, 0, sizeof(idx->cur_mtime));
+	idx->scan_time = 0;
+}
+
+static struct maildir_msg *
+msg_append(struct maildir_index *idx)
+{
+	if (idx->count == idx->cap) {
+		idx->cap = idx->cap ? idx->cap * 2 : 256;
+		idx->msgs = xreallocarray(idx->msgs, idx->cap, sizeof(*idx->msgs));
+	}
+	struct maildir_msg *m = &idx->msgs[idx->count++];
+	memset(m, 0, sizeof(*m));
+	return m;
+}
+
+static void
+msg_set_name(struct maildir_msg *m, const char *name, size_t len, int in_new)
+{
+	free(m->name);
+	m->name = xstrndup(name, len);
+	m->name_len = (uint16_t)len;
+	m->base_len = (uint16_t)maildir_name_base_len(name, len);
+	m->in_new = in_new ? 1 : 0;
+	unsigned fl;
+	uint32_t kw;
+	maildir_name_flags(name, len, &fl, &kw);
+	m->flags = fl;
+	m->keywords = kw;
+}
+
+static void
+expunged_add(struct maildir_index *idx, uint32_t uid, uint64_t modseq)
+{
+	if (idx->nexpunged >= MAILDIR_EXPUNGED_KEEP) {
+		size_t drop = idx->nexpunged - MAILDIR_EXPUNGED_KEEP + 1 + MAILDIR_EXPUNGED_KEEP / 10;
+		if (drop > idx->nexpunged)
+			drop = idx->nexpunged;
+		idx->expunge_floor = idx->expunged[drop - 1].modseq;
+		memmove(idx->expunged, idx->expunged + drop,
+		    (idx->nexpunged - drop) * sizeof(*idx->expunged));
+		idx->nexpunged -= drop;
+	}
+	if (idx->nexpunged == idx->expcap) {
+		idx->expcap = idx->expcap ? idx->expcap * 2 : 64;
+		idx->expunged = xreallocarray(idx->expunged, idx->expcap, sizeof(*idx->expunged));
+	}
+	idx->expunged[idx->nexpunged].uid = uid;
+	idx->expunged[idx->nexpunged].modseq = modseq;
+	idx->nexpunged++;
+}
+
+/* Drop messages marked gone, keeping UID order. */
+static void
+compact(struct maildir_index *idx)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < idx->count; i++) {
+		if (idx->msgs[i].seen_mark == MARK_GONE) {
+			msg_clear(&idx->msgs[i]);
+			continue;
+		}
+		idx->msgs[o++] = idx->msgs[i];
+	}
+	idx->count = o;
+}
+
+struct maildir_index *
+maildir_index_new_empty(void)
+{
+	struct maildir_index *idx = xcalloc(1, sizeof(*idx));
+	idx->lock_fd = -1;
+	state_clear(idx);
+	return idx;
+}
+
+/* --- serialization ----------------------------------------------------- */
+
+void
+maildir_index_serialize(const struct maildir_index *idx, struct buf *out)
+{
+	buf_append(out, INDEX_MAGIC, 8);
+	put_u64(out, idx->generation);
+	put_u32(out, idx->uidvalidity);
+	put_u32(out, idx->next_uid);
+	put_u64(out, idx->highest_modseq);
+	put_u32(out, idx->recent_uid);
+	put_u64(out, idx->expunge_floor);
+	put_u64(out, (uint64_t)idx->new_mtime.tv_sec);
+	put_u32(out, (uint32_t)idx->new_mtime.tv_nsec);
+	put_u64(out, (uint64_t)idx->cur_mtime.tv_sec);
+	put_u32(out, (uint32_t)idx->cur_mtime.tv_nsec);
+	put_u64(out, (uint64_t)idx->scan_time);
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+		size_t l = idx->keywords[k] ? strlen(idx->keywords[k]) : 0;
+		put_u8(out, (unsigned)l);
+		buf_append(out, idx->keywords[k], l);
+	}
+	size_t live = 0;
+	for (size_t i = 0; i < idx->count; i++)
+		live += idx->msgs[i].seen_mark != MARK_GONE;
+	put_u32(out, (uint32_t)live);
+	for (size_t i = 0; i < idx->count; i++) {
+		const struct maildir_msg *m = &idx->msgs[i];
+		if (m->seen_mark == MARK_GONE)
+			continue;
+		put_u32(out, m->uid);
+		put_u64(out, m->modseq);
+		put_u8(out, m->in_new);
+		put_u8(out, m->name_len);
+		buf_append(out, m->name, m->name_len);
+		size_t ul = m->pop3_uidl ? strlen(m->pop3_uidl) : 0;
+		put_u8(out, (unsigned)ul);
+		buf_append(out, m->pop3_uidl, ul);
+	}
+	put_u32(out, (uint32_t)idx->nexpunged);
+	for (size_t i = 0; i < idx->nexpunged; i++) {
+		put_u32(out, idx->expunged[i].uid);
+		put_u64(out, idx->expunged[i].modseq);
+	}
+	put_u64(out, fnv64(out->p, out->len));
+}
+
+static int
+name_ok(const unsigned char *p, size_t len)
+{
+	if (len == 0 || p[0] == '.')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == '/' || p[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int
+keyword_ok(const unsigned char *p, size_t len)
+{
+	if (len == 0 || len > MAILDIR_KEYWORD_NAME_MAX || p[0] == '\\')
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f || strchr("(){%*\"\\]", p[i]))
+			return 0;
+	return 1;
+}
+
+int
+maildir_index_parse(struct maildir_index *idx, const char *p, size_t len)
+{
+	struct rd r = { (const unsigned char *)p, len, 0, 0 };
+	state_clear(idx);
+	if (len < 16 || memcmp(p, INDEX_MAGIC, 8) != 0)
+		goto bad;
+	r.len = len - 8;   /* the checksum */
+	{
+		const unsigned char *c = (const unsigned char *)p + len - 8;
+		uint64_t sum = 0;
+		for (int i = 7; i >= 0; i--)
+			sum = sum << 8 | c[i];
+		if (sum != fnv64(p, len - 8))
+			goto bad;
+	}
+	rd_take(&r, 8);
+	idx->generation = get_u64(&r);
+	idx->uidvalidity = get_u32(&r);
+	idx->next_uid = get_u32(&r);
+	idx->highest_modseq = get_u64(&r);
+	idx->recent_uid = get_u32(&r);
+	idx->expunge_floor = get_u64(&r);
+	idx->new_mtime.tv_sec = (time_t)get_u64(&r);
+	idx->new_mtime.tv_nsec = get_u32(&r);
+	idx->cur_mtime.tv_sec = (time_t)get_u64(&r);
+	idx->cur_mtime.tv_nsec = get_u32(&r);
+	idx->scan_time = (int64_t)get_u64(&r);
+	if (r.bad || idx->uidvalidity == 0 || idx->next_uid == 0)
+		goto bad;
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+		unsigned l = get_u8(&r);
+		const unsigned char *q = rd_take(&r, l);
+		if (r.bad)
+			goto bad;
+		if (l == 0)
+			continue;
+		if (!keyword_ok(q, l))
+			goto bad;
+		idx->keywords[k] = xstrndup((const char *)q, l);
+	}
+	uint32_t n = get_u32(&r);
+	/* Each record takes at least 16 bytes: no allocation beyond what
+	 * the file can hold. */
+	if (r.bad || n > MAILDIR_INDEX_MAX_MESSAGES || n > (r.len - r.off) / 16)
+		goto bad;
+	if (n > idx->cap) {
+		idx->msgs = xreallocarray(idx->msgs, n, sizeof(*idx->msgs));
+		idx->cap = n;
+	}
+	uint32_t prev = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t uid = get_u32(&r);
+		uint64_t modseq = get_u64(&r);
+		unsigned in_new = get_u8(&r);
+		unsigned nl = get_u8(&r);
+		const unsigned char *name = rd_take(&r, nl);
+		unsigned ul = get_u8(&r);
+		const unsigned char *uidl = rd_take(&r, ul);
+		if (r.bad || uid <= prev || uid >= idx->next_uid || in_new > 1 ||
+		    modseq > idx->highest_modseq || !name_ok(name, nl) ||
+		    ul > 70)
+			goto bad;
+		for (unsigned j = 0; j < ul; j++)
+			if (uidl[j] < 0x21 || uidl[j] > 0x7e)
+				goto bad;
+		prev = uid;
+		struct maildir_msg *m = msg_append(idx);
+		m->uid = uid;
+		m->modseq = modseq;
+		msg_set_name(m, (const char *)name, nl, (int)in_new);
+		if (ul)
+			m->pop3_uidl = xstrndup((const char *)uidl, ul);
+	}
+	uint32_t ne = get_u32(&r);
+	if (r.bad || ne > (r.len - r.off) / 12)
+		goto bad;
+	uint64_t pm = 0;
+	for (uint32_t i = 0; i < ne; i++) {
+		uint32_t uid = get_u32(&r);
+		uint64_t ms = get_u64(&r);
+		if (r.bad || ms < pm || ms > idx->highest_modseq || uid == 0 ||
+		    uid >= idx->next_uid)
+			goto bad;
+		pm = ms;
+		expunged_add(idx, uid, ms);
+	}
+	if (r.off != r.len)
+		goto bad;
+	return 0;
+bad:
+	state_clear(idx);
+	idx->generation = 0;
+	return -1;
+}
+
+/* --- files ------------------------------------------------------------- */
+
+static int
+path_in(const struct maildir_index *idx, const char *name, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", idx->dir, name);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Read a file whole, bounded.  1 read, 0 missing, -1 error. */
+static int
+slurp(const char *path, size_t max, struct buf *out)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	buf_reserve(out, (size_t)st.st_size + 1);
+	for (;;) {
+		if (out->len >= max)
+			break;
+		buf_reserve(out, 65536);
+		ssize_t r = read(fd, out->p + out->len, out->cap - out->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		out->len += (size_t)r;
+	}
+	close(fd);
+	return 1;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Atomic replace: tmp, fsync, rename, fsync directory. */
+static int
+replace_file(const struct maildir_index *idx, const char *name,
+    const struct buf *data, int durable)
+{
+	char tmp[MAILDIR_PATH_MAX], dst[MAILDIR_PATH_MAX];
+	char tn[64];
+	snprintf(tn, sizeof(tn), "%s.tmp", name);
+	if (path_in(idx, tn, tmp, sizeof(tmp)) < 0 || path_in(idx, name, dst, sizeof(dst)) < 0)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data->p, data->len) < 0 ||
+	    (durable && fsync(fd) < 0)) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0 || rename(tmp, dst) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (durable) {
+		int dfd = open(idx->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	return 0;
+}
+
+/* --- the cache file ---------------------------------------------------- */
+
+static struct cache *
+cache_of(struct maildir_index *idx)
+{
+	if (!idx->cache)
+		idx->cache = xcalloc(1, sizeof(struct cache));
+	return idx->cache;
+}
+
+static void
+cache_clear(struct cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->ents[i].data);
+	c->n = 0;
+	c->total = 0;
+}
+
+static size_t
+cache_pos(const struct cache *c, uint32_t uid)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->ents[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+cache_put(struct cache *c, uint32_t uid, const void *blob, size_t len)
+{
+	size_t pos = cache_pos(c, uid);
+	if (pos < c->n && c->ents[pos].uid == uid) {
+		c->total -= c->ents[pos].len;
+		free(c->ents[pos].data);
+	} else {
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 64;
+			c->ents = xreallocarray(c->ents, c->cap, sizeof(*c->ents));
+		}
+		memmove(c->ents + pos + 1, c->ents + pos, (c->n - pos) * sizeof(*c->ents));
+		c->n++;
+	}
+	c->ents[pos].uid = uid;
+	c->ents[pos].len = (uint32_t)len;
+	c->ents[pos].data = xmalloc(len ? len : 1);
+	memcpy(c->ents[pos].data, blob, len);
+	c->total += len;
+}
+
+/* Load postern-cache; a damaged or foreign file is ignored (it is only a
+ * cache). */
+static void
+cache_load(struct maildir_index *idx)
+{
+	struct cache *c = cache_of(idx);
+	char path[MAILDIR_PATH_MAX];
+	struct buf b = BUF_INIT;
+	idx->cache_loaded = 1;
+	cache_clear(c);
+	if (!idx->dir || path_in(idx, MAILDIR_CACHE_FILE, path, sizeof(path)) < 0 ||
+	    slurp(path, CACHE_FILE_MAX, &b) <= 0 || b.len < 20 ||
+	    memcmp(b.p, CACHE_MAGIC, 8) != 0)
+		goto out;
+	const unsigned char *q = (const unsigned char *)b.p + b.len - 8;
+	uint64_t sum = 0;
+	for (int i = 7; i >= 0; i--)
+		sum = sum << 8 | q[i];
+	if (sum != fnv64(b.p, b.len - 8))
+		goto out;
+	struct rd r = { (const unsigned char *)b.p, b.len - 8, 8, 0 };
+	if (get_u32(&r) != idx->uidvalidity)
+		goto out;
+	uint32_t prev = 0;
+	while (!r.bad && r.off < r.len) {
+		uint32_t uid = get_u32(&r);
+		uint32_t len = get_u32(&r);
+		const unsigned char *d = len <= MAILDIR_CACHE_BLOB_MAX ? rd_take(&r, len) : NULL;
+		if (r.bad || !d || uid <= prev) {
+			cache_clear(c);
+			break;
+		}
+		prev = uid;
+		if (maildir_index_find(idx, uid))
+			cache_put(c, uid, d, len);
+	}
+out:
+	buf_free(&b);
+}
+
+static int
+cache_write(struct maildir_index *idx)
+{
+	struct cache *c = cache_of(idx);
+	struct buf b = BUF_INIT;
+	buf_append(&b, CACHE_MAGIC, 8);
+	put_u32(&b, idx->uidvalidity);
+	for (size_t i = 0; i < c->n; i++) {
+		if (!maildir_index_find(idx, c->ents[i].uid))
+			continue;
+		put_u32(&b, c->ents[i].uid);
+		put_u32(&b, c->ents[i].len);
+		buf_append(&b, c->ents[i].data, c->ents[i].len);
+	}
+	put_u64(&b, fnv64(b.p, b.len));
+	/* Not fsynced: the checksum catches a torn cache, and losing it
+	 * costs time only. */
+	int rc = replace_file(idx, MAILDIR_CACHE_FILE, &b, 0);
+	buf_free(&b);
+	return rc;
+}
+
+const void *
+maildir_index_cache_get(struct maildir_index *idx, uint32_t uid, size_t *len)
+{
+	if (!idx->cache_loaded)
+		cache_load(idx);
+	struct cache *c = cache_of(idx);
+	size_t pos = cache_pos(c, uid);
+	if (pos >= c->n || c->ents[pos].uid != uid)
+		return NULL;
+	*len = c->ents[pos].len;
+	return c->ents[pos].data;
+}
+
+int
+maildir_index_cache_set(struct maildir_index *idx, uint32_t uid,
+    const void *blob, size_t len)
+{
+	if (!idx->cache_loaded)
+		cache_load(idx);
+	struct cache *c = cache_of(idx);
+	if (len > MAILDIR_CACHE_BLOB_MAX || c->total + len > CACHE_FILE_MAX / 2 ||
+	    !maildir_index_find(idx, uid)) {
+		errno = EFBIG;
+		return -1;
+	}
+	cache_put(c, uid, blob, len);
+	idx->cache_dirty = 1;
+	if (!idx->locked) {
+		/* Written at the next transaction end; do one now. */
+		if (maildir_index_begin(idx) < 0)
+			return -1;
+		return maildir_index_end(idx);
+	}
+	return 0;
+}
+
+/* --- lock and load ----------------------------------------------------- */
+
+static int
+lock_file(struct maildir_index *idx, int type)
+{
+	struct flock fl = { 0 };
+	fl.l_type = (short)type;
+	fl.l_whence = SEEK_SET;
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	long delay_us = 1000;
+	for (;;) {
+		if (fcntl(idx->lock_fd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long el = (now.tv_sec - start.tv_sec) * 1000LL +
+		    (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (el > LOCK_TIMEOUT_MS) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		struct timespec ts = { 0, delay_us * 1000 };
+		nanosleep(&ts, NULL);
+		if (delay_us < 50000)
+			delay_us *= 2;
+	}
+}
+
+static void
+unlock_file(struct maildir_index *idx)
+{
+	struct flock fl = { 0 };
+	fl.l_type = F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	fcntl(idx->lock_fd, F_SETLK, &fl);
+}
+
+/* Generation of the index on disk: 0 when missing or unreadable. */
+static int
+disk_generation(const struct maildir_index *idx, uint64_t *gen)
+{
+	char path[MAILDIR_PATH_MAX];
+	unsigned char h[16];
+	*gen = 0;
+	if (path_in(idx, MAILDIR_INDEX_FILE, path, sizeof(path)) < 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	ssize_t r = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (r != (ssize_t)sizeof(h) || memcmp(h, INDEX_MAGIC, 8) != 0)
+		return 0;
+	for (int i = 7; i >= 0; i--)
+		*gen = *gen << 8 | h[8 + i];
+	return 1;
+}
+
+static uint32_t
+fresh_uidvalidity(uint32_t old)
+{
+	uint32_t v = (uint32_t)time(NULL);
+	if (v <= old)
+		v = old + 1;
+	return v ? v : 1;
+}
+
+/* Take over foreign UIDs on creation. */
+static struct maildir_import *
+import_foreign(struct maildir_index *idx)
+{
+	struct maildir_import *im = xcalloc(1, sizeof(*im));
+	if (maildir_import_dir(idx->dir, im) <= 0) {
+		/* Keywords alone are still worth having. */
+		for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+			idx->keywords[k] = im->keywords[k];
+			im->keywords[k] = NULL;
+		}
+		maildir_import_free(im);
+		free(im);
+		return NULL;
+	}
+	idx->uidvalidity = im->uidvalidity;
+	idx->next_uid = im->next_uid;
+	idx->recent_uid = im->next_uid;
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++) {
+		idx->keywords[k] = im->keywords[k];
+		im->keywords[k] = NULL;
+	}
+	log_info("maildir_import", "dir=%s source=%s uids=%zu uidvalidity=%u",
+	    idx->dir, im->source, im->count, (unsigned)im->uidvalidity);
+	return im;
+}
+
+static int scan(struct maildir_index *idx, int force,
+    struct maildir_import *im);
+
+/* Bring the in-memory state up to the file on disk (under the lock). */
+static int
+refresh(struct maildir_index *idx)
+{
+	uint64_t gen;
+	int r = disk_generation(idx, &gen);
+	if (r < 0)
+		return -1;
+	if (r == 1 && gen == idx->generation && idx->uidvalidity)
+		return 0;
+	char path[MAILDIR_PATH_MAX];
+	struct buf b = BUF_INIT;
+	path_in(idx, MAILDIR_INDEX_FILE, path, sizeof(path));
+	r = slurp(path, INDEX_FILE_MAX, &b);
+	if (r < 0 && errno != EFBIG) {
+		buf_free(&b);
+		return -1;
+	}
+	uint32_t old_uidv = idx->uidvalidity;
+	if (r > 0 && maildir_index_parse(idx, b.p, b.len) == 0) {
+		buf_free(&b);
+		idx->cache_loaded = 0;
+		return 0;
+	}
+	buf_free(&b);
+	if (r > 0 || (r < 0 && errno == EFBIG)) {
+		/* Damaged: rebuild with a new UIDVALIDITY, keeping keyword
+		 * letters' meaning is impossible to verify, so they go too. */
+		log_warn("maildir_index_rebuild", "dir=%s reason=damaged", idx->dir);
+		state_clear(idx);
+		idx->uidvalidity = fresh_uidvalidity(old_uidv);
+		idx->dirty = 1;
+		idx->cache_loaded = 0;
+		return scan(idx, 1, NULL);
+	}
+	if (old_uidv) {
+		/* Removed while we had it: keep our state and write it back. */
+		idx->dirty = 1;
+		return 0;
+	}
+	/* New index: import, then a full scan. */
+	state_clear(idx);
+	struct maildir_import *im = import_foreign(idx);
+	if (!idx->uidvalidity)
+		idx->uidvalidity = fresh_uidvalidity(0);
+	idx->dirty = 1;
+	idx->cache_loaded = 0;
+	int rc = scan(idx, 1, im);
+	if (im) {
+		maildir_import_free(im);
+		free(im);
+	}
+	return rc;
+}
+
+int
+maildir_index_begin(struct maildir_index *idx)
+{
+	if (idx->locked++ > 0)
+		return 0;
+	if (lock_file(idx, F_WRLCK) < 0) {
+		idx->locked = 0;
+		return -1;
+	}
+	if (refresh(idx) < 0) {
+		int e = errno;
+		unlock_file(idx);
+		idx->locked = 0;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int
+maildir_index_end(struct maildir_index *idx)
+{
+	int rc = 0;
+	if (idx->locked == 0)
+		return 0;
+	if (--idx->locked > 0)
+		return 0;
+	compact(idx);
+	if (idx->dirty) {
+		struct buf b = BUF_INIT;
+		idx->generation++;
+		maildir_index_serialize(idx, &b);
+		if (replace_file(idx, MAILDIR_INDEX_FILE, &b, 1) < 0) {
+			log_warn("maildir_index_write", "dir=%s error=%s", idx->dir, strerror(errno));
+			/* Re-read at the next begin: the files are the truth. */
+			idx->generation = UINT64_MAX;
+			rc = -1;
+		}
+		buf_free(&b);
+		idx->dirty = 0;
+	}
+	if (idx->cache_dirty && rc == 0) {
+		cache_write(idx);
+		idx->cache_dirty = 0;
+	}
+	unlock_file(idx);
+	return rc;
+}
+
+/* --- sync -------------------------------------------------------------- */
+
+struct base_hash {
+	size_t *slot;      /* message position + 1; 0 empty */
+	size_t mask;
+};
+
+static uint64_t
+hash_base(const char *p, size_t n)
+{
+	return fnv64(p, n);
+}
+
+static void
+hash_build(struct base_hash *h, const struct maildir_index *idx)
+{
+	size_t sz = 64;
+	while (sz < idx->count * 2 + 1)
+		sz *= 2;
+	h->slot = xcalloc(sz, sizeof(*h->slot));
+	h->mask = sz - 1;
+	for (size_t i = 0; i < idx->count; i++) {
+		const struct maildir_msg *m = &idx->msgs[i];
+		size_t s = hash_base(m->name, m->base_len) & h->mask;
+		while (h->slot[s])
+			s = (s + 1) & h->mask;
+		h->slot[s] = i + 1;
+	}
+}
+
+static struct maildir_msg *
+hash_find(const struct base_hash *h, struct maildir_index *idx,
+    const char *base, size_t len)
+{
+	size_t s = hash_base(base, len) & h->mask;
+	while (h->slot[s]) {
+		struct maildir_msg *m = &idx->msgs[h->slot[s] - 1];
+		if (m->base_len == len && memcmp(m->name, base, len) == 0)
+			return m;
+		s = (s + 1) & h->mask;
+	}
+	return NULL;
+}
+
+/* Delivery order: by the leading number (seconds), then by name. */
+static int
+cmp_entry_order(const void *a, const void *b)
+{
+	const struct maildir_entry *x = *(const struct maildir_entry *const *)a;
+	const struct maildir_entry *y = *(const struct maildir_entry *const *)b;
+	size_t dx = 0, dy = 0;
+	while (dx < x->len && isdigit((unsigned char)x->name[dx]))
+		dx++;
+	while (dy < y->len && isdigit((unsigned char)y->name[dy]))
+		dy++;
+	/* Compare the numbers by length then digits (no leading zeros). */
+	if (dx != dy)
+		return dx < dy ? -1 : 1;
+	int c = memcmp(x->name, y->name, dx);
+	if (c)
+		return c;
+	c = strcmp(x->name, y->name);
+	return c;
+}
+
+static int
+cmp_msg_uid(const void *a, const void *b)
+{
+	const struct maildir_msg *x = a, *y = b;
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+static int
+cmp_entry_base(const void *a, const void *b)
+{
+	const struct maildir_entry *x = *(const struct maildir_entry *const *)a;
+	const struct maildir_entry *y = *(const struct maildir_entry *const *)b;
+	size_t n = x->base_len < y->base_len ? x->base_len : y->base_len;
+	int c = memcmp(x->name, y->name, n);
+	if (c)
+		return c;
+	if (x->base_len != y->base_len)
+		return x->base_len < y->base_len ? -1 : 1;
+	return x->in_new - y->in_new;   /* cur/ first */
+}
+
+static int
+timespec_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Can the scan be skipped?  Both directories unchanged since a scan that
+ * happened at least 2 s after their last change (coarse file system
+ * timestamps could hide a change made in the same tick). */
+static int
+unchanged(struct maildir_index *idx)
+{
+	char p[MAILDIR_PATH_MAX];
+	struct stat sn, sc;
+	if ((size_t)snprintf(p, sizeof(p), "%s/new", idx->dir) >= sizeof(p) || stat(p, &sn) < 0)
+		return 0;
+	if ((size_t)snprintf(p, sizeof(p), "%s/cur", idx->dir) >= sizeof(p) || stat(p, &sc) < 0)
+		return 0;
+	if (!timespec_eq(&sn.st_mtim, &idx->new_mtime) || !timespec_eq(&sc.st_mtim, &idx->cur_mtime))
+		return 0;
+	time_t latest = sn.st_mtim.tv_sec > sc.st_mtim.tv_sec ? sn.st_mtim.tv_sec : sc.st_mtim.tv_sec;
+	return idx->scan_time >= (int64_t)latest + 2;
+}
+
+static int
+scan(struct maildir_index *idx, int force, struct maildir_import *im)
+{
+	if (!force && unchanged(idx))
+		return 0;
+	struct maildir_listing l;
+	if (maildir_list(idx->dir, MAILDIR_INDEX_MAX_MESSAGES, &l) < 0)
+		return -1;
+	int64_t now = (int64_t)time(NULL);
+	struct base_hash h;
+	compact(idx);
+	hash_build(&h, idx);
+	for (size_t i = 0; i < idx->count; i++)
+		idx->msgs[i].seen_mark = 0;
+	struct maildir_entry **fresh = xcalloc(l.count ? l.count : 1, sizeof(*fresh));
+	size_t nfresh = 0;
+	for (size_t i = 0; i < l.count; i++) {
+		struct maildir_entry *e = &l.entries[i];
+		struct maildir_msg *m = hash_find(&h, idx, e->name, e->base_len);
+		if (!m) {
+			fresh[nfresh++] = e;
+			continue;
+		}
+		/* The same base twice (another process between link and
+		 * unlink while moving new -> cur): cur/ wins. */
+		if (m->seen_mark == MARK_SEEN && e->in_new)
+			continue;
+		m->seen_mark = MARK_SEEN;
+		if (m->in_new == e->in_new && m->name_len == e->len &&
+		    memcmp(m->name, e->name, e->len) == 0)
+			continue;
+		unsigned of = m->flags;
+		uint32_t ok = m->keywords;
+		msg_set_name(m, e->name, e->len, e->in_new);
+		if (m->flags != of || m->keywords != ok)
+			m->modseq = ++idx->highest_modseq;
+		idx->dirty = 1;
+	}
+	free(h.slot);
+	/* Vanished files: expunged by someone else. */
+	for (size_t i = 0; i < idx->count; i++) {
+		struct maildir_msg *m = &idx->msgs[i];
+		if (m->seen_mark == MARK_SEEN)
+			continue;
+		m->seen_mark = MARK_GONE;
+		expunged_add(idx, m->uid, ++idx->highest_modseq);
+		idx->dirty = 1;
+	}
+	compact(idx);
+	/* New files: drop duplicate bases (cur/ first), then give UIDs in
+	 * delivery order (or the imported ones). */
+	if (nfresh > 1) {
+		qsort(fresh, nfresh, sizeof(*fresh), cmp_entry_base);
+		size_t o = 1;
+		for (size_t i = 1; i < nfresh; i++) {
+			if (fresh[i]->base_len == fresh[o - 1]->base_len &&
+			    memcmp(fresh[i]->name, fresh[o - 1]->name, fresh[i]->base_len) == 0)
+				continue;
+			fresh[o++] = fresh[i];
+		}
+		nfresh = o;
+		qsort(fresh, nfresh, sizeof(*fresh), cmp_entry_order);
+	}
+	int resort = 0;
+	uint32_t maxuid = idx->count ? idx->msgs[idx->count - 1].uid : 0;
+	for (size_t i = 0; i < nfresh; i++) {
+		struct maildir_entry *e = fresh[i];
+		const struct maildir_import_entry *ie =
+		    im ? maildir_import_find(im, e->name, e->base_len) : NULL;
+		uint32_t uid;
+		if (ie && ie->uid < idx->next_uid && !maildir_index_find(idx, ie->uid)) {
+			uid = ie->uid;
+			resort = 1;
+		} else {
+			if (idx->next_uid == UINT32_MAX)
+				break;   /* UID space exhausted: RFC 3501 needs a new UIDVALIDITY */
+			uid = idx->next_uid++;
+		}
+		struct maildir_msg *m = msg_append(idx);
+		m->uid = uid;
+		m->modseq = ++idx->highest_modseq;
+		msg_set_name(m, e->name, e->len, e->in_new);
+		if (ie && ie->pop3_uidl)
+			m->pop3_uidl = xstrdup(ie->pop3_uidl);
+		m->seen_mark = 0;
+		idx->dirty = 1;
+		if (resort && uid > maxuid)
+			maxuid = uid;
+	}
+	if (resort)
+		qsort(idx->msgs, idx->count, sizeof(*idx->msgs), cmp_msg_uid);
+	free(fresh);
+	if (!timespec_eq(&l.new_mtime, &idx->new_mtime) ||
+	    !timespec_eq(&l.cur_mtime, &idx->cur_mtime) || idx->scan_time != now)
+		idx->dirty = 1;
+	idx->new_mtime = l.new_mtime;
+	idx->cur_mtime = l.cur_mtime;
+	idx->scan_time = now;
+	maildir_listing_free(&l);
+	return 0;
+}
+
+int
+maildir_index_sync(struct maildir_index *idx, int claim_recent,
+    uint32_t *first_recent)
+{
+	if (maildir_index_begin(idx) < 0)
+		return -1;
+	int rc = scan(idx, 0, NULL);
+	if (rc == 0 && claim_recent) {
+		if (first_recent)
+			*first_recent = idx->recent_uid;
+		if (idx->recent_uid != idx->next_uid) {
+			idx->recent_uid = idx->next_uid;
+			idx->dirty = 1;
+		}
+	} else if (first_recent) {
+		*first_recent = idx->next_uid;
+	}
+	if (maildir_index_end(idx) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* --- open, lookups, changes -------------------------------------------- */
+
+struct maildir_index *
+maildir_index_open(const char *dir, char *err, size_t errlen)
+{
+	char path[MAILDIR_PATH_MAX];
+	struct stat st;
+	char cur[MAILDIR_PATH_MAX];
+	snprintf(cur, sizeof(cur), "%s/cur", dir);
+	if (stat(cur, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		int e = errno ? errno : ENOTDIR;
+		snprintf(err, errlen, "%s: not a Maildir", dir);
+		errno = e;
+		return NULL;
+	}
+	struct maildir_index *idx = maildir_index_new_empty();
+	idx->dir = xstrdup(dir);
+	idx->uidvalidity = 0;
+	if (path_in(idx, MAILDIR_INDEX_LOCK, path, sizeof(path)) < 0 ||
+	    (idx->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		maildir_index_free(idx);
+		errno = e;
+		return NULL;
+	}
+	if (maildir_index_sync(idx, 0, NULL) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: sync: %s", dir, strerror(e));
+		maildir_index_free(idx);
+		errno = e;
+		return NULL;
+	}
+	return idx;
+}
+
+void
+maildir_index_free(struct maildir_index *idx)
+{
+	if (!idx)
+		return;
+	if (idx->locked) {
+		idx->locked = 1;
+		maildir_index_end(idx);
+	}
+	state_clear(idx);
+	free(idx->msgs);
+	free(idx->expunged);
+	if (idx->cache) {
+		cache_clear(idx->cache);
+		free(((struct cache *)idx->cache)->ents);
+		free(idx->cache);
+	}
+	if (idx->lock_fd >= 0)
+		close(idx->lock_fd);
+	free(idx->dir);
+	free(idx);
+}
+
+size_t
+maildir_index_seq_of(const struct maildir_index *idx, uint32_t uid)
+{
+	size_t lo = 0, hi = idx->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (idx->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct maildir_msg *
+maildir_index_find(const struct maildir_index *idx, uint32_t uid)
+{
+	size_t pos = maildir_index_seq_of(idx, uid);
+	if (pos < idx->count && idx->msgs[pos].uid == uid &&
+	    idx->msgs[pos].seen_mark != MARK_GONE)
+		return &idx->msgs[pos];
+	return NULL;
+}
+
+int
+maildir_index_path(const struct maildir_index *idx,
+    const struct maildir_msg *m, char *out, size_t outlen)
+{
+	return maildir_message_path(idx->dir, m->name, m->in_new, out, outlen);
+}
+
+int
+maildir_index_open_msg(struct maildir_index *idx, uint32_t uid)
+{
+	struct maildir_msg *m = maildir_index_find(idx, uid);
+	if (!m) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* A rename by someone else is followed here without touching the
+	 * index: the next sync notices the new name (and its flags). */
+	return maildir_open_message(idx->dir, m->name, m->in_new, NULL, NULL);
+}
+
+int
+maildir_index_set_flags(struct maildir_index *idx, uint32_t uid,
+    unsigned flags, uint32_t keywords, uint64_t unchangedsince)
+{
+	char nn[MAILDIR_NAME_MAX + 1];
+	int rc = 0;
+	flags &= MAILDIR_FLAGS_ALL;
+	if (maildir_index_begin(idx) < 0)
+		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct maildir_msg *m = maildir_index_find(idx, uid);
+		if (!m) {
+			rc = 1;
+			break;
+		}
+		if (unchangedsince && m->modseq > unchangedsince) {
+			rc = 2;
+			break;
+		}
+		if (m->flags == flags && m->keywords == keywords && !m->in_new) {
+			rc = 0;
+			break;
+		}
+		if (maildir_set_flags(idx->dir, m->name, m->in_new, flags, keywords,
+		    nn, sizeof(nn)) < 0) {
+			if (errno == ENOENT && attempt == 0) {
+				/* Renamed or deleted by another process. */
+				if (scan(idx, 1, NULL) < 0) {
+					rc = -1;
+					break;
+				}
+				continue;
+			}
+			rc = -1;
+			break;
+		}
+		unsigned of = m->flags;
+		uint32_t ok = m->keywords;
+		msg_set_name(m, nn, strlen(nn), 0);
+		if (m->flags != of || m->keywords != ok)
+			m->modseq = ++idx->highest_modseq;
+		idx->dirty = 1;
+		rc = 0;
+		break;
+	}
+	if (maildir_index_end(idx) < 0)
+		rc = -1;
+	return rc;
+}
+
+int
+maildir_index_expunge(struct maildir_index *idx, uint32_t uid)
+{
+	char p[MAILDIR_PATH_MAX];
+	int rc = 0;
+	if (maildir_index_begin(idx) < 0)
+		return -1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct maildir_msg *m = maildir_index_find(idx, uid);
+		if (!m)
+			break;
+		if (maildir_index_path(idx, m, p, sizeof(p)) < 0) {
+			rc = -1;
+			break;
+		}
+		if (unlink(p) < 0) {
+			if (errno == ENOENT && attempt == 0) {
+				if (scan(idx, 1, NULL) < 0) {
+					rc = -1;
+					break;
+				}
+				continue;
+			}
+			if (errno != ENOENT) {
+				rc = -1;
+				break;
+			}
+		}
+		m->seen_mark = MARK_GONE;
+		expunged_add(idx, uid, ++idx->highest_modseq);
+		idx->dirty = 1;
+		break;
+	}
+	if (maildir_index_end(idx) < 0)
+		rc = -1;
+	return rc;
+}
+
+int
+maildir_index_add(struct maildir_index *idx, const char *name, int in_new,
+    uint32_t *uid)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > MAILDIR_NAME_MAX || !name_ok((const unsigned char *)name, len)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (maildir_index_begin(idx) < 0)
+		return -1;
+	size_t bl = maildir_name_base_len(name, len);
+	/* Another process's sync may have numbered it already. */
+	for (size_t i = idx->count; i-- > 0;) {
+		struct maildir_msg *m = &idx->msgs[i];
+		if (m->seen_mark != MARK_GONE && m->base_len == bl &&
+		    memcmp(m->name, name, bl) == 0) {
+			*uid = m->uid;
+			return maildir_index_end(idx);
+		}
+	}
+	if (idx->next_uid == UINT32_MAX) {
+		maildir_index_end(idx);
+		errno = EOVERFLOW;
+		return -1;
+	}
+	struct maildir_msg *m = msg_append(idx);
+	m->uid = idx->next_uid++;
+	m->modseq = ++idx->highest_modseq;
+	msg_set_name(m, name, len, in_new);
+	idx->dirty = 1;
+	*uid = m->uid;
+	return maildir_index_end(idx);
+}
+
+int
+maildir_index_keyword(struct maildir_index *idx, const char *name,
+    size_t len, int create)
+{
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX; k++)
+		if (idx->keywords[k] && strlen(idx->keywords[k]) == len &&
+		    strncasecmp(idx->keywords[k], name, len) == 0)
+			return k;
+	if (!create || !keyword_ok((const unsigned char *)name, len))
+		return -1;
+	if (maildir_index_begin(idx) < 0)
+		return -1;
+	int found = -1;
+	/* Another process may have added it meanwhile. */
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX && found < 0; k++)
+		if (idx->keywords[k] && strlen(idx->keywords[k]) == len &&
+		    strncasecmp(idx->keywords[k], name, len) == 0)
+			found = k;
+	for (int k = 0; k < MAILDIR_KEYWORDS_MAX && found < 0; k++)
+		if (!idx->keywords[k]) {
+			idx->keywords[k] = xstrndup(name, len);
+			idx->dirty = 1;
+			found = k;
+		}
+	if (maildir_index_end(idx) < 0)
+		return -1;
+	return found;
+}
