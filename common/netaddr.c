@@ -282,7 +282,10 @@ int
 netaddr_client(struct netaddr_client *c)
 {
 	memset(c, 0, sizeof(*c));
+	/* UCSPI names the variables after $PROTO: TCP6REMOTEIP for TCP6. */
 	if (end_from_env("TCPREMOTEIP", "TCPREMOTEPORT", &c->remote, c->remote_ip,
+	    sizeof(c->remote_ip), c->remote_port, sizeof(c->remote_port)) == 0 ||
+	    end_from_env("TCP6REMOTEIP", "TCP6REMOTEPORT", &c->remote, c->remote_ip,
 	    sizeof(c->remote_ip), c->remote_port, sizeof(c->remote_port)) == 0 ||
 	    end_from_env("REMOTE_ADDR", "REMOTE_PORT", &c->remote, c->remote_ip,
 	    sizeof(c->remote_ip), c->remote_port, sizeof(c->remote_port)) == 0 ||
@@ -295,6 +298,8 @@ netaddr_client(struct netaddr_client *c)
 		snprintf(c->remote_port, sizeof(c->remote_port), "0");
 	}
 	if (end_from_env("TCPLOCALIP", "TCPLOCALPORT", &c->local, c->local_ip,
+	    sizeof(c->local_ip), c->local_port, sizeof(c->local_port)) == 0 ||
+	    end_from_env("TCP6LOCALIP", "TCP6LOCALPORT", &c->local, c->local_ip,
 	    sizeof(c->local_ip), c->local_port, sizeof(c->local_port)) == 0 ||
 	    end_from_socket(0, &c->local, c->local_ip, sizeof(c->local_ip),
 	    c->local_port, sizeof(c->local_port)) == 0)

@@ -63,9 +63,10 @@ struct netaddr_client {
 	char local_port[6];
 };
 
-/* Remote end from TCPREMOTEIP/TCPREMOTEPORT (tcpserver, postern-listen),
- * else REMOTE_ADDR/REMOTE_PORT (systemd Accept=yes, inetd wrappers), else
- * getpeername(0); local end from TCPLOCALIP/TCPLOCALPORT, else
+/* Remote end from TCPREMOTEIP/TCPREMOTEPORT (tcpserver, postern-listen;
+ * TCP6REMOTEIP/TCP6REMOTEPORT when PROTO=TCP6), else REMOTE_ADDR/
+ * REMOTE_PORT (systemd Accept=yes, inetd wrappers), else getpeername(0);
+ * local end from TCPLOCALIP/TCPLOCALPORT (or TCP6...), else
  * getsockname(0).  Values from the environment are parsed, never copied
  * blindly.  Returns 0 when the remote address is known, -1 if not. */
 int netaddr_client(struct netaddr_client *c);

@@ -185,6 +185,10 @@ clear_env(void)
 	unsetenv("TCPLOCALPORT");
 	unsetenv("REMOTE_ADDR");
 	unsetenv("REMOTE_PORT");
+	unsetenv("TCP6REMOTEIP");
+	unsetenv("TCP6REMOTEPORT");
+	unsetenv("TCP6LOCALIP");
+	unsetenv("TCP6LOCALPORT");
 }
 
 START_TEST(client_from_env)
@@ -215,6 +219,20 @@ START_TEST(client_from_env)
 	ck_assert_str_eq(c.remote_port, "0");
 	ck_assert_int_eq(c.local_known, 0);
 	ck_assert_str_eq(c.local_ip, "unknown");
+
+	/* ucspi-tcp6 names */
+	clear_env();
+	setenv("PROTO", "TCP6", 1);
+	setenv("TCP6REMOTEIP", "2001:db8::2", 1);
+	setenv("TCP6REMOTEPORT", "1234", 1);
+	setenv("TCP6LOCALIP", "::1", 1);
+	setenv("TCP6LOCALPORT", "10025", 1);
+	ck_assert_int_eq(netaddr_client(&c), 0);
+	ck_assert_str_eq(c.remote_ip, "2001:db8::2");
+	ck_assert_str_eq(c.remote_port, "1234");
+	ck_assert_str_eq(c.local_ip, "::1");
+	ck_assert_str_eq(c.local_port, "10025");
+	unsetenv("PROTO");
 
 	/* garbage in the environment is not copied */
 	clear_env();
