@@ -1,0 +1,53 @@
+/* tlsctl.h: STARTTLS/STLS from the protocol side (DESIGN.md rule 2).
+ * Under postern-tls without -i, POSTERN_TLS_CTL names a control descriptor
+ * (a SOCK_SEQPACKET socket).  The protocol program sends its "ready to
+ * start TLS" reply, then calls tlsctl_starttls(): it asks postern-tls,
+ * which flushes that reply to the client, runs the handshake and answers
+ * with the result, the TLS facts and (on success) a fresh data socket
+ * passed with SCM_RIGHTS.  tlsctl_starttls puts that socket on fds 0 and 1
+ * and drops everything buffered in the io (RFC 3207 4.2, RFC 2595 3.1), so
+ * no byte sent before the handshake is read after it.
+ *
+ * Wire format (one datagram each way):
+ *   request  "STARTTLS"
+ *   answer   "OK\0<version>\0<cipher>\0<sni>\0"  + the data socket
+ *            "NO\0<reason>\0"                    (connection is dead) */
+#ifndef POSTERN_TLSCTL_H
+#define POSTERN_TLSCTL_H
+
+#include <stddef.h>
+#include "io.h"
+#include "tlsenv.h"
+
+#define TLSCTL_ENV "POSTERN_TLS_CTL"
+#define TLSCTL_REQUEST "STARTTLS"
+#define TLSCTL_MAX 512             /* largest control datagram */
+
+/* The control descriptor from the environment, or -1 (no STARTTLS). */
+int tlsctl_fd(void);
+/* 1 when STARTTLS can be offered (a control descriptor is present). */
+int tlsctl_available(void);
+
+/* Ask for TLS.  Flushes io first.  On success returns 0, fds 0 and 1 are
+ * the new plaintext socket, io reads from it with nothing buffered, and
+ * *f holds the facts; the control descriptor is closed.  On failure
+ * returns -1 with a short reason: the session must end (the client is in
+ * an unknown TLS state). */
+int tlsctl_starttls(struct io *io, struct tls_facts *f, char *reason, size_t reasonlen);
+
+/* Build an answer (postern-tls side).  Returns its length, or 0 if it
+ * does not fit in outlen. */
+size_t tlsctl_format_ok(char *out, size_t outlen, const struct tls_facts *f);
+size_t tlsctl_format_no(char *out, size_t outlen, const char *reason);
+/* Parse an answer: 1 = OK (f filled), 0 = NO (reason filled), -1 malformed.
+ * Never reads past p+len. */
+int tlsctl_parse_answer(const char *p, size_t len, struct tls_facts *f,
+			char *reason, size_t reasonlen);
+
+/* Send/receive one datagram with an optional descriptor (SCM_RIGHTS).
+ * tlsctl_recv waits at most timeout_ms; returns the length, 0 at EOF, -1
+ * on error or timeout; *fd is -1 when none came (extra ones are closed). */
+int tlsctl_send(int sock, const void *p, size_t n, int fd);
+ssize_t tlsctl_recv(int sock, void *p, size_t n, int *fd, int timeout_ms);
+
+#endif

@@ -1,0 +1,47 @@
+/* listen.h: private interfaces of postern-listen (sockets, per-IP tables). */
+#ifndef POSTERN_LISTEN_H
+#define POSTERN_LISTEN_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define LISTEN_MAXSOCK 16
+#define LISTEN_IPLEN 64
+
+/* listen_sock.c */
+/* Open the listening sockets for ADDR PORT (see postern-listen(8)).
+ * Returns the count (>= 1) or exits 111 / 100 with a message. */
+int listen_open(const char *addr, const char *port, int fds[LISTEN_MAXSOCK]);
+/* Numeric host and port of a socket address. */
+void listen_addr_str(const struct sockaddr *sa, socklen_t len,
+		     char ip[LISTEN_IPLEN], char port[8], int *is_v6);
+
+/* listen_iptab.c: live sessions and failure counts, both bounded. */
+struct session_slot {
+	pid_t pid;
+	char ip[LISTEN_IPLEN];
+};
+struct fail_entry {
+	char ip[LISTEN_IPLEN];
+	unsigned count;
+	time_t last;
+};
+#define LISTEN_FAIL_SLOTS 4096
+
+void iptab_init(int maxconn);
+int iptab_count(void);
+int iptab_count_ip(const char *ip);
+void iptab_add(pid_t pid, const char *ip);
+/* Remove pid; returns 1 if it was ours. */
+int iptab_remove(pid_t pid);
+/* Call fn for every live session pid. */
+void iptab_each(void (*fn)(pid_t));
+
+/* Failures: count within window (expired entries are forgotten). */
+unsigned failtab_get(const char *ip, time_t now, time_t window);
+void failtab_fail(const char *ip, time_t now, time_t window);
+void failtab_clear(const char *ip);
+unsigned failtab_size(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* tls.h: private interfaces of postern-tls. */
+#ifndef POSTERN_TLS_H
+#define POSTERN_TLS_H
+
+#include <gnutls/gnutls.h>
+#include "tlsenv.h"
+
+struct tls_conf {
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
+	int handshake_ms;
+	int idle_ms;
+};
+
+/* tls_relay.c */
+/* Handshake on fds 0/1 (non-blocking) within conf->handshake_ms.  Returns
+ * the session or NULL (logged). */
+gnutls_session_t tls_handshake(const struct tls_conf *conf, struct tls_facts *f);
+/* Relay until either side ends.  app: plaintext socket to the protocol
+ * program; ctl: control socket (-1 when none or TLS is already on);
+ * s: the TLS session (NULL = plaintext until STARTTLS).  Never returns. */
+void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
+	__attribute__((noreturn));
+
+#endif

@@ -1,0 +1,183 @@
+/* tls_main.c: postern-tls, the TLS terminator (DESIGN.md rule 2).  Starts
+ * as root, loads certificate and key, forks the rest of the chain with a
+ * socketpair in place of the connection, then chroots to an empty
+ * directory, drops to its user and relays (tls_relay.c).  Implicit mode
+ * (-i): handshake first, then the child execs with the TLS facts in its
+ * environment.  On-request mode: the child gets a control descriptor
+ * (POSTERN_TLS_CTL, see common/tlsctl.h). */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "authreport.h"
+#include "log.h"
+#include "privdrop.h"
+#include "tls.h"
+#include "tlsctl.h"
+
+#define DEFAULT_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: postern-tls [-i] -C CERT -K KEY [-u USER] [-r EMPTYDIR] "
+		"[-p PRIORITY] [-T HANDSHAKE-TIMEOUT] [-I IDLE-TIMEOUT] PROG [ARG...]\n");
+	exit(100);
+}
+
+static int secs_arg(const char *s, int c)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > 86400)
+		errx(100, "bad value for -%c: %s", c, s);
+	return (int)v * 1000;
+}
+
+static void clear_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFD);
+	if (fl >= 0)
+		fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+}
+
+/* The rest of the chain: plaintext socket on fds 0 and 1. */
+static void child(char **argv, int app, int ctl, int facts_fd)
+{
+	char num[16];
+
+	if (dup2(app, 0) < 0 || dup2(app, 1) < 0)
+		_exit(111);
+	close(app);
+	tlsenv_write(&(struct tls_facts){ 0 });
+	unsetenv(TLSCTL_ENV);
+	if (facts_fd >= 0) {
+		/* Implicit TLS: exec only after a successful handshake. */
+		char ans[TLSCTL_MAX], reason[64];
+		struct tls_facts f;
+		size_t got = 0;
+		for (;;) {
+			ssize_t n = read(facts_fd, ans + got, sizeof(ans) - got);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+			if (got == sizeof(ans))
+				break;
+		}
+		close(facts_fd);
+		if (got == 0 || tlsctl_parse_answer(ans, got, &f, reason, sizeof(reason)) != 1)
+			_exit(0);
+		if (tlsenv_write(&f) < 0)
+			_exit(111);
+	}
+	if (ctl >= 0) {
+		clear_cloexec(ctl);
+		snprintf(num, sizeof(num), "%d", ctl);
+		if (setenv(TLSCTL_ENV, num, 1) < 0)
+			_exit(111);
+	}
+	signal(SIGPIPE, SIG_DFL);
+	execvp(argv[0], argv);
+	log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
+	_exit(111);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cert = NULL, *key = NULL, *user = NULL, *root = NULL;
+	const char *prio = DEFAULT_PRIORITY, *errpos = NULL;
+	struct tls_conf conf = { .handshake_ms = 30000, .idle_ms = 1800000 };
+	int implicit = 0, c, sp[2], ctl[2] = { -1, -1 }, fp[2] = { -1, -1 }, r;
+	pid_t pid;
+
+	log_init("postern-tls", 0);
+	while ((c = getopt(argc, argv, "+iC:K:u:r:p:T:I:")) != -1) {
+		switch (c) {
+		case 'i': implicit = 1; break;
+		case 'C': cert = optarg; break;
+		case 'K': key = optarg; break;
+		case 'u': user = optarg; break;
+		case 'r': root = optarg; break;
+		case 'p': prio = optarg; break;
+		case 'T': conf.handshake_ms = secs_arg(optarg, c); break;
+		case 'I': conf.idle_ms = secs_arg(optarg, c); break;
+		default: usage();
+		}
+	}
+	if (optind >= argc || cert == NULL || key == NULL)
+		usage();
+	if (priv_is_root() && (user == NULL || root == NULL))
+		errx(100, "as root, -u USER and -r EMPTYDIR are required");
+
+	if (gnutls_global_init() < 0)
+		errx(111, "gnutls_global_init failed");
+	if (gnutls_certificate_allocate_credentials(&conf.cred) < 0)
+		errx(111, "out of memory");
+	r = gnutls_certificate_set_x509_key_file(conf.cred, cert, key, GNUTLS_X509_FMT_PEM);
+	if (r < 0) {
+		log_error("tls_setup", "cert=%s key=%s error=\"%s\"", cert, key, gnutls_strerror(r));
+		errx(111, "cannot load %s / %s: %s", cert, key, gnutls_strerror(r));
+	}
+	r = gnutls_priority_init(&conf.prio, prio, &errpos);
+	if (r < 0)
+		errx(100, "bad priority string at \"%s\": %s", errpos ? errpos : "", gnutls_strerror(r));
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		err(111, "socketpair");
+	if (implicit) {
+		if (pipe2(fp, O_CLOEXEC) < 0)
+			err(111, "pipe");
+	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
+		err(111, "socketpair");
+	pid = fork();
+	if (pid < 0)
+		err(111, "fork");
+	if (pid == 0) {
+		close(sp[0]);
+		if (ctl[0] >= 0)
+			close(ctl[0]);
+		if (fp[1] >= 0)
+			close(fp[1]);
+		child(argv + optind, sp[1], ctl[1], fp[0]);
+	}
+	close(sp[1]);
+	if (ctl[1] >= 0)
+		close(ctl[1]);
+	if (fp[0] >= 0)
+		close(fp[0]);
+	/* The report socket is for the monitor further down the chain. */
+	if (authreport_fd() >= 0)
+		close(authreport_fd());
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);   /* the child is not ours to wait for */
+
+	/* Rule 1: drop before the first byte from the network. */
+	priv_drop(user, root, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK | PRIV_FEW_FILES);
+
+	if (fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) < 0 ||
+	    fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) < 0)
+		err(111, "fcntl");
+	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	if (implicit) {
+		struct tls_facts f;
+		char ans[TLSCTL_MAX];
+		size_t n;
+		gnutls_session_t s = tls_handshake(&conf, &f);
+		if (s == NULL)
+			return 0;   /* fp closes: the child exits without exec */
+		n = tlsctl_format_ok(ans, sizeof(ans), &f);
+		if (n == 0 || write(fp[1], ans, n) != (ssize_t)n)
+			return 111;
+		close(fp[1]);
+		tls_relay(&conf, sp[0], -1, s);
+	}
+	tls_relay(&conf, sp[0], ctl[0], NULL);
+}

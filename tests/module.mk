@@ -1,0 +1,16 @@
+# tests/module.mk: test-only programs (fixtures).  TEST_PROGRAMS are built
+# into $(BUILD)/fixtures by `make tests` and never installed; integration
+# tests find them through $POSTERN_BUILD/fixtures.
+
+TEST_PROGRAMS += postern-test-echo postern-test-postauth
+postern-test-echo_SRCS := tests/fixtures/echo.c
+postern-test-postauth_SRCS := tests/fixtures/postauth.c
+
+define test_program_template
+$(BUILD)/fixtures/$(1): $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(LIBPOSTERN)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(LIBPOSTERN) $(COMMON_LIBS)
+endef
+$(foreach p,$(TEST_PROGRAMS),$(eval $(call test_program_template,$(p))))
+
+tests: $(TEST_PROGRAMS:%=$(BUILD)/fixtures/%)
