@@ -107,8 +107,9 @@ static void child(int cfd, char **argv, int lfds[], int nl, int rep_r, int rep_w
 		_exit(111);
 	if (cfd > 1)
 		close(cfd);
-	/* The report socket is inherited on purpose (authreport.h). */
-	if (rep_w >= 0) {
+	/* The report socket is inherited on purpose (authreport.h), and only
+	 * when failures are counted: chains without a monitor use -f 0. */
+	if (rep_w >= 0 && opt.maxfail) {
 		int fl = fcntl(rep_w, F_GETFD);
 		if (fl >= 0)
 			fcntl(rep_w, F_SETFD, fl & ~FD_CLOEXEC);
