@@ -258,6 +258,31 @@ is_key_char(char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
 }
 
+/* Rules between keys, or ranges one type cannot say.  The error names the
+ * line of the key that was set in the file. */
+static int
+check_relations(const struct config *c, char *err, size_t errlen)
+{
+	long lo = key_find("uid_min", 7), hi = key_find("uid_max", 7);
+	long pb = key_find("port_base", 9);
+
+	if (lo >= 0 && hi >= 0) {
+		long at = c->v[hi].line ? hi : lo;
+		if (c->v[lo].num == 0 || c->v[lo].num > c->v[hi].num) {
+			snprintf(err, errlen, "%s:%u: %s: need 0 < uid_min <= uid_max",
+			    c->file, c->v[at].line, config_keys[at].name);
+			return -1;
+		}
+	}
+	/* The highest standard port used is 995 (pop3s). */
+	if (pb >= 0 && c->v[pb].num > 65535 - 995) {
+		snprintf(err, errlen, "%s:%u: port_base: larger than %d", c->file,
+		    c->v[pb].line, 65535 - 995);
+		return -1;
+	}
+	return 0;
+}
+
 struct config *
 config_parse(const char *name, const char *p, size_t len, char *err, size_t errlen)
 {
@@ -347,6 +372,8 @@ config_parse(const char *name, const char *p, size_t len, char *err, size_t errl
 		c->v[k].line = line;
 	}
 	apply_defaults(c);
+	if (check_relations(c, err, errlen) != 0)
+		goto fail;
 	return c;
 fail:
 	config_free(c);
@@ -644,7 +671,7 @@ config_print_defaults(FILE *f)
 		}
 		fprintf(f, "\n# %s (%s%s)\n", k->doc ? k->doc : "",
 		    k->type == CFG_ENUM ? "one of: " : "", type_name(k));
-		if (k->def == NULL)
+		if (k->def == NULL || *k->def == '\0')
 			fprintf(f, "#%s =\n", k->name);
 		else
 			fprintf(f, "#%s = %s\n", k->name, k->def);

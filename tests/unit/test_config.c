@@ -125,6 +125,9 @@ START_TEST(errors_name_file_line_key)
 	expect_error("Queue_Dir = /q\n", "unknown key");
 	expect_error("general = x\n", "general: unknown key");   /* section headings are not keys */
 	expect_error("queue_dir = /q\x01\n", "test.conf:1: control character");
+	expect_error("# x\nuid_max = 500\n", "test.conf:2: uid_max: need 0 < uid_min <= uid_max");
+	expect_error("uid_min = 0\n", "test.conf:1: uid_min: need 0 < uid_min");
+	expect_error("\nport_base = 64541\n", "test.conf:2: port_base: larger than 64540");
 	struct config *c = config_parse("nul", "#a\nqueue_dir = /q\0x\n",
 	    sizeof("#a\nqueue_dir = /q\0x\n") - 1, err, sizeof(err));
 	ck_assert_ptr_null(c);
