@@ -1,0 +1,574 @@
+#!/usr/bin/env python3
+"""bench.py: the side-by-side benchmark driver behind `make bench` (run.sh
+calls it).  Starts private peer instances (Postfix, Dovecot) and, where its
+programs exist, a postern instance, all on loopback under one temp dir; fills
+both mailboxes from gen_mail.py; runs every figure on both sides back to
+back, interleaved, BENCH_REPS times; prints the table and writes RESULTS.md.
+
+usage: bench.py BINDIR FSYNC_CEILING_PROGRAM
+environment: BENCH_SCALE (10000), BENCH_REPS (3), BENCH_SMTP_MSGS (1000),
+  BENCH_SESSIONS (200), BENCH_OUT (bench/RESULTS.md at scale 10000, else
+  bench/RESULTS-<scale>.md), BENCH_KEEP=1 keeps the temp dir, BENCH_TMP (/var/tmp).
+"""
+import datetime
+import glob
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import imap_bench  # noqa: E402
+import pop3_bench  # noqa: E402
+import proctree  # noqa: E402
+
+SCALE = int(os.environ.get("BENCH_SCALE", "10000"))
+REPS = max(3, int(os.environ.get("BENCH_REPS", "3")))
+SMTP_MSGS = int(os.environ.get("BENCH_SMTP_MSGS", "1000"))
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", "200"))
+CONCURRENCY = (1, 10, 50)
+VUID = 5000                     # fixed uid/gid of the bench mailboxes (no account needed)
+USER, PASSWORD = "bench", "benchpw"
+RCPT = "bench@bench.test"
+PEER_PORTS = {"smtp": 25025, "imap": 25143, "pop3": 25110}
+POSTERN_PORT_BASE = 26000       # postern: port_base + standard port
+# postern's IMAP index files (DESIGN.md: per-folder index files beside the
+# Maildir); the names are postern-imapd's to fix: adjust when it lands.
+POSTERN_INDEX_GLOBS = ("postern.index*", ".postern-index*", "postern-index*")
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_port(port, secs=30):
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def template(src, dst, subst):
+    with open(src) as f:
+        s = f.read()
+    for k, v in subst.items():
+        s = s.replace("@%s@" % k, str(v))
+    with open(dst, "w") as f:
+        f.write(s)
+
+
+def chown_tree(path, uid, gid):
+    for root, dirs, files in os.walk(path):
+        os.chown(root, uid, gid)
+        for n in files:
+            os.lchown(os.path.join(root, n), uid, gid)
+
+
+def copy_maildir(src, dst, link=False):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    run(["cp", "-al" if link else "-a", src, dst])
+
+
+# ---------------------------------------------------------------- peers
+
+class Peer:
+    name = "peer"
+
+    def __init__(self, d):
+        self.d = d
+        self.ports = dict(PEER_PORTS)
+        for k, p in self.ports.items():
+            while not port_free(p):
+                p += 1
+            self.ports[k] = p
+        self.subst = {"D": d, "SMTP_PORT": self.ports["smtp"], "IMAP_PORT": self.ports["imap"],
+                      "POP3_PORT": self.ports["pop3"], "VUID": VUID}
+        self.pf_conf = os.path.join(d, "postfix", "conf")
+        self.dv_conf = os.path.join(d, "dovecot", "dovecot.conf")
+        self.maildir = os.path.join(d, "mail", USER, "Maildir")
+        self.smtp_maildir = os.path.join(d, "vmail", USER, "Maildir")
+        self.cold_cmd = "rm -f %s/dovecot.index*" % self.maildir
+
+    def setup(self, corpus, small):
+        d = self.d
+        # Postfix
+        for sub in ("conf", "queue", "data"):
+            os.makedirs(os.path.join(d, "postfix", sub), exist_ok=True)
+        for f in ("main.cf", "master.cf"):
+            template(os.path.join(HERE, "peers", "postfix", f),
+                     os.path.join(self.pf_conf, f), self.subst)
+        with open(os.path.join(self.pf_conf, "vmailbox"), "w") as f:
+            f.write("%s %s/Maildir/\n@bench.test %s/Maildir/\n" % (RCPT, USER, USER))
+        os.makedirs(os.path.join(self.smtp_maildir, "new"), exist_ok=True)
+        for sub in ("cur", "tmp"):
+            os.makedirs(os.path.join(self.smtp_maildir, sub), exist_ok=True)
+        chown_tree(os.path.join(d, "vmail"), VUID, VUID)
+        pf_uid = int(subprocess.check_output(["id", "-u", "postfix"]))
+        os.chown(os.path.join(d, "postfix", "data"), pf_uid, -1)
+        run(["postfix", "-c", self.pf_conf, "check"])
+        run(["postfix", "-c", self.pf_conf, "start"])
+        # Dovecot
+        os.makedirs(os.path.join(d, "dovecot"), exist_ok=True)
+        template(os.path.join(HERE, "peers", "dovecot", "dovecot.conf"), self.dv_conf, self.subst)
+        with open(os.path.join(d, "dovecot", "users"), "w") as f:
+            f.write("%s:{PLAIN}%s:%d:%d::%s/mail/%s::\n" % (USER, PASSWORD, VUID, VUID, d, USER))
+            for i in range(1, SESSIONS + 1):
+                f.write("sess%d:{PLAIN}%s:%d:%d::%s/mail/sess%d::\n"
+                        % (i, PASSWORD, VUID, VUID, d, i))
+        copy_maildir(corpus, self.maildir)
+        for i in range(1, SESSIONS + 1):
+            copy_maildir(small, os.path.join(d, "mail", "sess%d" % i, "Maildir"), link=True)
+        chown_tree(os.path.join(d, "mail"), VUID, VUID)
+        run(["dovecot", "-c", self.dv_conf])
+        for k in ("smtp", "imap", "pop3"):
+            if not wait_port(self.ports[k]):
+                raise RuntimeError("peer %s did not come up on port %d" % (k, self.ports[k]))
+
+    def pid(self, service):
+        if service == "smtp":
+            path = os.path.join(self.d, "postfix", "queue", "pid", "master.pid")
+        else:
+            path = os.path.join(self.d, "dovecot", "run", "master.pid")
+        with open(path) as f:
+            return int(f.read().split()[0])
+
+    def stop(self):
+        subprocess.run(["postfix", "-c", self.pf_conf, "stop"], stderr=subprocess.DEVNULL)
+        try:
+            os.kill(self.pid("imap"), 15)
+        except (OSError, ValueError):
+            pass
+
+
+# ---------------------------------------------------------------- postern
+
+SERVICE_PROGRAMS = {
+    # the programs a figure needs (HACKING.md / DESIGN.md names)
+    "smtp": ("postern", "postern-listen", "postern-smtpd", "postern-queue",
+             "postern-send", "postern-lspawn", "postern-deliver"),
+    "imap": ("postern", "postern-listen", "postern-login", "postern-imap-login",
+             "postern-imapd"),
+    "pop3": ("postern", "postern-listen", "postern-login", "postern-pop3-login",
+             "postern-pop3d"),
+}
+
+
+class Postern:
+    name = "postern"
+
+    def __init__(self, d, bindir):
+        self.d = os.path.join(d, "postern")
+        self.bindir = bindir
+        self.ports = {"smtp": POSTERN_PORT_BASE + 25, "imap": POSTERN_PORT_BASE + 143,
+                      "pop3": POSTERN_PORT_BASE + 110}
+        self.available = {}
+        self.missing = {}
+        for svc, progs in SERVICE_PROGRAMS.items():
+            miss = [p for p in progs if not os.access(os.path.join(bindir, p), os.X_OK)]
+            if miss:
+                self.missing[svc] = miss
+            else:
+                self.available[svc] = True
+        self.proc = None
+        self.maildir = os.path.join(self.d, "mail", USER, "Maildir")
+        self.smtp_maildir = self.maildir
+        self.cold_cmd = "rm -f " + " ".join(os.path.join(self.maildir, g)
+                                            for g in POSTERN_INDEX_GLOBS)
+        self.error = None
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run([os.path.join(self.bindir, "postern")] + list(args),
+                              input=stdin, text=True, check=True, capture_output=True)
+
+    def setup(self, corpus):
+        if not self.available:
+            return
+        try:
+            self.cli("init", self.d)
+            conf = os.path.join(self.d, "etc", "postern.conf")
+            with open(conf) as f:
+                lines = [l for l in f.read().splitlines() if not l.startswith("port_base")]
+            lines.append("port_base = %d" % POSTERN_PORT_BASE)
+            with open(conf, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            with open(os.path.join(self.d, "etc", "domains"), "a") as f:
+                f.write("bench.test\n")
+            self.cli("user", "add", self.d, USER, stdin="%s\n%s\n" % (PASSWORD, PASSWORD))
+            for i in range(1, SESSIONS + 1):
+                self.cli("user", "add", self.d, "sess%d" % i,
+                         stdin="%s\n%s\n" % (PASSWORD, PASSWORD))
+            st = os.stat(os.path.join(self.d, "mail", USER))
+            if os.path.isdir(self.maildir):
+                shutil.rmtree(self.maildir)
+            copy_maildir(corpus, self.maildir)
+            chown_tree(self.maildir, st.st_uid, st.st_gid)
+            self.proc = subprocess.Popen([os.path.join(self.bindir, "postern"), "run", self.d],
+                                         stdout=subprocess.DEVNULL, stderr=open(
+                                             os.path.join(self.d, "run.log"), "w"))
+            for svc in list(self.available):
+                if not wait_port(self.ports[svc]):
+                    raise RuntimeError("postern %s not listening on %d" % (svc, self.ports[svc]))
+        except (subprocess.CalledProcessError, OSError, RuntimeError) as e:
+            detail = getattr(e, "stderr", "") or ""
+            self.error = ("%s %s" % (e, detail)).strip()[:300]
+            log("postern setup failed:", self.error)
+            self.available = {}
+
+    def pid(self, service):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+# ---------------------------------------------------------------- figures
+
+def clear_new(maildir):
+    for sub in ("new", "cur"):
+        for n in os.listdir(os.path.join(maildir, sub)):
+            os.unlink(os.path.join(maildir, sub, n))
+
+
+def smtp_once(side, conc, out):
+    clear_new(side.smtp_maildir)
+    pid = side.pid("smtp")
+    cpu0 = proctree.cpu_seconds(pid)
+    r = subprocess.run(["bash", os.path.join(HERE, "smtp_bench.sh"), "127.0.0.1",
+                        str(side.ports["smtp"]), str(conc), str(SMTP_MSGS), RCPT,
+                        side.smtp_maildir], capture_output=True, text=True)
+    time.sleep(0.3)             # let the last delivery agents finish their bookkeeping
+    cpu1 = proctree.cpu_seconds(pid)
+    if r.returncode != 0:
+        raise RuntimeError("smtp_bench failed: %s %s" % (r.stdout, r.stderr))
+    kv = dict(x.split("=", 1) for x in r.stdout.split())
+    out.setdefault("smtp_accept_c%d" % conc, []).append(float(kv["accept_rate"]))
+    out.setdefault("smtp_e2e_c%d" % conc, []).append(float(kv["e2e_rate"]))
+    out.setdefault("cpu_per_1000_c%d" % conc, []).append((cpu1 - cpu0) * 1000.0 / SMTP_MSGS)
+
+
+def imap_once(side, out):
+    r = imap_bench.one_round("127.0.0.1", side.ports["imap"], USER, PASSWORD, side.cold_cmd)
+    for k, v in r.items():
+        if k == "body_peek_all":
+            out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
+        else:
+            out.setdefault(k, []).append(v["s"] * 1000.0)
+
+
+def pop3_once(side, out):
+    r = pop3_bench.one_round("127.0.0.1", side.ports["pop3"], USER, PASSWORD)
+    for k, v in r.items():
+        if k == "retr_all":
+            out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
+        else:
+            out.setdefault(k, []).append(v["s"] * 1000.0)
+
+
+def sessions_once(side, out):
+    pid = side.pid("imap")
+    m = imap_bench.sessions_memory("127.0.0.1", side.ports["imap"], "sess%d", PASSWORD,
+                                   SESSIONS, pid)
+    out.setdefault("imap_pss", []).append(m["pss_kb"])
+    out.setdefault("imap_uss", []).append(m["uss_kb"])
+    pid = side.pid("pop3")
+    m = pop3_bench.sessions_memory("127.0.0.1", side.ports["pop3"], "sess%d", PASSWORD,
+                                   SESSIONS, pid)
+    out.setdefault("pop3_pss", []).append(m["pss_kb"])
+    out.setdefault("pop3_uss", []).append(m["uss_kb"])
+
+
+def fsync_ceiling(prog, d, threads):
+    vals = []
+    for _ in range(REPS):
+        path = os.path.join(d, "fsync")
+        shutil.rmtree(path, ignore_errors=True)
+        r = subprocess.run([prog, path, str(threads), "3"], capture_output=True, text=True,
+                           check=True)
+        vals.append(float(r.stdout.split()[0]))
+        shutil.rmtree(path, ignore_errors=True)
+    return statistics.median(vals)
+
+
+ROWS = [
+    # key, label, unit, format, higher_is_better, service
+    ("smtp_accept_c1", "SMTP accept rate, concurrency 1", "msg/s", "%.0f", True, "smtp"),
+    ("smtp_accept_c10", "SMTP accept rate, concurrency 10", "msg/s", "%.0f", True, "smtp"),
+    ("smtp_accept_c50", "SMTP accept rate, concurrency 50", "msg/s", "%.0f", True, "smtp"),
+    ("smtp_e2e_c1", "SMTP end-to-end into Maildir, conc. 1", "msg/s", "%.0f", True, "smtp"),
+    ("smtp_e2e_c10", "SMTP end-to-end into Maildir, conc. 10", "msg/s", "%.0f", True, "smtp"),
+    ("smtp_e2e_c50", "SMTP end-to-end into Maildir, conc. 50", "msg/s", "%.0f", True, "smtp"),
+    ("cpu_per_1000_c1", "CPU per 1,000 msgs accepted+delivered, conc. 1", "s", "%.2f", False,
+     "smtp"),
+    ("cpu_per_1000_c10", "CPU per 1,000 msgs accepted+delivered, conc. 10", "s", "%.2f", False,
+     "smtp"),
+    ("cpu_per_1000_c50", "CPU per 1,000 msgs accepted+delivered, conc. 50", "s", "%.2f", False,
+     "smtp"),
+    ("login", "IMAP connect + LOGIN + LOGOUT", "ms", "%.2f", False, "imap"),
+    ("select_cold", "IMAP SELECT, cold (index files removed)", "ms", "%.1f", False, "imap"),
+    ("select_warm", "IMAP SELECT, warm", "ms", "%.1f", False, "imap"),
+    ("uid_fetch_flags", "IMAP UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)", "ms",
+     "%.1f", False, "imap"),
+    ("fetch_env_bs_first", "IMAP FETCH 1:* (ENVELOPE BODYSTRUCTURE), first after cold",
+     "ms", "%.0f", False, "imap"),
+    ("fetch_env_bs", "IMAP FETCH 1:* (ENVELOPE BODYSTRUCTURE), again", "ms", "%.0f", False,
+     "imap"),
+    ("search_from", "IMAP UID SEARCH FROM", "ms", "%.1f", False, "imap"),
+    ("search_text", "IMAP UID SEARCH TEXT (word in 1%)", "ms", "%.0f", False, "imap"),
+    ("body_peek_all", "IMAP FETCH 1:* BODY.PEEK[]", "MB/s", "%.1f", True, "imap"),
+    ("store_flags", "IMAP STORE 1:* +FLAGS (\\Flagged), on a copy", "ms", "%.0f", False,
+     "imap"),
+    ("login_stat", "POP3 connect + USER/PASS + STAT", "ms", "%.1f", False, "pop3"),
+    ("uidl", "POP3 UIDL", "ms", "%.1f", False, "pop3"),
+    ("retr_all", "POP3 RETR of every message (pipelined)", "MB/s", "%.1f", True, "pop3"),
+    ("top_all", "POP3 TOP n 0 of every message (pipelined)", "ms", "%.0f", False, "pop3"),
+    ("imap_pss", "IMAP idle session PSS (%d sessions)" % SESSIONS, "kB", "%.0f", False, "imap"),
+    ("imap_uss", "IMAP idle session USS (%d sessions)" % SESSIONS, "kB", "%.0f", False, "imap"),
+    ("pop3_pss", "POP3 idle session PSS (%d sessions)" % SESSIONS, "kB", "%.0f", False, "pop3"),
+    ("pop3_uss", "POP3 idle session USS (%d sessions)" % SESSIONS, "kB", "%.0f", False, "pop3"),
+]
+
+
+def table(res, postern, ceiling):
+    lines = ["| figure | postern | peer | ratio |", "| --- | ---: | ---: | ---: |"]
+    for key, label, unit, fmt, hib, svc in ROWS:
+        peer = res["peer"].get(key)
+        pv = res["postern"].get(key)
+        ps = (fmt % statistics.median(peer)) if peer else "failed"
+        if svc not in postern.available:
+            qs, ratio = ("failed" if postern.error else "not yet"), "–"
+        elif pv:
+            qs = fmt % statistics.median(pv)
+            r = statistics.median(pv) / statistics.median(peer) if peer else 0
+            ratio = "%.2f" % r if peer else "–"
+        else:
+            qs, ratio = "failed", "–"
+        better = "higher" if hib else "lower"
+        lines.append("| %s (%s, %s is better) | %s | %s | %s |" % (label, unit, better, qs, ps,
+                                                                    ratio))
+    lines.append("| disk durable-write ceiling, 1 thread (create+write 4 KB+fsync+rename+dir "
+                 "fsync, ops/s) | %.0f | (same disk) | |" % ceiling[1])
+    lines.append("| disk durable-write ceiling, 8 threads (ops/s) | %.0f | (same disk) | |"
+                 % ceiling[8])
+    return "\n".join(lines)
+
+
+def machine():
+    def sh(cmd):
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return "?"
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+    return "\n".join([
+        "- kernel: %s %s" % (platform.system(), platform.release()),
+        "- cores: %d (%s)" % (os.cpu_count(), cpu or "?"),
+        "- memory: %s" % sh("free -m | awk '/^Mem:/ {print $2 \" MB\"}'"),
+        "- disk (`lsblk -d -o NAME,SIZE,ROTA,TYPE`, `df -T` of the bench dir):",
+        "",
+        "```",
+        sh("lsblk -d -o NAME,SIZE,ROTA,TYPE"),
+        sh("df -hT %s" % os.environ.get("BENCH_TMP", "/var/tmp")),
+        "```",
+        "- load at start (`uptime`): %s" % sh("uptime"),
+        "- peers: %s; %s" % (sh("postconf -d -h mail_version | sed 's/^/Postfix /'"),
+                             sh("dovecot --version | sed 's/^/Dovecot /'")),
+    ])
+
+
+def write_report(path, tbl, started, secs, postern, corpus_note):
+    with open(os.path.join(HERE, "peers", "postfix", "main.cf")) as f:
+        main_cf = f.read()
+    with open(os.path.join(HERE, "peers", "postfix", "master.cf")) as f:
+        master_cf = f.read()
+    with open(os.path.join(HERE, "peers", "dovecot", "dovecot.conf")) as f:
+        dv = f.read()
+    missing = "\n".join("- %s: missing %s" % (svc, ", ".join(m))
+                        for svc, m in sorted(postern.missing.items())) or "- none"
+    body = """# bench results (BENCH_SCALE={scale})
+
+Made by `make bench` (`bash bench/run.sh BINDIR` → `bench/bench.py`), started
+{started} UTC, took {secs:.0f} s.  Environment: BENCH_SCALE={scale}
+BENCH_REPS={reps} BENCH_SMTP_MSGS={msgs} BENCH_SESSIONS={sess}.
+
+Each figure is the median of {reps} runs; the runs are interleaved (round k
+runs every figure on each side back to back before round k+1).  postern's
+column reads "not yet" where the programs that figure needs do not exist yet:
+a figure is only ever a measurement.  ratio = postern / peer (whether higher
+or lower is better is in the figure's name).
+
+## Machine
+
+{machine}
+
+Caveat: the machine is a shared 2-core VM; other builds and tests were
+running during this run (see the load above), so absolute figures are noisy.
+Ratios from one interleaved run are what the harness is for.
+
+## Mailbox
+
+{corpus}
+
+## Results
+
+{table}
+
+postern programs missing (figures shown as "not yet"):
+{missing}
+{perr}
+
+## How each figure is measured
+
+- SMTP: `bench/smtp_bench.sh` runs Postfix's `smtp-source -s C -m {msgs} -l 4096`
+  (one message per connection) to RCPT bench@bench.test.  Accept rate =
+  messages / time until smtp-source has every 250 after DATA (the server has
+  made the message durable in its queue).  End-to-end = messages / time until
+  all of them are files in the Maildir's new/.  The Maildir is emptied before
+  each run.
+- CPU per 1,000 messages: utime+stime (+cutime+cstime, i.e. children the tree
+  reaped) of the server's whole process tree from /proc, before and after one
+  SMTP run (accept and delivery), scaled to 1,000 messages.  For Postfix the
+  tree of its master process.
+- Disk ceiling: `bench/fsync_ceiling.c`, 3 s per run: create + write 4 KB +
+  fsync + rename into new/ + fsync of new/ per operation; 1 and 8 threads.
+- IMAP (`bench/imap_bench.py`, raw-socket client that skips literals by
+  length): cold = the index files are removed before the first SELECT
+  (Dovecot: `dovecot.index*`; postern: {pglobs}); the first FETCH ENVELOPE
+  BODYSTRUCTURE follows the cold SELECT in the same session (nothing cached),
+  "again" runs after a warm SELECT in a new session.  LOGIN is the mean of 20
+  connect+LOGIN+LOGOUT.  STORE runs on a copy (CREATE + COPY 1:* + SELECT,
+  not timed) that is deleted afterwards.  BODY.PEEK[] MB/s counts every octet
+  received.
+- POP3 (`bench/pop3_bench.py`): one session: login+STAT, UIDL, TOP n 0 for
+  every message, RETR of every message (pipelined in windows of 64 when the
+  server announces PIPELINING), RSET, QUIT (nothing deleted or marked).
+- Memory: {sess} sessions (IMAP: LOGIN + SELECT INBOX; POP3: USER/PASS + STAT)
+  held idle, each as its own user with a 100-message mailbox; PSS and USS
+  (Private_Clean + Private_Dirty) from /proc/PID/smaps_rollup summed over the
+  server's process tree, minus the same sum with no session, divided by {sess}.
+
+## Peer configuration (bench/peers/, @D@ = the temp dir)
+
+bench/peers/postfix/main.cf:
+
+```
+{main_cf}```
+
+bench/peers/postfix/master.cf:
+
+```
+{master_cf}```
+
+bench/peers/dovecot/dovecot.conf:
+
+```
+{dv}```
+""".format(scale=SCALE, started=started, secs=secs, reps=REPS, msgs=SMTP_MSGS, sess=SESSIONS,
+           machine=machine(), corpus=corpus_note, table=tbl, missing=missing,
+           perr=("\npostern setup failed: " + postern.error) if postern.error else "",
+           pglobs=", ".join("`%s`" % g for g in POSTERN_INDEX_GLOBS), main_cf=main_cf,
+           master_cf=master_cf, dv=dv)
+    with open(path, "w") as f:
+        f.write(body)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    bindir, fsync_prog = sys.argv[1], sys.argv[2]
+    started = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")
+    t_start = time.time()
+    out = os.environ.get("BENCH_OUT") or os.path.join(
+        HERE, "RESULTS.md" if SCALE == 10000 else "RESULTS-%d.md" % SCALE)
+    d = tempfile.mkdtemp(prefix="postern-bench.", dir=os.environ.get("BENCH_TMP", "/var/tmp"))
+    os.chmod(d, 0o755)
+    peer = Peer(d)
+    postern = Postern(d, bindir)
+    sides = [peer, postern]
+    try:
+        corpus = os.path.join(d, "corpus")
+        small = os.path.join(d, "small")
+        log("generating %d messages" % SCALE)
+        g = subprocess.run([sys.executable, os.path.join(HERE, "gen_mail.py"), "--count",
+                            str(SCALE), corpus], check=True, capture_output=True, text=True)
+        corpus_note = g.stdout.strip() + " (seed 4242, `bench/gen_mail.py`)."
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_mail.py"), "--seed", "7",
+                        "--count", "100", small], check=True, capture_output=True)
+        log(corpus_note)
+        log("starting peer instances in", d)
+        peer.setup(corpus, small)
+        log("postern: available %s, missing %s" % (sorted(postern.available),
+                                                     sorted(postern.missing)))
+        postern.setup(corpus)
+        res = {"peer": {}, "postern": {}}
+        log("disk ceiling")
+        ceiling = {1: fsync_ceiling(fsync_prog, d, 1), 8: fsync_ceiling(fsync_prog, d, 8)}
+        for rep in range(REPS):
+            order = sides if rep % 2 == 0 else sides[::-1]
+            for conc in CONCURRENCY:
+                for side in order:
+                    if side is peer or "smtp" in postern.available:
+                        log("round %d smtp c=%d %s" % (rep + 1, conc, side.name))
+                        smtp_once(side, conc, res[side.name])
+            for side in order:
+                if side is peer or "imap" in postern.available:
+                    log("round %d imap %s" % (rep + 1, side.name))
+                    imap_once(side, res[side.name])
+            for side in order:
+                if side is peer or "pop3" in postern.available:
+                    log("round %d pop3 %s" % (rep + 1, side.name))
+                    pop3_once(side, res[side.name])
+        for side in sides:
+            if side is peer or ("imap" in postern.available and "pop3" in postern.available):
+                log("sessions %s" % side.name)
+                sessions_once(side, res[side.name])
+        tbl = table(res, postern, ceiling)
+        print(tbl)
+        with open(os.path.join(d, "raw.json"), "w") as f:
+            json.dump(res, f, indent=1)
+        write_report(out, tbl, started, time.time() - t_start, postern, corpus_note)
+        log("wrote", out)
+    finally:
+        for side in sides:
+            side.stop()
+        if os.environ.get("BENCH_KEEP") == "1":
+            log("kept", d)
+        else:
+            time.sleep(1)
+            shutil.rmtree(d, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""IMAP measurements for bench/, against any server: a small raw-socket IMAP
+client (literals skipped by length, so the client costs little beside the
+server) and one timed function per figure.  Each figure is a dict
+{"s": seconds, "bytes": octets received, ...}.
+
+usage: imap_bench.py HOST PORT USER PASS [--cold-cmd SHELLCMD] [--search-from X]
+                     [--search-text W] [--logins N]
+       imap_bench.py HOST PORT USER PASS --sessions N --pid PID
+Prints one JSON object: the figures of one round (or the per-session memory).
+"""
+import argparse
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+
+LITERAL = re.compile(rb"\{(\d+)\}$")
+
+
+class ImapError(Exception):
+    pass
+
+
+class Imap:
+    def __init__(self, host, port, timeout=600):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = bytearray()
+        self.pos = 0
+        self.n = 0
+        self.received = 0
+        greeting = self._line()
+        if not greeting.startswith(b"* OK"):
+            raise ImapError("greeting: %r" % greeting[:200])
+
+    def _fill(self):
+        if self.pos > 1 << 20:
+            del self.buf[:self.pos]
+            self.pos = 0
+        d = self.sock.recv(1 << 18)
+        if not d:
+            raise ImapError("connection closed")
+        self.received += len(d)
+        self.buf += d
+
+    def _line(self):
+        while True:
+            e = self.buf.find(b"\r\n", self.pos)
+            if e >= 0:
+                line = bytes(self.buf[self.pos:e])
+                self.pos = e + 2
+                return line
+            self._fill()
+
+    def _skip(self, n):
+        while len(self.buf) - self.pos < n:
+            self._fill()
+        self.pos += n
+
+    def cmd(self, text):
+        """Send one command; returns (status, untagged_count)."""
+        self.n += 1
+        tag = b"b%d" % self.n
+        self.sock.sendall(tag + b" " + text.encode() + b"\r\n")
+        untagged = 0
+        prefix = tag + b" "
+        while True:
+            line = self._line()
+            if line.startswith(prefix):
+                status = line[len(prefix):].split(b" ", 1)[0].decode()
+                if status != "OK":
+                    raise ImapError("%s -> %r" % (text, line[:300]))
+                return status, untagged
+            if line.startswith(b"* "):
+                untagged += 1
+            # a line may hold several literals: skip each, then read on
+            while True:
+                m = LITERAL.search(line)
+                if not m:
+                    break
+                self._skip(int(m.group(1)))
+                line = self._line()
+
+    def login(self, user, password):
+        return self.cmd('LOGIN "%s" "%s"' % (user, password))
+
+    def close(self):
+        try:
+            self.cmd("LOGOUT")
+        except (ImapError, OSError):
+            pass
+        self.sock.close()
+
+
+def timed(conn, text):
+    r0 = conn.received
+    t0 = time.perf_counter()
+    _, untagged = conn.cmd(text)
+    return {"s": time.perf_counter() - t0, "bytes": conn.received - r0,
+            "untagged": untagged}
+
+
+def one_round(host, port, user, password, cold_cmd=None, search_from="searchme",
+              search_text="quokkamarker", logins=20):
+    """All IMAP figures once, in a fixed order; returns a dict of figures."""
+    out = {}
+    if cold_cmd:
+        subprocess.run(cold_cmd, shell=True, check=True)
+    c = Imap(host, port)
+    c.login(user, password)
+    out["select_cold"] = timed(c, "SELECT INBOX")
+    out["fetch_env_bs_first"] = timed(c, "FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
+    c.close()
+
+    t0 = time.perf_counter()
+    for _ in range(logins):
+        c = Imap(host, port)
+        c.login(user, password)
+        c.close()
+    out["login"] = {"s": (time.perf_counter() - t0) / logins}
+
+    c = Imap(host, port)
+    c.login(user, password)
+    out["select_warm"] = timed(c, "SELECT INBOX")
+    out["uid_fetch_flags"] = timed(c, "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)")
+    out["fetch_env_bs"] = timed(c, "FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
+    out["search_from"] = timed(c, 'UID SEARCH FROM "%s"' % search_from)
+    out["search_text"] = timed(c, 'UID SEARCH TEXT "%s"' % search_text)
+    out["body_peek_all"] = timed(c, "FETCH 1:* BODY.PEEK[]")
+    # STORE on a copy, so the mailbox stays as generated
+    copy = "benchcopy%d" % int(time.time() * 1000)
+    c.cmd("CREATE %s" % copy)
+    c.cmd("COPY 1:* %s" % copy)
+    c.cmd("SELECT %s" % copy)
+    out["store_flags"] = timed(c, "STORE 1:* +FLAGS (\\Flagged)")
+    c.cmd("CLOSE")
+    c.cmd("DELETE %s" % copy)
+    c.close()
+    return out
+
+
+def sessions_memory(host, port, user_fmt, password, n, pid):
+    """Per-session PSS/USS (kB) of the server tree under pid: n idle sessions
+    (logged in, INBOX selected) minus the tree with none."""
+    sys.path.insert(0, __import__("os").path.dirname(__file__))
+    import proctree
+    time.sleep(0.5)
+    base = proctree.memory(pid)
+    conns = []
+    try:
+        for i in range(n):
+            c = Imap(host, port, timeout=60)
+            c.login(user_fmt % (i + 1) if "%" in user_fmt else user_fmt, password)
+            c.cmd("SELECT INBOX")
+            conns.append(c)
+        time.sleep(1.0)
+        full = proctree.memory(pid)
+    finally:
+        for c in conns:
+            c.close()
+    return {"pss_kb": (full[0] - base[0]) / n, "uss_kb": (full[1] - base[1]) / n,
+            "procs": full[2] - base[2], "sessions": n}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("host")
+    ap.add_argument("port", type=int)
+    ap.add_argument("user", help="user name; for --sessions may hold %%d (1..N)")
+    ap.add_argument("password")
+    ap.add_argument("--cold-cmd", help="shell command that removes the index files")
+    ap.add_argument("--search-from", default="searchme")
+    ap.add_argument("--search-text", default="quokkamarker")
+    ap.add_argument("--logins", type=int, default=20)
+    ap.add_argument("--sessions", type=int)
+    ap.add_argument("--pid", type=int, help="server's root pid (for --sessions)")
+    a = ap.parse_args()
+    if a.sessions:
+        r = sessions_memory(a.host, a.port, a.user, a.password, a.sessions, a.pid)
+    else:
+        r = one_round(a.host, a.port, a.user, a.password, a.cold_cmd,
+                      a.search_from, a.search_text, a.logins)
+    print(json.dumps(r, indent=1))
+
+
+if __name__ == "__main__":
+    main()
