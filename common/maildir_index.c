@@ -759,6 +759,15 @@ refresh(struct maildir_index *idx)
 		idx->cache_loaded = 0;
 		return 0;
 	}
+	/* A damaged file may still name its UIDVALIDITY: the new one must
+	 * differ from it (RFC 3501 2.3.1.1), so go above it. */
+	if (r > 0 && b.len >= 20 && memcmp(b.p, INDEX_MAGIC, 8) == 0) {
+		const unsigned char *u = (const unsigned char *)b.p + 16;
+		uint32_t v = (uint32_t)u[0] | (uint32_t)u[1] << 8 |
+		    (uint32_t)u[2] << 16 | (uint32_t)u[3] << 24;
+		if (v > old_uidv && v < UINT32_MAX)
+			old_uidv = v;
+	}
 	buf_free(&b);
 	if (r > 0 || (r < 0 && errno == EFBIG)) {
 		/* Damaged: rebuild with a new UIDVALIDITY, keeping keyword
