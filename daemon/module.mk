@@ -11,3 +11,13 @@ postern-tls_LIBS := $(TLS_LIBS)
 
 PROGRAMS += postern-login
 postern-login_SRCS := daemon/login_main.c
+
+# postern: admin CLI and supervisor (init, user, check, run, config-man).
+# Links GnuTLS only for the self-signed certificate of `postern init` and
+# the certificate check of `postern check`.
+PROGRAMS += postern
+SBIN_PROGRAMS += postern
+postern_SRCS := daemon/postern_main.c daemon/postern_init.c daemon/postern_cert.c \
+	daemon/postern_user.c daemon/postern_check.c daemon/postern_run.c \
+	daemon/postern_services.c daemon/postern_queue.c daemon/postern_file.c
+postern_LIBS := $(TLS_LIBS)
