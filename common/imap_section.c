@@ -1,0 +1,248 @@
+/* imap_section.c: section-spec parser and BODY[]/BINARY[] extraction. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "imap_section.h"
+#include "imap_quote.h"
+#include "base64.h"
+#include "qp.h"
+
+void imap_section_free(struct imap_section *sec)
+{
+	for (size_t i = 0; i < sec->nfields; i++)
+		free(sec->fields[i]);
+	sec->nfields = 0;
+}
+
+static int word_is(const char *p, size_t len, size_t i, const char *w)
+{
+	size_t n = strlen(w);
+	return len - i >= n && strncasecmp(p + i, w, n) == 0;
+}
+
+int imap_section_parse(const char *p, size_t len, int binary, struct imap_section *sec)
+{
+	size_t i = 0;
+
+	memset(sec, 0, sizeof(*sec));
+	/* part numbers: 1*digit *("." 1*digit) */
+	while (i < len && p[i] >= '0' && p[i] <= '9') {
+		unsigned long n = 0;
+		while (i < len && p[i] >= '0' && p[i] <= '9') {
+			n = n * 10 + (unsigned)(p[i] - '0');
+			if (n > 1000000)
+				return -1;
+			i++;
+		}
+		if (n == 0 || sec->nnums >= IMAP_SECTION_MAX_DEPTH)
+			return -1;
+		sec->nums[sec->nnums++] = (unsigned int)n;
+		if (i < len && p[i] == '.') {
+			i++;
+			if (i >= len)
+				return -1;
+			continue;
+		}
+		break;
+	}
+	if (i == len) {
+		sec->kind = IMAP_SECTION_ALL;
+		return 0;
+	}
+	if (binary)
+		return -1;
+	if (sec->nnums > 0 && p[i - 1] != '.')
+		return -1;
+	if (word_is(p, len, i, "HEADER.FIELDS.NOT")) {
+		sec->kind = IMAP_SECTION_HEADER_FIELDS_NOT;
+		i += 17;
+	} else if (word_is(p, len, i, "HEADER.FIELDS")) {
+		sec->kind = IMAP_SECTION_HEADER_FIELDS;
+		i += 13;
+	} else if (len - i == 6 && word_is(p, len, i, "HEADER")) {
+		sec->kind = IMAP_SECTION_HEADER;
+		return 0;
+	} else if (len - i == 4 && word_is(p, len, i, "TEXT")) {
+		sec->kind = IMAP_SECTION_TEXT;
+		return 0;
+	} else if (len - i == 4 && word_is(p, len, i, "MIME") && sec->nnums > 0) {
+		sec->kind = IMAP_SECTION_MIME;
+		return 0;
+	} else {
+		return -1;
+	}
+	/* " (" astring *(SP astring) ")" */
+	if (i >= len || p[i] != ' ')
+		return -1;
+	i++;
+	if (i >= len || p[i] != '(')
+		return -1;
+	i++;
+	for (;;) {
+		while (i < len && p[i] == ' ')
+			i++;
+		if (i >= len)
+			return -1;
+		if (p[i] == ')') {
+			i++;
+			break;
+		}
+		size_t s = i;
+		char *name;
+		if (p[i] == '"') {
+			struct buf b = BUF_INIT;
+			i++;
+			while (i < len && p[i] != '"') {
+				if (p[i] == '\\' && i + 1 < len)
+					i++;
+				buf_putc(&b, p[i++]);
+			}
+			if (i >= len) {
+				buf_free(&b);
+				return -1;
+			}
+			i++;
+			name = xstrndup(b.p ? b.p : "", b.len);
+			buf_free(&b);
+		} else {
+			while (i < len && p[i] != ' ' && p[i] != ')' && p[i] != '(')
+				i++;
+			name = xstrndup(p + s, i - s);
+		}
+		if (sec->nfields >= IMAP_SECTION_MAX_FIELDS) {
+			free(name);
+			return -1;
+		}
+		sec->fields[sec->nfields++] = name;
+	}
+	if (i != len || sec->nfields == 0)
+		return -1;
+	return 0;
+}
+
+static int field_listed(const struct message *msg, const struct message_header_field *f,
+			const struct imap_section *sec)
+{
+	for (size_t i = 0; i < sec->nfields; i++)
+		if (message_field_is(msg, f, sec->fields[i]))
+			return 1;
+	return 0;
+}
+
+/* The part whose header/text a HEADER/TEXT section means: the message of a
+ * message/rfc822 part, the root for no part number. */
+static const struct message_part *message_of(const struct message_part *part)
+{
+	if ((part->flags & MESSAGE_PART_RFC822) && part->children != NULL)
+		return part->children;
+	return part;
+}
+
+int imap_section_fetch(const struct message *msg, const struct imap_section *sec,
+		       struct buf *out)
+{
+	const struct message_part *part = msg->root;
+
+	if (sec->nnums > 0) {
+		part = message_part_by_number(msg, sec->nums, sec->nnums);
+		if (part == NULL)
+			return -1;
+	}
+	switch (sec->kind) {
+	case IMAP_SECTION_ALL:
+		if (sec->nnums == 0)
+			message_write_crlf(msg->p, msg->len, out);
+		else
+			message_write_crlf(msg->p + part->body_start,
+					   part->body_end - part->body_start, out);
+		return 0;
+	case IMAP_SECTION_MIME:
+		message_write_crlf(msg->p + part->header_start,
+				   part->body_start - part->header_start, out);
+		return 0;
+	case IMAP_SECTION_TEXT:
+		if (sec->nnums > 0)
+			part = message_of(part);
+		message_write_crlf(msg->p + part->body_start,
+				   part->body_end - part->body_start, out);
+		return 0;
+	case IMAP_SECTION_HEADER:
+		if (sec->nnums > 0)
+			part = message_of(part);
+		message_write_crlf(msg->p + part->header_start,
+				   part->body_start - part->header_start, out);
+		return 0;
+	case IMAP_SECTION_HEADER_FIELDS:
+	case IMAP_SECTION_HEADER_FIELDS_NOT: {
+		int want = sec->kind == IMAP_SECTION_HEADER_FIELDS;
+		if (sec->nnums > 0)
+			part = message_of(part);
+		for (size_t i = 0; i < part->nfields; i++) {
+			const struct message_header_field *f = &part->fields[i];
+			if (field_listed(msg, f, sec) != want)
+				continue;
+			if (!want && !f->has_colon)
+				continue;
+			message_write_crlf(msg->p + f->start, f->end - f->start, out);
+			if (f->end == f->start || msg->p[f->end - 1] != '\n')
+				buf_append(out, "\r\n", 2);
+		}
+		buf_append(out, "\r\n", 2);
+		return 0;
+	}
+	}
+	return -1;
+}
+
+int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
+		      struct buf *out)
+{
+	const struct message_part *part = msg->root;
+
+	if (sec->nnums > 0) {
+		part = message_part_by_number(msg, sec->nums, sec->nnums);
+		if (part == NULL)
+			return -1;
+	}
+	if (sec->nnums == 0 && (part->flags & MESSAGE_PART_MULTIPART) == 0) {
+		/* BINARY[]: the whole message, header as is */
+		message_write_crlf(msg->p, msg->len, out);
+		return 0;
+	}
+	if (part->flags & MESSAGE_PART_MULTIPART)
+		return -1;
+	const char *p = msg->p + part->body_start;
+	size_t len = part->body_end - part->body_start;
+	const char *cte = part->cte;
+	if (cte == NULL || strcasecmp(cte, "7bit") == 0 || strcasecmp(cte, "8bit") == 0)
+		message_write_crlf(p, len, out);
+	else if (strcasecmp(cte, "binary") == 0)
+		buf_append(out, p, len);
+	else if (strcasecmp(cte, "base64") == 0)
+		base64_decode_mime(p, len, out);
+	else if (strcasecmp(cte, "quoted-printable") == 0) {
+		struct buf t = BUF_INIT;
+		qp_decode(p, len, &t);
+		message_write_crlf(t.p ? t.p : "", t.len, out);
+		buf_free(&t);
+	} else
+		return -2;
+	return 0;
+}
+
+void imap_partial_write(const char *p, size_t len, size_t origin, size_t count,
+			int binary, struct buf *out)
+{
+	if (origin > len)
+		origin = len;
+	p += origin;
+	len -= origin;
+	if (count < len)
+		len = count;
+	if (binary && memchr(p, '\0', len) != NULL) {
+		buf_printf(out, "~{%zu}\r\n", len);
+		buf_append(out, p, len);
+		return;
+	}
+	imap_write_literal(out, p, len);
+}
