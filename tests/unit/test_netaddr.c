@@ -292,6 +292,8 @@ main(void)
 	tcase_add_test(tc, client_from_socket);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
+	/* Each test changes process state (ids, chroot, fd 0): always fork. */
+	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	int nf = srunner_ntests_failed(sr);
 	srunner_free(sr);
