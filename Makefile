@@ -139,6 +139,8 @@ install: $(ALL_BINS)
 	done
 	for f in $(wildcard etc/*); do install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/postern/examples/; done
 	for f in $(wildcard doc/*.8); do install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man8/; done
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/share/man/man5
+	for f in $(wildcard doc/*.5); do install -m 0644 $$f $(DESTDIR)$(PREFIX)/share/man/man5/; done
 
 # run: a demo instance in ./var/demo, in the foreground.
 run: all
