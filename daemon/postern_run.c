@@ -296,7 +296,7 @@ postern_run(int argc, char **argv)
 	struct sigaction sa;
 	char emsg[600], *libexec;
 	size_t n = 0, i;
-	int stopping = 0;
+	int stopping = 0, stop_sig = SIGTERM;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: postern run DIR\n");
@@ -351,8 +351,10 @@ postern_run(int argc, char **argv)
 			err(111, "poll");
 		while ((r = read(sigpipe_fds[0], sigs, sizeof(sigs))) > 0) {
 			for (k = 0; k < r; k++) {
-				if (sigs[k] == SIGTERM || sigs[k] == SIGINT)
+				if (sigs[k] == SIGTERM || sigs[k] == SIGINT) {
 					stopping = 1;
+					stop_sig = sigs[k];
+				}
 				else if (sigs[k] == SIGCHLD)
 					reap(sv, n, cfg, libexec, in.conf, stopping);
 				else if (sigs[k] == SIGHUP && !stopping) {
@@ -382,9 +384,9 @@ postern_run(int argc, char **argv)
 			    sv[i].pid == 0 && sv[i].argv.n > 0)
 				start(&sv[i], cfg, libexec, in.conf);
 	}
-	log_info("stop", "signal=TERM");
+	log_info("stop", "signal=%s", stop_sig == SIGINT ? "INT" : "TERM");
 	stop_all(sv, n);
-	log_info("stopped", "%s", "");
+	log_info("stopped", "status=0");
 	for (i = 0; i < n; i++)
 		strv_free(&sv[i].argv);
 	free(sv);
