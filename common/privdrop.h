@@ -7,7 +7,10 @@
  *
  * Run by an ordinary user, nothing changes uid and chroot is skipped; the
  * first call logs "event=unprivileged" once (DESIGN.md "Run by an ordinary
- * user").  Resource limits and no-new-privileges still apply. */
+ * user").  Resource limits and no-new-privileges still apply.
+ *
+ * Call log_init() first: it opens the syslog socket (LOG_NDELAY), which
+ * keeps working inside the chroot where /dev/log does not exist. */
 #ifndef POSTERN_PRIVDROP_H
 #define POSTERN_PRIVDROP_H
 
