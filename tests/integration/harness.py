@@ -306,3 +306,11 @@ def wait_for(fn, timeout=10.0, step=0.05):
             return v
         time.sleep(step)
     return fn()
+
+
+# Whole instances (postern init + user add, postern run): see
+# postern_instance.py.  make_instance(tmpdir, port_base=None, users=None)
+# returns an Instance (paths, .ports per service, .users); Supervisor(inst)
+# runs `postern run` and collects its log lines.
+from postern_instance import (Instance, Supervisor, free_port_base,  # noqa: E402,F401
+                              make_instance, postern)
