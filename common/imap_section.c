@@ -184,8 +184,6 @@ int imap_section_fetch(const struct message *msg, const struct imap_section *sec
 			if (!want && !f->has_colon)
 				continue;
 			message_write_crlf(msg->p + f->start, f->end - f->start, out);
-			if (f->end == f->start || msg->p[f->end - 1] != '\n')
-				buf_append(out, "\r\n", 2);
 		}
 		buf_append(out, "\r\n", 2);
 		return 0;

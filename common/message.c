@@ -34,6 +34,8 @@ struct parser {
 	size_t nbnd;
 	struct message_part *cur;
 	int in_header;
+	size_t region;                   /* where data since the last header
+	                                    end or delimiter line starts */
 	size_t header_bytes;             /* recorded bytes of cur's header */
 };
 
@@ -54,6 +56,7 @@ static struct message_part *part_new(struct parser *ps, struct message_part *par
 	}
 	ps->msg->nparts++;
 	ps->header_bytes = 0;
+	ps->region = start;
 	return part;
 }
 
@@ -250,16 +253,36 @@ static long boundary_line(struct parser *ps, size_t pos, int *close)
 	return best;
 }
 
-/* End every open part below owner at e (raw offset). */
-static void close_parts_to(struct parser *ps, struct message_part *owner, size_t e)
+/* End every open part below owner at e (raw offset).  A header cut short
+ * by a delimiter loses the (CR)LF before it, but the parts around it keep
+ * it (the reference server counts it there): they end at pos. */
+static void close_parts_to(struct parser *ps, struct message_part *owner,
+			   size_t e, size_t pos)
 {
 	struct message_part *part = ps->cur;
 
-	while (part != NULL && part != owner) {
-		if (ps->in_header && part == ps->cur) {
-			part->body_start = e;
-			part_mime(ps, part);
+	if (ps->in_header) {
+		part->body_start = part->body_end = e;
+		part_mime(ps, part);
+		if ((part->flags & MESSAGE_PART_RFC822) &&
+		    part->depth < ps->msg->limits.max_depth) {
+			/* message/rfc822 with nothing in it: an empty message */
+			struct message_part *child = part_new(ps, part, e);
+			part_mime(ps, child);
 		}
+		part = part->parent;
+		e = pos;
+	} else if (part != owner && e < part->body_start) {
+		/* an empty body: the header's blank line gives its LF to the
+		 * delimiter; the parts around keep it */
+		part->body_start = part->body_end = e;
+		part = part->parent;
+		e = pos;
+	}
+	while (part != NULL && part != owner) {
+		/* an empty body: the blank line's LF goes to the delimiter */
+		if (part->body_start > e)
+			part->body_start = e;
 		part->body_end = e;
 		part = part->parent;
 	}
@@ -275,7 +298,7 @@ static size_t next_line(const char *p, size_t len, size_t pos)
 static void handle_boundary(struct parser *ps, long bi, int close, size_t pos)
 {
 	struct message_part *owner = ps->bnd[bi].owner;
-	size_t region = ps->in_header ? ps->cur->header_start : ps->cur->body_start;
+	size_t region = ps->region;
 	size_t e = pos;
 
 	/* the (CR)LF before a delimiter belongs to the delimiter */
@@ -285,13 +308,14 @@ static void handle_boundary(struct parser *ps, long bi, int close, size_t pos)
 			e--;
 	}
 	if (ps->cur != owner)
-		close_parts_to(ps, owner, e);
+		close_parts_to(ps, owner, e, pos);
 	ps->nbnd = (size_t)bi + 1;       /* boundaries of closed parts go */
 	ps->cur = owner;
 	ps->in_header = 0;
 	size_t after = next_line(ps->p, ps->len, pos);
 	if (close) {
 		ps->nbnd = (size_t)bi;   /* the rest is epilogue */
+		ps->region = after;
 		return;
 	}
 	ps->cur = part_new(ps, owner, after);
@@ -448,7 +472,7 @@ const struct message_part *message_part_by_number(const struct message *msg,
 	const struct message_part *cur = msg->root;
 
 	for (size_t i = 0; i < n && cur != NULL; i++) {
-		if (cur->flags & MESSAGE_PART_MULTIPART && cur->children != NULL) {
+		if (cur->flags & MESSAGE_PART_MULTIPART) {
 			const struct message_part *c = cur->children;
 			for (unsigned int k = 1; k < nums[i] && c != NULL; k++)
 				c = c->next;
