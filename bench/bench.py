@@ -39,9 +39,10 @@ USER, PASSWORD = "bench", "benchpw"
 RCPT = "bench@bench.test"
 PEER_PORTS = {"smtp": 25025, "imap": 25143, "pop3": 25110}
 POSTERN_PORT_BASE = 26000       # postern: port_base + standard port
-# postern's IMAP index files (DESIGN.md: per-folder index files beside the
-# Maildir); the names are postern-imapd's to fix: adjust when it lands.
-POSTERN_INDEX_GLOBS = ("postern.index*", ".postern-index*", "postern-index*")
+# Cold SELECT removes the index files that are a cache: Dovecot's dovecot.index*
+# (its UID map dovecot-uidlist stays), postern's postern-cache* (its UID map
+# postern-index stays; common/maildir_index.h).
+POSTERN_INDEX_GLOBS = ("postern-cache*",)
 
 
 def log(*a):
@@ -115,6 +116,8 @@ class Peer:
         self.maildir = os.path.join(d, "mail", USER, "Maildir")
         self.smtp_maildir = os.path.join(d, "vmail", USER, "Maildir")
         self.cold_cmd = "rm -f %s/dovecot.index*" % self.maildir
+        self.user = USER
+        self.sess_fmt = "sess%d"
 
     def setup(self, corpus, small):
         d = self.d
@@ -170,22 +173,28 @@ class Peer:
 # ---------------------------------------------------------------- postern
 
 SERVICE_PROGRAMS = {
-    # the programs a figure needs (HACKING.md / DESIGN.md names)
-    "smtp": ("postern", "postern-listen", "postern-smtpd", "postern-queue",
-             "postern-send", "postern-lspawn", "postern-deliver"),
-    "imap": ("postern", "postern-listen", "postern-login", "postern-imap-login",
-             "postern-imapd"),
-    "pop3": ("postern", "postern-listen", "postern-login", "postern-pop3-login",
-             "postern-pop3d"),
+    # what each figure needs (daemon/postern_services.c service_defs, the queue)
+    "smtp": ("postern", "postern-listen", "postern-tls", "postern-smtpd", "postern-queue",
+             "postern-send", "postern-lspawn", "postern-rspawn", "postern-deliver"),
+    "imap": ("postern", "postern-listen", "postern-tls", "postern-login",
+             "postern-imap-login", "postern-checkpassword", "postern-imapd"),
+    "pop3": ("postern", "postern-listen", "postern-tls", "postern-login",
+             "postern-pop3-login", "postern-checkpassword", "postern-pop3d"),
 }
+POSTERN_DOMAIN = "bench.test"
 
 
 class Postern:
+    """A postern instance made with `postern init` / `postern user add` from
+    copies of BINDIR's programs in a 0755 prefix under the temp dir (as root
+    the service users must be able to exec them; mk/run-demo.sh does the same)."""
     name = "postern"
 
     def __init__(self, d, bindir):
+        self.top = d
         self.d = os.path.join(d, "postern")
         self.bindir = bindir
+        self.prefix = os.path.join(d, "postern-prefix")
         self.ports = {"smtp": POSTERN_PORT_BASE + 25, "imap": POSTERN_PORT_BASE + 143,
                       "pop3": POSTERN_PORT_BASE + 110}
         self.available = {}
@@ -197,41 +206,59 @@ class Postern:
             else:
                 self.available[svc] = True
         self.proc = None
-        self.maildir = os.path.join(self.d, "mail", USER, "Maildir")
+        self.user = "%s@%s" % (USER, POSTERN_DOMAIN)
+        self.sess_fmt = "sess%%d@%s" % POSTERN_DOMAIN
+        self.maildir = os.path.join(self.d, "mail", self.user, "Maildir")
         self.smtp_maildir = self.maildir
         self.cold_cmd = "rm -f " + " ".join(os.path.join(self.maildir, g)
                                             for g in POSTERN_INDEX_GLOBS)
         self.error = None
 
     def cli(self, *args, stdin=None):
-        return subprocess.run([os.path.join(self.bindir, "postern")] + list(args),
+        return subprocess.run([os.path.join(self.prefix, "sbin", "postern")] + list(args),
                               input=stdin, text=True, check=True, capture_output=True)
 
-    def setup(self, corpus):
+    def install(self):
+        libexec = os.path.join(self.prefix, "libexec", "postern")
+        os.makedirs(libexec, exist_ok=True)
+        os.makedirs(os.path.join(self.prefix, "sbin"), exist_ok=True)
+        for root in (self.prefix, os.path.join(self.prefix, "sbin"),
+                     os.path.join(self.prefix, "libexec"), libexec):
+            os.chmod(root, 0o755)
+        shutil.copy(os.path.join(self.bindir, "postern"), os.path.join(self.prefix, "sbin"))
+        for n in os.listdir(self.bindir):
+            if n.startswith("postern-"):
+                shutil.copy(os.path.join(self.bindir, n), libexec)
+
+    def setup(self, corpus, small):
         if not self.available:
             return
         try:
-            self.cli("init", self.d)
+            self.install()
+            self.cli("init", self.d, "--domain", POSTERN_DOMAIN)
             conf = os.path.join(self.d, "etc", "postern.conf")
             with open(conf) as f:
-                lines = [l for l in f.read().splitlines() if not l.startswith("port_base")]
+                lines = [l for l in f.read().splitlines()
+                         if not l.replace(" ", "").startswith("port_base=")]
             lines.append("port_base = %d" % POSTERN_PORT_BASE)
             with open(conf, "w") as f:
                 f.write("\n".join(lines) + "\n")
-            with open(os.path.join(self.d, "etc", "domains"), "a") as f:
-                f.write("bench.test\n")
-            self.cli("user", "add", self.d, USER, stdin="%s\n%s\n" % (PASSWORD, PASSWORD))
+            self.cli("user", "add", self.d, self.user, stdin=PASSWORD + "\n")
             for i in range(1, SESSIONS + 1):
-                self.cli("user", "add", self.d, "sess%d" % i,
-                         stdin="%s\n%s\n" % (PASSWORD, PASSWORD))
-            st = os.stat(os.path.join(self.d, "mail", USER))
-            if os.path.isdir(self.maildir):
-                shutil.rmtree(self.maildir)
-            copy_maildir(corpus, self.maildir)
-            chown_tree(self.maildir, st.st_uid, st.st_gid)
-            self.proc = subprocess.Popen([os.path.join(self.bindir, "postern"), "run", self.d],
-                                         stdout=subprocess.DEVNULL, stderr=open(
-                                             os.path.join(self.d, "run.log"), "w"))
+                self.cli("user", "add", self.d, self.sess_fmt % i, stdin=PASSWORD + "\n")
+            for name, src, link in [(self.user, corpus, False)] + [
+                    (self.sess_fmt % i, small, True) for i in range(1, SESSIONS + 1)]:
+                home = os.path.join(self.d, "mail", name)
+                st = os.stat(home)
+                md = os.path.join(home, "Maildir")
+                if os.path.isdir(md):
+                    shutil.rmtree(md)
+                copy_maildir(src, md, link=link)
+                chown_tree(md, st.st_uid, st.st_gid)
+            self.proc = subprocess.Popen([os.path.join(self.prefix, "sbin", "postern"), "run",
+                                          self.d], stdout=subprocess.DEVNULL,
+                                         stderr=open(os.path.join(self.top, "postern-run.log"),
+                                                     "w"))
             for svc in list(self.available):
                 if not wait_port(self.ports[svc]):
                     raise RuntimeError("postern %s not listening on %d" % (svc, self.ports[svc]))
@@ -279,7 +306,8 @@ def smtp_once(side, conc, out):
 
 
 def imap_once(side, out):
-    r = imap_bench.one_round("127.0.0.1", side.ports["imap"], USER, PASSWORD, side.cold_cmd)
+    r = imap_bench.one_round("127.0.0.1", side.ports["imap"], side.user, PASSWORD,
+                             side.cold_cmd)
     for k, v in r.items():
         if k == "body_peek_all":
             out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
@@ -288,7 +316,7 @@ def imap_once(side, out):
 
 
 def pop3_once(side, out):
-    r = pop3_bench.one_round("127.0.0.1", side.ports["pop3"], USER, PASSWORD)
+    r = pop3_bench.one_round("127.0.0.1", side.ports["pop3"], side.user, PASSWORD)
     for k, v in r.items():
         if k == "retr_all":
             out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
@@ -298,7 +326,7 @@ def pop3_once(side, out):
 
 def sessions_once(side, svc, out):
     mod = imap_bench if svc == "imap" else pop3_bench
-    m = mod.sessions_memory("127.0.0.1", side.ports[svc], "sess%d", PASSWORD, SESSIONS,
+    m = mod.sessions_memory("127.0.0.1", side.ports[svc], side.sess_fmt, PASSWORD, SESSIONS,
                             side.pid(svc))
     out.setdefault(svc + "_pss", []).append(m["pss_kb"])
     out.setdefault(svc + "_uss", []).append(m["uss_kb"])
@@ -462,7 +490,8 @@ postern programs missing (figures shown as "not yet"):
   fsync + rename into new/ + fsync of new/ per operation; 1 and 8 threads.
 - IMAP (`bench/imap_bench.py`, raw-socket client that skips literals by
   length): cold = the index files are removed before the first SELECT
-  (Dovecot: `dovecot.index*`; postern: {pglobs}); the first FETCH ENVELOPE
+  (Dovecot: `dovecot.index*`, its UID map dovecot-uidlist stays; postern:
+  {pglobs}, its UID map postern-index stays); the first FETCH ENVELOPE
   BODYSTRUCTURE follows the cold SELECT in the same session (nothing cached),
   "again" runs after a warm SELECT in a new session.  LOGIN is the mean of 20
   connect+LOGIN+LOGOUT.  STORE runs on a copy (CREATE + COPY 1:* + SELECT,
@@ -529,7 +558,7 @@ def main():
         peer.setup(corpus, small)
         log("postern: available %s, missing %s" % (sorted(postern.available),
                                                      sorted(postern.missing)))
-        postern.setup(corpus)
+        postern.setup(corpus, small)
         res = {"peer": {}, "postern": {}}
         log("disk ceiling")
         ceiling = {1: fsync_ceiling(fsync_prog, d, 1), 8: fsync_ceiling(fsync_prog, d, 8)}
