@@ -122,8 +122,8 @@ static size_t encoded_word(const char *s, size_t n, struct buf *out)
 	enc = (unsigned char)s[i + 1];
 	text_start = i + 3;
 	/* bound the scan so that "=?=?=?..." stays linear */
-	if (n > text_start + 4096)
-		n = text_start + 4096;
+	if (n > text_start + 1024)
+		n = text_start + 1024;
 	for (i = text_start; i + 1 < n; i++) {
 		if (s[i] == '?' && s[i + 1] == '=')
 			break;
