@@ -58,6 +58,14 @@ const struct config_key config_keys[] = {
 	SECTION("remote", "postern-rspawn, postern-remote: delivery to other hosts."),
 	/* remote keys: added by the remote delivery owner. */
 
+	SECTION("recipients", "Local recipient resolution (common/recipient.c), used by smtpd, lspawn, deliver and lmtpd."),
+	KEY("recipient_delimiter", CFG_STRING, "+",
+	    "Characters that separate a local part from its extension (user+ext); each one is a delimiter; empty disables extensions."),
+	KEY("postmaster", CFG_STRING, "",
+	    "Address that postmaster resolves to when no alias or user is named postmaster; empty means the first user of the user list."),
+	KEY("alias_max_depth", CFG_INT, "10", "Deepest alias nesting followed before the address is refused as a loop."),
+	KEY("alias_max_targets", CFG_INT, "1000", "Most targets one address may expand to through aliases."),
+
 	SECTION("pop3", "postern-pop3-login, postern-pop3d."),
 	/* pop3 keys: added by the POP3 owner. */
 
