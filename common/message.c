@@ -470,20 +470,24 @@ const struct message_part *message_part_by_number(const struct message *msg,
 						  size_t n)
 {
 	const struct message_part *cur = msg->root;
+	int is_message = 1;              /* cur is a whole (sub)message */
 
 	for (size_t i = 0; i < n && cur != NULL; i++) {
 		if (cur->flags & MESSAGE_PART_MULTIPART) {
 			const struct message_part *c = cur->children;
 			for (unsigned int k = 1; k < nums[i] && c != NULL; k++)
 				c = c->next;
-			if (nums[i] == 0)
-				c = NULL;
-			cur = c;
-		} else if (nums[i] != 1) {
+			cur = nums[i] == 0 ? NULL : c;
+		} else if (!is_message || nums[i] != 1) {
+			/* a non-multipart message is its own part 1; a leaf
+			 * part has no subparts */
 			return NULL;
 		}
-		if (cur != NULL && i + 1 < n && (cur->flags & MESSAGE_PART_RFC822))
+		is_message = 0;
+		if (cur != NULL && i + 1 < n && (cur->flags & MESSAGE_PART_RFC822)) {
 			cur = cur->children;
+			is_message = 1;
+		}
 	}
 	return cur;
 }
