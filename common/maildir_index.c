@@ -659,10 +659,12 @@ lock_file(struct maildir_index *idx, int type)
 			errno = ETIMEDOUT;
 			return -1;
 		}
+		/* Short sleeps first: holders keep the lock for milliseconds,
+		 * and long sleeps would let busy peers starve us. */
 		struct timespec ts = { 0, delay_us * 1000 };
 		nanosleep(&ts, NULL);
-		if (delay_us < 50000)
-			delay_us *= 2;
+		if (el > 2000)
+			delay_us = 10000;
 	}
 }
 
@@ -1236,6 +1238,32 @@ maildir_index_set_flags(struct maildir_index *idx, uint32_t uid,
 }
 
 int
+maildir_index_store(struct maildir_index *idx, uint32_t uid,
+    enum maildir_store_mode mode, unsigned flags, uint32_t keywords,
+    uint64_t unchangedsince)
+{
+	if (maildir_index_begin(idx) < 0)
+		return -1;
+	int rc = 1;
+	struct maildir_msg *m = maildir_index_find(idx, uid);
+	if (m) {
+		unsigned nf = flags;
+		uint32_t nk = keywords;
+		if (mode == MAILDIR_STORE_ADD) {
+			nf = m->flags | flags;
+			nk = m->keywords | keywords;
+		} else if (mode == MAILDIR_STORE_REMOVE) {
+			nf = m->flags & ~flags;
+			nk = m->keywords & ~keywords;
+		}
+		rc = maildir_index_set_flags(idx, uid, nf, nk, unchangedsince);
+	}
+	if (maildir_index_end(idx) < 0)
+		rc = -1;
+	return rc;
+}
+
+int
 maildir_index_expunge(struct maildir_index *idx, uint32_t uid)
 {
 	char p[MAILDIR_PATH_MAX];
@@ -1293,6 +1321,17 @@ maildir_index_add(struct maildir_index *idx, const char *name, int in_new,
 			*uid = m->uid;
 			return maildir_index_end(idx);
 		}
+	}
+	/* Gone already (a session synced and expunged it between delivery
+	 * and now): no UID for a message that does not exist. */
+	char p[MAILDIR_PATH_MAX];
+	struct stat st;
+	if (maildir_message_path(idx->dir, name, in_new, p, sizeof(p)) < 0 ||
+	    lstat(p, &st) < 0) {
+		int e = errno;
+		maildir_index_end(idx);
+		errno = e;
+		return -1;
 	}
 	if (idx->next_uid == UINT32_MAX) {
 		maildir_index_end(idx);

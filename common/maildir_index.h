@@ -146,12 +146,27 @@ int maildir_index_path(const struct maildir_index *idx,
 int maildir_index_open_msg(struct maildir_index *idx, uint32_t uid);
 
 /* Set the flags and keywords of a message (renaming its file; a message
- * in new/ moves to cur/).  unchangedsince: 0 for none, else the CONDSTORE
+ * in new/ moves to cur/).  To change flags relative to the current ones
+ * use maildir_index_store(), or compute them from maildir_index_find()
+ * inside maildir_index_begin()/end(): outside a transaction the in-memory
+ * flags may be stale.  unchangedsince: 0 for none, else the CONDSTORE
  * UNCHANGEDSINCE value.  Returns 0 done (MODSEQ bumped if anything
  * changed), 1 the message is gone (expunged), 2 its MODSEQ is above
  * unchangedsince (nothing done), -1 error. */
 int maildir_index_set_flags(struct maildir_index *idx, uint32_t uid,
     unsigned flags, uint32_t keywords, uint64_t unchangedsince);
+
+/* IMAP STORE: FLAGS (replace), +FLAGS (add), -FLAGS (remove), computed
+ * from the message's current flags under the lock, so that concurrent
+ * changes by others are not lost.  Returns as maildir_index_set_flags. */
+enum maildir_store_mode {
+	MAILDIR_STORE_REPLACE,
+	MAILDIR_STORE_ADD,
+	MAILDIR_STORE_REMOVE
+};
+int maildir_index_store(struct maildir_index *idx, uint32_t uid,
+    enum maildir_store_mode mode, unsigned flags, uint32_t keywords,
+    uint64_t unchangedsince);
 
 /* Expunge a message: unlink its file, drop it from the map, record the
  * expunge.  0 done or already gone, -1 error. */
@@ -159,7 +174,8 @@ int maildir_index_expunge(struct maildir_index *idx, uint32_t uid);
 
 /* Register a file just delivered into this folder (APPEND, COPY, local
  * delivery that wants the UID): gives it the next UID now.  name is the
- * file name in new/ (in_new) or cur/.  The UID goes to *uid.  0 or -1. */
+ * file name in new/ (in_new) or cur/.  The UID goes to *uid.  0 or -1
+ * (ENOENT: the file is gone - another session found and expunged it). */
 int maildir_index_add(struct maildir_index *idx, const char *name,
     int in_new, uint32_t *uid);
 
