@@ -181,8 +181,6 @@ int imap_section_fetch(const struct message *msg, const struct imap_section *sec
 			const struct message_header_field *f = &part->fields[i];
 			if (field_listed(msg, f, sec) != want)
 				continue;
-			if (!want && !f->has_colon)
-				continue;
 			message_write_crlf(msg->p + f->start, f->end - f->start, out);
 		}
 		buf_append(out, "\r\n", 2);
