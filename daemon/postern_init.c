@@ -124,7 +124,7 @@ postern_init(int argc, char **argv)
 	struct stat st;
 	FILE *f;
 	size_t i;
-	int is_root = geteuid() == 0;
+	int is_root = geteuid() == 0, ret = 111;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		const char *a = argv[i];
@@ -190,19 +190,20 @@ postern_init(int argc, char **argv)
 		err(111, "getcwd");
 	if (lstat(in.conf, &st) == 0 || lstat(in.etc, &st) == 0) {
 		warnx("%s already holds an instance; not overwriting it", in.dir);
-		return 100;
+		ret = 100;
+		goto out;
 	}
 	umask(022);
 
 	if (is_root) {
 		if (svcusers_create(prefix, emsg, sizeof(emsg)) < 0) {
 			warnx("service users: %s", emsg);
-			return 111;
+			goto out;
 		}
 		if (svcusers_lookup(prefix, SVCUSER_QUEUE, &queue.uid, &queue.gid) < 0 ||
 		    svcusers_lookup(prefix, SVCUSER_REMOTE, &remote.uid, &remote.gid) < 0) {
 			warnx("service users of prefix %s not found after creating them", prefix);
-			return 111;
+			goto out;
 		}
 		own_root = &root;
 		own_queue = &queue;
@@ -216,26 +217,26 @@ postern_init(int argc, char **argv)
 	    make_dir(in.empty, 0755, own_root) < 0 ||
 	    make_dir(in.mail, 0755, own_root) < 0 ||
 	    make_dir(in.queue, 0750, own_queue) < 0)
-		return 111;
+		goto out;
 	for (i = 0; i < sizeof(queue_subdirs) / sizeof(queue_subdirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", in.queue, queue_subdirs[i]);
 		if (make_dir(path, 0700, own_queue) < 0)
-			return 111;
+			goto out;
 	}
 	snprintf(path, sizeof(path), "%s/wake", in.queue);
 	if (mkfifo(path, 0600) < 0 && errno != EEXIST) {
 		warn("mkfifo %s", path);
-		return 111;
+		goto out;
 	}
 	if (own_queue != NULL && chown(path, queue.uid, queue.gid) < 0) {
 		warn("chown %s", path);
-		return 111;
+		goto out;
 	}
 
 	/* Tables. */
 	buf_printf(&conf, "# Local domains, one per line.\n%s\n", domain);
 	if (write_text(in.domains, buf_cstr(&conf), 0644, own_root) < 0)
-		return 111;
+		goto out;
 	buf_free(&conf);
 	if (write_text(in.relaynets,
 	    "# Client networks allowed to relay without authentication:\n"
@@ -249,10 +250,11 @@ postern_init(int argc, char **argv)
 	    write_text(in.passwd, "", 0600, own_root) < 0 ||
 	    write_text(in.users, "", 0644, own_root) < 0 ||
 	    write_text(in.secrets, "", 0600, own_remote) < 0)
-		return 111;
+		goto out;
 
-	/* postern.conf last but one: its presence marks a complete instance
-	 * only once the certificate is there too (written after). */
+	/* postern.conf is written last, after the certificate: an instance
+	 * with a config is complete.  (A failed init leaves etc/ behind, and
+	 * init refuses that too: remove it and start again.) */
 	f = open_memstream(&conf.p, &conf.len);
 	if (f == NULL)
 		err(111, "open_memstream");
@@ -264,14 +266,14 @@ postern_init(int argc, char **argv)
 	if (cert_create(o.hostname != NULL ? o.hostname : hostbuf, in.cert,
 	    in.key, emsg, sizeof(emsg)) < 0) {
 		warnx("certificate: %s", emsg);
-		return 111;
+		goto out;
 	}
 	if (own_root != NULL && (chown(in.cert, 0, 0) < 0 || chown(in.key, 0, 0) < 0)) {
 		warn("chown %s", in.key);
-		return 111;
+		goto out;
 	}
 	if (write_text(in.conf, buf_cstr(&conf), 0644, own_root) < 0)
-		return 111;
+		goto out;
 	buf_free(&conf);
 
 	{
@@ -279,7 +281,7 @@ postern_init(int argc, char **argv)
 		struct config *c = config_load(in.conf, emsg, sizeof(emsg));
 		if (c == NULL) {
 			warnx("generated config does not load: %s", emsg);
-			return 111;
+			goto out;
 		}
 		config_free(c);
 	}
@@ -288,6 +290,9 @@ postern_init(int argc, char **argv)
 	printf("add a user: postern user add %s NAME@%s (password on stdin)\n",
 	    in.dir, domain);
 	printf("run it:     postern run %s\n", in.dir);
+	ret = 0;
+out:
+	buf_free(&conf);
 	instance_free(&in);
-	return 0;
+	return ret;
 }

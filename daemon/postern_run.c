@@ -308,6 +308,7 @@ postern_run(int argc, char **argv)
 	if (check_config_and_tables(in.conf, &cfg, emsg, sizeof(emsg)) < 0) {
 		log_error("config", "error=\"%s\"", emsg);
 		fprintf(stderr, "postern: %s\n", emsg);
+		instance_free(&in);
 		return 111;
 	}
 	libexec = find_libexec();
