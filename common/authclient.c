@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "authclient.h"
 #include "buf.h"
@@ -28,6 +29,81 @@ int authclient_fd(void)
 size_t authclient_body_len(const unsigned char hdr[AUTHCLIENT_HDR])
 {
 	return ((size_t)hdr[0] << 24) | ((size_t)hdr[1] << 16) | ((size_t)hdr[2] << 8) | hdr[3];
+}
+
+/* The 4-byte header with descriptor 0 attached. */
+static int send_first(int sock, const char *hdr)
+{
+	struct msghdr mh;
+	struct iovec iov = { (void *)hdr, 4 };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} cm;
+	int conn = 0;
+	ssize_t r;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.b;
+	mh.msg_controllen = sizeof(cm.b);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &conn, sizeof(int));
+	do
+		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == 4 ? 0 : -1;
+}
+
+int authclient_read_header(int sock, unsigned char hdr[AUTHCLIENT_HDR], int *fd)
+{
+	size_t got = 0;
+
+	*fd = -1;
+	while (got < AUTHCLIENT_HDR) {
+		struct msghdr mh;
+		struct iovec iov = { hdr + got, AUTHCLIENT_HDR - got };
+		union {
+			struct cmsghdr h;
+			char b[CMSG_SPACE(sizeof(int) * 4)];
+		} cm;
+		ssize_t r;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		if (r < 0 && errno == EINTR)
+			continue;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); r >= 0 && c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (size_t i = 0; i < k; i++) {
+				int got_fd;
+				memcpy(&got_fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+				if (*fd < 0)
+					*fd = got_fd;
+				else
+					close(got_fd);
+			}
+		}
+		if (r <= 0) {
+			if (*fd >= 0)
+				close(*fd);
+			*fd = -1;
+			return r == 0 && got == 0 ? 0 : -1;
+		}
+		got += (size_t)r;
+	}
+	return 1;
 }
 
 enum auth_answer authclient_check(int fd, const char *user, size_t ulen,
@@ -62,7 +138,8 @@ enum auth_answer authclient_check(int fd, const char *user, size_t ulen,
 	buf_append(&b, pass, plen);
 	if (hlen)
 		buf_append(&b, handoff, hlen);
-	if (io_write_all(fd, b.p, b.len, timeout_ms) == IO_OK) {
+	if (send_first(fd, b.p) == 0 &&
+	    io_write_all(fd, b.p + 4, b.len - 4, timeout_ms) == IO_OK) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int pr;
 		do

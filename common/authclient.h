@@ -7,6 +7,10 @@
  * Request:  4-byte big-endian body length, then the body:
  *           2-byte length + user, 2-byte length + password, then the
  *           hand-off record (possibly empty) to the end of the body.
+ *           Descriptor 0 travels with the first byte (SCM_RIGHTS): the
+ *           connection as the program has it now (after STARTTLS it is
+ *           not the one the monitor started it with); in exec mode the
+ *           post-auth server gets it as fds 0 and 1.
  * Answer:   'Y' yes, 'N' no, 'T' temporary failure.
  * In exec mode "yes" means the post-auth server has taken over the
  * connection and already answered: the pre-auth program exits at once
@@ -45,6 +49,9 @@ int authclient_parse_request(const char *p, size_t len,
 			     const char **user, size_t *ulen,
 			     const char **pass, size_t *plen,
 			     const char **handoff, size_t *hlen);
+/* Monitor side: read the 4-byte header and the descriptor that comes
+ * with it (*fd = -1 if none).  1 ok, 0 EOF, -1 error.  Waits forever. */
+int authclient_read_header(int sock, unsigned char hdr[AUTHCLIENT_HDR], int *fd);
 /* Body length from the 4-byte header. */
 size_t authclient_body_len(const unsigned char hdr[AUTHCLIENT_HDR]);
 

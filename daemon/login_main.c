@@ -124,7 +124,7 @@ static void clean_env(void)
 /* Fork the checker: creds on fd 3; in exec mode hand-off on 4, started
  * pipe on 5.  Returns its pid. */
 static pid_t run_checker(char **checker, char **post, int npost, int cred_fd,
-			 int handoff_fd, int started_fd)
+			 int handoff_fd, int started_fd, int conn)
 {
 	pid_t pid = fork();
 	if (pid != 0)
@@ -142,11 +142,17 @@ static pid_t run_checker(char **checker, char **post, int npost, int cred_fd,
 		handoff_fd = high_fd(handoff_fd);
 	if (started_fd >= 0)
 		started_fd = high_fd(started_fd);
+	if (conn >= 0)
+		conn = high_fd(conn);
 	clean_env();
 	if (dup2(cred_fd, 3) < 0)
 		_exit(111);
 	if (handoff_fd >= 0) {
 		if (dup2(handoff_fd, 4) < 0 || dup2(started_fd, 5) < 0)
+			_exit(111);
+		/* The connection as the pre-auth program had it (STARTTLS
+		 * replaces it), else the one we were started with. */
+		if (conn >= 0 && (dup2(conn, 0) < 0 || dup2(conn, 1) < 0))
 			_exit(111);
 		setenv(HANDOFF_FD_ENV, "4", 1);
 		setenv(HANDOFF_STARTED_ENV, "5", 1);
@@ -231,7 +237,7 @@ static int exit_status(int st)
 /* One request: returns the answer byte; *post_pid set when the post-auth
  * server took over the connection. */
 static char handle(const char *body, size_t len, char **checker, char **post, int npost,
-		   const char *ip, int report_fd, pid_t *post_pid)
+		   const char *ip, int report_fd, int conn, pid_t *post_pid)
 {
 	const char *user, *pass, *hand;
 	size_t ulen, plen, hlen;
@@ -275,7 +281,7 @@ static char handle(const char *body, size_t len, char **checker, char **post, in
 			return 'T';
 		}
 	}
-	pid = run_checker(checker, post, npost, cred[0], memfd, started[1]);
+	pid = run_checker(checker, post, npost, cred[0], memfd, started[1], conn);
 	close(cred[0]);
 	if (memfd >= 0)
 		close(memfd);
@@ -390,22 +396,29 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		unsigned char hdr[AUTHCLIENT_HDR];
-		int r = read_exact(ap[0], hdr, sizeof(hdr), -1);
+		int conn;
+		int r = authclient_read_header(ap[0], hdr, &conn);
 		if (r <= 0)
 			break;
 		size_t len = authclient_body_len(hdr);
 		if (len > 4 + AUTHCLIENT_CRED_MAX + HANDOFF_MAX) {
 			log_warn("auth_bad_request", "len=%zu", len);
+			if (conn >= 0)
+				close(conn);
 			break;
 		}
 		char *body = xmalloc(len ? len : 1);
 		if (read_exact(ap[0], body, len, 10000) != 1 && len) {
 			free(body);
+			if (conn >= 0)
+				close(conn);
 			break;
 		}
 		char ans = 'T';
 		if (++attempts <= opt.max_attempts)
-			ans = handle(body, len, checker, post, npost, ip, report_fd, &post_pid);
+			ans = handle(body, len, checker, post, npost, ip, report_fd, conn, &post_pid);
+		if (conn >= 0)
+			close(conn);
 		explicit_bzero(body, len);
 		free(body);
 		(void)write_all(ap[0], &ans, 1);

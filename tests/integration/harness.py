@@ -272,6 +272,16 @@ def proc_exe_name(pid):
         return ""
 
 
+def gone(pid):
+    """The process has exited (absent or a zombie)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return st[st.rindex(")") + 2] == "Z"
+    except OSError:
+        return True
+
+
 def children(pid):
     out = []
     for d in os.listdir("/proc"):
