@@ -308,7 +308,10 @@ def smtp_once(side, conc, out):
 def imap_once(side, out):
     r = imap_bench.one_round("127.0.0.1", side.ports["imap"], side.user, PASSWORD,
                              side.cold_cmd)
+    out.setdefault("fetch_env_bs_n", []).append(r["fetch_env_bs"]["untagged"])
     for k, v in r.items():
+        if "hits" in v:
+            out.setdefault(k + "_hits", []).append(v["hits"])
         if k == "body_peek_all":
             out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
         else:
@@ -400,6 +403,14 @@ def table(res, postern, ceiling):
         better = "higher" if hib else "lower"
         lines.append("| %s (%s, %s is better) | %s | %s | %s |" % (label, unit, better, qs, ps,
                                                                     ratio))
+    checks = []
+    for side in ("postern", "peer"):
+        for k in ("search_from_hits", "search_text_hits", "fetch_env_bs_n"):
+            if res[side].get(k):
+                checks.append("%s %s %s" % (side, k, "/".join(str(x) for x in res[side][k])))
+    if checks:
+        lines += ["", "Sanity (per round; SEARCH hits expected: 1%% of the messages = %d): %s"
+                  % ((SCALE + 99) // 100, "; ".join(checks))]
     lines += ["", "The disk's durable-write ceiling beside the SMTP figures (the physical limit "
               "for both sides: bench/fsync_ceiling.c, one operation = create + write 4 KB + "
               "fsync + rename into new/ + fsync of new/):", "",

@@ -59,8 +59,9 @@ class Imap:
             self._fill()
         self.pos += n
 
-    def cmd(self, text):
-        """Send one command; returns (status, untagged_count)."""
+    def cmd(self, text, keep=None):
+        """Send one command; returns (status, untagged_count).  With a list
+        as keep, the untagged lines (literals left out) are appended to it."""
         self.n += 1
         tag = b"b%d" % self.n
         self.sock.sendall(tag + b" " + text.encode() + b"\r\n")
@@ -75,6 +76,8 @@ class Imap:
                 return status, untagged
             if line.startswith(b"* "):
                 untagged += 1
+                if keep is not None:
+                    keep.append(line)
             # a line may hold several literals: skip each, then read on
             while True:
                 m = LITERAL.search(line)
@@ -94,12 +97,20 @@ class Imap:
         self.sock.close()
 
 
-def timed(conn, text):
+def timed(conn, text, keep=None):
     r0 = conn.received
     t0 = time.perf_counter()
-    _, untagged = conn.cmd(text)
+    _, untagged = conn.cmd(text, keep)
     return {"s": time.perf_counter() - t0, "bytes": conn.received - r0,
             "untagged": untagged}
+
+
+def timed_search(conn, text):
+    """A timed UID SEARCH; also counts the hits (checks the figure means something)."""
+    lines = []
+    r = timed(conn, text, lines)
+    r["hits"] = sum(len(l.split()) - 2 for l in lines if l.upper().startswith(b"* SEARCH"))
+    return r
 
 
 def one_round(host, port, user, password, cold_cmd=None, search_from="searchme",
@@ -126,8 +137,8 @@ def one_round(host, port, user, password, cold_cmd=None, search_from="searchme",
     out["select_warm"] = timed(c, "SELECT INBOX")
     out["uid_fetch_flags"] = timed(c, "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)")
     out["fetch_env_bs"] = timed(c, "FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
-    out["search_from"] = timed(c, 'UID SEARCH FROM "%s"' % search_from)
-    out["search_text"] = timed(c, 'UID SEARCH TEXT "%s"' % search_text)
+    out["search_from"] = timed_search(c, 'UID SEARCH FROM "%s"' % search_from)
+    out["search_text"] = timed_search(c, 'UID SEARCH TEXT "%s"' % search_text)
     out["body_peek_all"] = timed(c, "FETCH 1:* BODY.PEEK[]")
     # STORE on a copy, so the mailbox stays as generated
     copy = "benchcopy%d" % int(time.time() * 1000)
