@@ -426,6 +426,89 @@ check_certificate(const char *cert, const char *key)
 	}
 }
 
+/* Every user's home exists, belongs to its uid (as root) and is not
+ * writable by others; the user list says what the passwd-file says. */
+static void
+check_users(const struct config *c, const struct passwd_file *pf,
+    const struct userlist *ul)
+{
+	const char *users = config_str(c, "users_file");
+	long long lo = config_int(c, "uid_min"), hi = config_int(c, "uid_max");
+	size_t i;
+
+	for (i = 0; i < passwd_count(pf); i++) {
+		const struct passwd_entry *e = passwd_at(pf, i);
+		const struct userlist_entry *u;
+		struct stat st;
+
+		if ((long long)e->uid < lo || (long long)e->uid > hi)
+			problem("%s:%u: %s: uid %u outside [uid_min, uid_max]: delivery refuses it",
+			    config_str(c, "passwd_file"), e->line, e->name, (unsigned)e->uid);
+		if (lstat(e->home, &st) < 0)
+			problem("%s: home of %s missing: %s", e->home, e->name, strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			problem("%s: home of %s is not a directory", e->home, e->name);
+		else {
+			if (geteuid() == 0 && st.st_uid != e->uid)
+				problem("%s: home of %s is owned by uid %u, want %u", e->home,
+				    e->name, (unsigned)st.st_uid, (unsigned)e->uid);
+			if ((st.st_mode & 022) != 0)
+				problem("%s: home of %s is writable by group or others", e->home,
+				    e->name);
+		}
+		if (ul == NULL)
+			continue;
+		u = userlist_lookup(ul, e->name, strlen(e->name));
+		if (u == NULL || u->uid != e->uid || u->gid != e->gid ||
+		    strcmp(u->home, e->home) != 0)
+			problem("%s: out of date for %s (postern user passwd or add regenerates it)",
+			    users, e->name);
+	}
+	if (ul != NULL && userlist_count(ul) != passwd_count(pf))
+		problem("%s: lists %zu users, the passwd-file %zu", users,
+		    userlist_count(ul), passwd_count(pf));
+}
+
+/* listen_address: IP literals (or "*"). */
+static void
+check_listen_addresses(const struct config *c)
+{
+	size_t n, i;
+	char **list = config_list_new(c, "listen_address", &n);
+	int bits;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(list[i], "*") != 0 && !ip_ok(list[i], strlen(list[i]), &bits))
+			problem("%s: listen_address: \"%s\" is not an IP address",
+			    config_file(c), list[i]);
+	config_list_free(list);
+}
+
+/* As root, service users must reach the instance: every parent needs o+x. */
+static void
+check_parents(const char *dir)
+{
+	char *p = xstrdup(dir), *slash;
+	struct stat st;
+
+	if (geteuid() != 0) {
+		free(p);
+		return;
+	}
+	if (lstat(p, &st) == 0 && (st.st_mode & 01) == 0)
+		problem("%s: not searchable by others (mode %04o): service users cannot reach it",
+		    p, (unsigned)(st.st_mode & 07777));
+	while ((slash = strrchr(p, '/')) != NULL) {
+		*slash = '\0';
+		if (lstat(p[0] ? p : "/", &st) == 0 && (st.st_mode & 01) == 0) {
+			problem("%s: not searchable by others (mode %04o): service users cannot reach %s",
+			    p[0] ? p : "/", (unsigned)(st.st_mode & 07777), dir);
+			break;
+		}
+	}
+	free(p);
+}
+
 int
 check_instance(const char *dir)
 {
@@ -450,21 +533,27 @@ check_instance(const char *dir)
 	}
 	check_tables(c, report_line, NULL, 0);
 
+	pf = NULL;
+	ul = NULL;
 	if (config_str(c, "passwd_file") != NULL) {
 		pf = passwd_load(config_str(c, "passwd_file"), 0, emsg, sizeof(emsg));
 		if (pf == NULL)
 			problem("%s", emsg);
-		else
-			passwd_free(pf);
 	} else
 		problem("%s: passwd_file is not set", in.conf);
 	if (config_str(c, "users_file") != NULL) {
 		ul = userlist_load(config_str(c, "users_file"), 0, emsg, sizeof(emsg));
 		if (ul == NULL)
 			problem("%s", emsg);
-		else
-			userlist_free(ul);
 	}
+	if (pf != NULL)
+		check_users(c, pf, ul);
+	if (pf != NULL)
+		passwd_free(pf);
+	if (ul != NULL)
+		userlist_free(ul);
+	check_listen_addresses(c);
+	check_parents(in.dir);
 
 	prefix = config_str(c, "user_prefix");
 	if (geteuid() == 0) {

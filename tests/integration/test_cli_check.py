@@ -103,6 +103,35 @@ class CheckTest(unittest.TestCase):
             os.chmod(self.inst.passwd, 0o660)
             self.check_fails(self.inst.passwd, "0600")
 
+    def test_users(self):
+        home = os.path.join(self.inst.mail, "demo@example.test")
+        # The user list out of step with the passwd-file.
+        with open(self.inst.users_file, "w") as f:
+            f.write("")
+        self.check_fails(self.inst.users_file, "demo@example.test")
+        postern("user", "passwd", self.inst.dir, "demo@example.test", input="pw\n", check=True)
+        self.assertEqual(postern("check", self.inst.dir).returncode, 0)
+        # A home writable by others, then missing.
+        os.chmod(home, 0o777)
+        self.check_fails(home, "writable")
+        os.chmod(home, 0o700)
+        shutil.rmtree(home)
+        self.check_fails(home, "missing")
+
+    def test_listen_address(self):
+        self.append(self.inst.conf, "listen_address = 127.0.0.1, ::1, not-an-ip\n")
+        self.check_fails("not-an-ip")
+
+    def test_unreachable_instance(self):
+        os.chmod(self.tmp, 0o700)
+        p = postern("check", self.inst.dir)
+        if IS_ROOT:
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("%s: not searchable" % self.tmp, p.stderr)
+        else:
+            # An ordinary user runs everything as itself: no problem.
+            self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_missing_table(self):
         os.unlink(self.inst.domains)
         self.check_fails(self.inst.domains)
