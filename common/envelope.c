@@ -25,7 +25,7 @@ enum {
 enum { R_ADDR = 1, R_NOTIFY, R_ORCPT_TYPE, R_ORCPT, R_LAST };
 /* state fields */
 enum { S_RCPT = 1, S_STATE, S_TIME, S_ATTEMPTS, S_SMTP_CODE, S_DSN_STATUS,
-	S_DIAG, S_LAST };
+	S_DIAG, S_REMOTE_MTA, S_FLAGS, S_LAST };
 
 uint32_t
 envelope_crc32(uint32_t crc, const void *p, size_t len)
@@ -65,6 +65,7 @@ rcpt_clear(struct envelope_rcpt *r)
 	free(r->orcpt);
 	free(r->dsn_status);
 	free(r->diag);
+	free(r->remote_mta);
 }
 
 void
@@ -253,7 +254,8 @@ envelope_state_write(const struct envelope_state *st, struct buf *out)
 {
 	struct buf pl = BUF_INIT;
 
-	if (!fits(st->dsn_status, ENVELOPE_MAX_FIELD) || !fits(st->diag, ENVELOPE_MAX_DIAG))
+	if (!fits(st->dsn_status, ENVELOPE_MAX_FIELD) || !fits(st->diag, ENVELOPE_MAX_DIAG) ||
+	    !fits(st->remote_mta, ENVELOPE_MAX_FIELD) || st->flags > 0xff)
 		return -1;
 	field_u32(&pl, S_RCPT, st->rcpt);
 	field_u8(&pl, S_STATE, (unsigned)st->state);
@@ -262,6 +264,8 @@ envelope_state_write(const struct envelope_state *st, struct buf *out)
 	field_u32(&pl, S_SMTP_CODE, st->smtp_code);
 	field_str(&pl, S_DSN_STATUS, st->dsn_status);
 	field_str(&pl, S_DIAG, st->diag);
+	field_str(&pl, S_REMOTE_MTA, st->remote_mta);
+	field_u8(&pl, S_FLAGS, st->flags);
 	record(out, REC_STATE, &pl);
 	buf_free(&pl);
 	return 0;
@@ -556,9 +560,14 @@ envelope_parse(const char *p, size_t len, struct envelope **out,
 	return 0;
 }
 
+struct state_strings {
+	const unsigned char *dsn, *diag, *mta;
+	size_t dsnlen, diaglen, mtalen;
+};
+
 static int
 parse_state(const unsigned char *p, size_t len, struct envelope_state *st,
-    const unsigned char **dsn, size_t *dsnlen, const unsigned char **diag, size_t *diaglen)
+    struct state_strings *ss)
 {
 	size_t i = 0, vl;
 	const unsigned char *v;
@@ -566,8 +575,7 @@ parse_state(const unsigned char *p, size_t len, struct envelope_state *st,
 	unsigned seen = 0;
 
 	memset(st, 0, sizeof(*st));
-	*dsn = *diag = NULL;
-	*dsnlen = *diaglen = 0;
+	memset(ss, 0, sizeof(*ss));
 	while ((r = next_field(p, len, &i, &tag, &v, &vl)) == 1) {
 		if (tag >= 128)
 			continue;
@@ -600,14 +608,25 @@ parse_state(const unsigned char *p, size_t len, struct envelope_state *st,
 		case S_DSN_STATUS:
 			if (vl > ENVELOPE_MAX_FIELD || memchr(v, 0, vl))
 				return -1;
-			*dsn = v;
-			*dsnlen = vl;
+			ss->dsn = v;
+			ss->dsnlen = vl;
 			break;
 		case S_DIAG:
 			if (vl > ENVELOPE_MAX_DIAG || memchr(v, 0, vl))
 				return -1;
-			*diag = v;
-			*diaglen = vl;
+			ss->diag = v;
+			ss->diaglen = vl;
+			break;
+		case S_REMOTE_MTA:
+			if (vl > ENVELOPE_MAX_FIELD || memchr(v, 0, vl))
+				return -1;
+			ss->mta = v;
+			ss->mtalen = vl;
+			break;
+		case S_FLAGS:
+			if (vl != 1)
+				return -1;
+			st->flags = v[0];
 			break;
 		}
 	}
@@ -622,8 +641,9 @@ long
 envelope_state_apply(struct envelope *env, const char *p, size_t len,
     size_t *valid_len, char *err, size_t errlen)
 {
-	const unsigned char *u = (const unsigned char *)p, *pl, *dsn, *diag;
-	size_t i = 0, pllen, dsnlen, diaglen;
+	const unsigned char *u = (const unsigned char *)p, *pl;
+	size_t i = 0, pllen;
+	struct state_strings ss;
 	long applied = 0;
 	int type;
 
@@ -638,7 +658,7 @@ envelope_state_apply(struct envelope *env, const char *p, size_t len,
 		struct envelope_rcpt *r;
 		*valid_len = i;
 		if (type != REC_STATE ||
-		    parse_state(pl, pllen, &st, &dsn, &dsnlen, &diag, &diaglen) < 0 ||
+		    parse_state(pl, pllen, &st, &ss) < 0 ||
 		    st.rcpt >= env->nrcpts) {
 			/* checksummed, so written by us, but meaningless: skip it */
 			env->states_ignored++;
@@ -649,10 +669,13 @@ envelope_state_apply(struct envelope *env, const char *p, size_t len,
 		r->time = st.time;
 		r->attempts = st.attempts;
 		r->smtp_code = st.smtp_code;
+		r->flags = st.flags;
 		free(r->dsn_status);
 		free(r->diag);
-		r->dsn_status = dsn ? xstrndup((const char *)dsn, dsnlen) : NULL;
-		r->diag = diag ? xstrndup((const char *)diag, diaglen) : NULL;
+		free(r->remote_mta);
+		r->dsn_status = ss.dsn ? xstrndup((const char *)ss.dsn, ss.dsnlen) : NULL;
+		r->diag = ss.diag ? xstrndup((const char *)ss.diag, ss.diaglen) : NULL;
+		r->remote_mta = ss.mta ? xstrndup((const char *)ss.mta, ss.mtalen) : NULL;
 		env->states_applied++;
 		applied++;
 	}

@@ -52,7 +52,12 @@ struct envelope_rcpt {
 	unsigned smtp_code;      /* e.g. 550; 0 unknown */
 	char *dsn_status;        /* e.g. "5.1.1"; NULL unknown */
 	char *diag;              /* diagnostic text; NULL none */
+	char *remote_mta;        /* host that answered (DSN Remote-MTA); NULL none */
+	unsigned flags;          /* ENVELOPE_FLAG_* */
 };
+
+/* state record flags */
+#define ENVELOPE_FLAG_DSN_SENT 0x01   /* a DSN for this state was queued */
 
 struct envelope {
 	char *sender;            /* "" for <> */
@@ -87,6 +92,8 @@ struct envelope_state {
 	unsigned smtp_code;
 	const char *dsn_status;  /* may be NULL */
 	const char *diag;        /* may be NULL */
+	const char *remote_mta;  /* may be NULL */
+	unsigned flags;          /* ENVELOPE_FLAG_* */
 };
 
 struct buf;

@@ -226,14 +226,15 @@ START_TEST(state_records)
 	envelope_write(e, &b);
 	ck_assert_int_eq(envelope_parse(b.p, b.len, &r, err, sizeof(err)), 0);
 
-	struct envelope_state st = { 0, ENVELOPE_DEFERRED, 100, 1, 451, "4.2.0", "try\r\nlater" };
+	struct envelope_state st = { 0, ENVELOPE_DEFERRED, 100, 1, 451, "4.2.0", "try\r\nlater", NULL, 0 };
 	ck_assert_int_eq(envelope_state_write(&st, &s), 0);
 	st.time = 200; st.attempts = 2; st.state = ENVELOPE_DONE; st.smtp_code = 250;
 	st.dsn_status = "2.0.0"; st.diag = NULL;
 	envelope_state_write(&st, &s);
-	struct envelope_state st2 = { 2, ENVELOPE_FAILED, 300, 1, 550, "5.1.1", "no such user" };
+	struct envelope_state st2 = { 2, ENVELOPE_FAILED, 300, 1, 550, "5.1.1", "no such user",
+		"mx.remote.example", ENVELOPE_FLAG_DSN_SENT };
 	envelope_state_write(&st2, &s);
-	struct envelope_state st3 = { 99, ENVELOPE_FAILED, 300, 1, 550, NULL, NULL };
+	struct envelope_state st3 = { 99, ENVELOPE_FAILED, 300, 1, 550, NULL, NULL, NULL, 0 };
 	envelope_state_write(&st3, &s);   /* index out of range: ignored */
 	size_t full = s.len;
 
@@ -249,6 +250,10 @@ START_TEST(state_records)
 	ck_assert_int_eq(r->rcpts[1].state, ENVELOPE_PENDING);
 	ck_assert_int_eq(r->rcpts[2].state, ENVELOPE_FAILED);
 	ck_assert_str_eq(r->rcpts[2].diag, "no such user");
+	ck_assert_str_eq(r->rcpts[2].remote_mta, "mx.remote.example");
+	ck_assert_uint_eq(r->rcpts[2].flags, ENVELOPE_FLAG_DSN_SENT);
+	ck_assert_ptr_null(r->rcpts[0].remote_mta);
+	ck_assert_uint_eq(r->rcpts[0].flags, 0);
 	envelope_free(r);
 
 	/* the same records appended to the envelope file are read too */
@@ -269,11 +274,11 @@ START_TEST(torn_state_append)
 	char err[128];
 	size_t valid;
 	envelope_write(e, &b);
-	struct envelope_state st = { 1, ENVELOPE_DEFERRED, 100, 1, 421, "4.4.2", "timeout" };
+	struct envelope_state st = { 1, ENVELOPE_DEFERRED, 100, 1, 421, "4.4.2", "timeout", NULL, 0 };
 	envelope_state_write(&st, &s);
 	size_t first = s.len;
 	/* the second record is a "done" that was torn mid-write */
-	struct envelope_state st2 = { 1, ENVELOPE_DONE, 200, 2, 250, "2.0.0", "ok" };
+	struct envelope_state st2 = { 1, ENVELOPE_DONE, 200, 2, 250, "2.0.0", "ok", NULL, 0 };
 	envelope_state_write(&st2, &one);
 	for (size_t cut = 0; cut < one.len; cut++) {
 		buf_reset(&s);
