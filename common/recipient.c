@@ -18,7 +18,7 @@
 #define DEPTH_HARD_MAX    100
 
 struct alias_target {
-	char *local;     /* value, lower-cased ASCII */
+	char *local;     /* value as written */
 	char *domain;    /* canonical, NULL for a bare name */
 };
 
@@ -155,9 +155,11 @@ bare_name_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* Parses "name" or "local@domain" into a lower-cased key / target. */
+/* Parses "name" or "local@domain"; the local part is lower-cased for
+ * keys (lower) and kept as written for targets (a forward keeps its case). */
 static int
-parse_name(const char *s, size_t n, char **local, char **domain, const char **why)
+parse_name(const char *s, size_t n, int lower, char **local, char **domain,
+    const char **why)
 {
 	struct smtpaddr a;
 
@@ -174,7 +176,8 @@ parse_name(const char *s, size_t n, char **local, char **domain, const char **wh
 		*local = xstrndup(s, n);
 		*domain = NULL;
 	}
-	ascii_lower(*local);
+	if (lower)
+		ascii_lower(*local);
 	return 0;
 }
 
@@ -211,7 +214,7 @@ load_aliases(struct recipient_tables *t, const struct table *tab, char *err, siz
 		kl = (size_t)(colon - e->text);
 		while (kl > 0 && (e->text[kl - 1] == ' ' || e->text[kl - 1] == '\t'))
 			kl--;
-		if (parse_name(e->text, kl, &l, &d, &why) < 0) {
+		if (parse_name(e->text, kl, 1, &l, &d, &why) < 0) {
 			snprintf(err, errlen, "%s:%u: alias name: %s", tab->path, e->line, why);
 			return -1;
 		}
@@ -244,7 +247,7 @@ load_aliases(struct recipient_tables *t, const struct table *tab, char *err, siz
 				return -1;
 			}
 			al->targets = xreallocarray(al->targets, al->ntargets + 1, sizeof(*al->targets));
-			if (parse_name(e->text + s, q - s, &al->targets[al->ntargets].local,
+			if (parse_name(e->text + s, q - s, 0, &al->targets[al->ntargets].local,
 			    &al->targets[al->ntargets].domain, &why) < 0) {
 				snprintf(err, errlen, "%s:%u: alias target: %s", tab->path, e->line, why);
 				return -1;

@@ -22,8 +22,9 @@ static const char USERS[] =
 	"carl:10005:10005:/m/carl:0:0\n";
 static const char ALIASES[] =
 	"info: joe, ann@example.net\n"
-	"sales@example.org: bob, friend@remote.example\n"
+	"sales@example.org: bob, Friend@Remote.example\n"
 	"keep: keep, keep@elsewhere.example\n"
+	"Upper: JOE\n"
 	"loop1: loop2\n"
 	"loop2: loop1\n"
 	"ghost: nobody\n"
@@ -176,7 +177,7 @@ START_TEST(aliases)
 	ck_assert_int_eq(res(t, "sales@example.org", &l), RECIPIENT_FOUND);
 	ck_assert_uint_eq(l.n, 2);
 	ck_assert(has_user(&l, "Bob"));
-	ck_assert(has_fwd(&l, "friend@remote.example"));
+	ck_assert(has_fwd(&l, "Friend@remote.example"));  /* local part keeps its case */
 	recipient_list_free(&l);
 	ck_assert_int_eq(res(t, "sales@example.net", &l), RECIPIENT_UNKNOWN);
 	/* self-reference keeps a copy: keep is not a user -> unknown target */
@@ -186,6 +187,10 @@ START_TEST(aliases)
 	ck_assert_uint_eq(l.n, 0);
 	ck_assert_int_eq(res(t, "ghost@example.org", &l), RECIPIENT_UNKNOWN);
 	ck_assert_int_eq(res(t, "chain1@example.org", &l), RECIPIENT_FOUND);
+	ck_assert(has_user(&l, "joe"));
+	recipient_list_free(&l);
+	/* keys and bare targets ignore case */
+	ck_assert_int_eq(res(t, "uPPer@example.org", &l), RECIPIENT_FOUND);
 	ck_assert(has_user(&l, "joe"));
 	recipient_list_free(&l);
 	/* duplicates removed */
