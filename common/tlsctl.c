@@ -193,9 +193,21 @@ ssize_t tlsctl_recv(int sock, void *p, size_t n, int *fd, int timeout_ms)
 	return r;
 }
 
-int tlsctl_starttls(struct io *io, struct tls_facts *f, char *reason, size_t reasonlen)
+int tlsctl_parse_request(const char *p, size_t len, const char **reply, size_t *replylen)
 {
-	char ans[TLSCTL_MAX];
+	size_t k = strlen(TLSCTL_REQUEST);
+	if (len < k + 1 || len > TLSCTL_MAX || memcmp(p, TLSCTL_REQUEST, k) != 0 || p[k] != 0)
+		return -1;
+	*reply = p + k + 1;
+	*replylen = len - k - 1;
+	return 0;
+}
+
+int tlsctl_starttls(struct io *io, const char *reply, size_t replylen,
+		    struct tls_facts *f, char *reason, size_t reasonlen)
+{
+	char ans[TLSCTL_MAX], req[TLSCTL_MAX];
+	size_t reqlen = strlen(TLSCTL_REQUEST) + 1;
 	int ctl = tlsctl_fd(), fd = -1, r;
 	ssize_t n;
 
@@ -207,7 +219,11 @@ int tlsctl_starttls(struct io *io, struct tls_facts *f, char *reason, size_t rea
 		FAIL("no TLS control descriptor");
 	if (io_flush(io) != IO_OK)
 		FAIL("flush failed");
-	if (tlsctl_send(ctl, TLSCTL_REQUEST, strlen(TLSCTL_REQUEST), -1) < 0)
+	if (replylen > TLSCTL_REPLY_MAX)
+		FAIL("reply too long");
+	memcpy(req, TLSCTL_REQUEST, reqlen);   /* with its NUL */
+	memcpy(req + reqlen, reply, replylen);
+	if (tlsctl_send(ctl, req, reqlen + replylen, -1) < 0)
 		FAIL("control send failed");
 	/* The terminator bounds the handshake itself; this is a backstop. */
 	n = tlsctl_recv(ctl, ans, sizeof(ans), &fd, 120000);

@@ -1,15 +1,18 @@
 /* tlsctl.h: STARTTLS/STLS from the protocol side (DESIGN.md rule 2).
  * Under postern-tls without -i, POSTERN_TLS_CTL names a control descriptor
- * (a SOCK_SEQPACKET socket).  The protocol program sends its "ready to
- * start TLS" reply, then calls tlsctl_starttls(): it asks postern-tls,
- * which flushes that reply to the client, runs the handshake and answers
- * with the result, the TLS facts and (on success) a fresh data socket
- * passed with SCM_RIGHTS.  tlsctl_starttls puts that socket on fds 0 and 1
- * and drops everything buffered in the io (RFC 3207 4.2, RFC 2595 3.1), so
- * no byte sent before the handshake is read after it.
+ * (a SOCK_SEQPACKET socket).  The protocol program calls tlsctl_starttls()
+ * with its "ready to start TLS" reply: the reply travels in the request,
+ * and postern-tls sends it to the client only after it has stopped
+ * relaying plaintext, so the first client bytes it reads after the reply
+ * are the handshake (a reply written to the data socket first would race
+ * with a fast client's ClientHello).  postern-tls answers with the
+ * result, the TLS facts and (on success) a fresh data socket passed with
+ * SCM_RIGHTS.  tlsctl_starttls puts that socket on fds 0 and 1 and drops
+ * everything buffered in the io (RFC 3207 4.2, RFC 2595 3.1), so no byte
+ * sent before the handshake is read after it.
  *
  * Wire format (one datagram each way):
- *   request  "STARTTLS"
+ *   request  "STARTTLS\0<reply bytes, e.g. 220 Ready\r\n>"
  *   answer   "OK\0<version>\0<cipher>\0<sni>\0"  + the data socket
  *            "NO\0<reason>\0"                    (connection is dead) */
 #ifndef POSTERN_TLSCTL_H
@@ -22,18 +25,25 @@
 #define TLSCTL_ENV "POSTERN_TLS_CTL"
 #define TLSCTL_REQUEST "STARTTLS"
 #define TLSCTL_MAX 512             /* largest control datagram */
+#define TLSCTL_REPLY_MAX (TLSCTL_MAX - sizeof(TLSCTL_REQUEST))
 
 /* The control descriptor from the environment, or -1 (no STARTTLS). */
 int tlsctl_fd(void);
 /* 1 when STARTTLS can be offered (a control descriptor is present). */
 int tlsctl_available(void);
 
-/* Ask for TLS.  Flushes io first.  On success returns 0, fds 0 and 1 are
- * the new plaintext socket, io reads from it with nothing buffered, and
- * *f holds the facts; the control descriptor is closed.  On failure
- * returns -1 with a short reason: the session must end (the client is in
- * an unknown TLS state). */
-int tlsctl_starttls(struct io *io, struct tls_facts *f, char *reason, size_t reasonlen);
+/* Ask for TLS; reply (replylen bytes, at most TLSCTL_REPLY_MAX, CRLF
+ * included) is the protocol's "ready" line that postern-tls sends for us.
+ * Flushes io first.  On success returns 0, fds 0 and 1 are the new
+ * plaintext socket, io reads from it with nothing buffered, and *f holds
+ * the facts; the control descriptor is closed.  On failure returns -1 with
+ * a short reason: the session must end. */
+int tlsctl_starttls(struct io *io, const char *reply, size_t replylen,
+		    struct tls_facts *f, char *reason, size_t reasonlen);
+
+/* postern-tls side: parse a request.  Returns 0 and points *reply into
+ * p, or -1 if it is not a STARTTLS request. */
+int tlsctl_parse_request(const char *p, size_t len, const char **reply, size_t *replylen);
 
 /* Build an answer (postern-tls side).  Returns its length, or 0 if it
  * does not fit in outlen. */

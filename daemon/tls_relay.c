@@ -130,7 +130,7 @@ static int flush_net_plain(struct relay *r, long long deadline)
 	return 0;
 }
 
-static void starttls(struct relay *r)
+static void starttls(struct relay *r, const char *reply, size_t replylen)
 {
 	char ans[TLSCTL_MAX];
 	struct tls_facts f;
@@ -154,8 +154,13 @@ static void starttls(struct relay *r)
 		r->to_net_len = (size_t)k;
 	}
 	/* Client bytes the program has not read are dropped with the old
-	 * socket (RFC 3207 4.2). */
+	 * socket (RFC 3207 4.2).  Then the program's "ready" reply: from here
+	 * on everything from the client goes to the handshake. */
 	r->to_app_len = 0;
+	memcpy(r->to_net, reply, replylen);
+	r->to_net_len = replylen;
+	if (flush_net_plain(r, deadline) < 0)
+		finish(r, 0);
 	r->s = tls_handshake(r->conf, &f);
 	if (r->s == NULL) {
 		n = tlsctl_format_no(ans, sizeof(ans), "handshake failed");
@@ -192,8 +197,11 @@ static void on_ctl(struct relay *r)
 		r->ctl = -1;
 		return;
 	}
-	if ((size_t)n == strlen(TLSCTL_REQUEST) && memcmp(req, TLSCTL_REQUEST, (size_t)n) == 0)
-		starttls(r);
+	const char *reply;
+	size_t replylen;
+	if (tlsctl_parse_request(req, (size_t)n, &reply, &replylen) == 0 &&
+	    replylen <= sizeof(r->to_net))
+		starttls(r, reply, replylen);
 	else {
 		size_t k = tlsctl_format_no(req, sizeof(req), "unknown request");
 		tlsctl_send(r->ctl, req, k, -1);

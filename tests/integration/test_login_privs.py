@@ -24,6 +24,8 @@ class LoginPrivs(unittest.TestCase):
             env["STUB_RUNAS"] = H.TEST_USER
             tls += ["-u", H.service_user(), "-r", self.empty]
             pre += ["-u", H.service_user(), "-r", self.empty]
+        else:
+            pre += ["-u", pwd.getpwuid(os.getuid()).pw_name]   # no-op, but no-new-privs
         port = H.free_port()
         self.chain = H.Chain([H.prog("postern-listen"), "-n", "privs", "127.0.0.1", str(port)] + tls +
                              [H.prog("postern-login"), "-d", "0"] + pre + ["--", stub, "--", post],
