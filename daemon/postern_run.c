@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -44,6 +45,7 @@ struct service {
 };
 
 static int sigpipe_fds[2] = { -1, -1 };
+static int lock_fd = -1;      /* run_dir/postern.pid, locked */
 
 static long long
 now_ms(void)
@@ -95,6 +97,38 @@ find_libexec(void)
 	return xstrdup(exe);
 }
 
+/* One supervisor per instance: an flock on run_dir/postern.pid, which
+ * holds its pid.  Returns the descriptor (kept open), or -1. */
+static int
+lock_instance(const struct config *c)
+{
+	const char *run = config_str(c, "run_dir");
+	char path[4096], pid[32];
+	int fd, n;
+
+	if (run == NULL)
+		return -2;   /* nothing to lock: allowed */
+	snprintf(path, sizeof(path), "%s/postern.pid", run);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		log_error("lock", "file=%s error=\"%m\"", path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = (int)read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		log_error("lock", "file=%s error=\"another postern run holds it (pid %s)\"",
+		    path, pid);
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("lock", "file=%s error=\"%m\"", path);
+	return fd;
+}
+
 static void
 log_listening(const struct service *s, const struct config *c)
 {
@@ -137,6 +171,8 @@ start(struct service *s, const struct config *c, const char *libexec,
 		setpgid(0, 0);
 		close(sigpipe_fds[0]);
 		close(sigpipe_fds[1]);
+		if (lock_fd >= 0)
+			close(lock_fd);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -144,6 +180,11 @@ start(struct service *s, const struct config *c, const char *libexec,
 		signal(SIGPIPE, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Sockets systemd gave the supervisor are not the children's. */
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDNAMES");
+		unsetenv("NOTIFY_SOCKET");
 		setenv("POSTERN_CONF", conf, 1);
 		setenv("POSTERN_LOG_STDERR", "1", 1);
 		if (s->def->chain == CHAIN_QUEUE) {
@@ -311,6 +352,13 @@ postern_run(int argc, char **argv)
 		instance_free(&in);
 		return 111;
 	}
+	lock_fd = lock_instance(cfg);
+	if (lock_fd == -1) {
+		fprintf(stderr, "postern: %s is already running\n", in.dir);
+		config_free(cfg);
+		instance_free(&in);
+		return 111;
+	}
 	libexec = find_libexec();
 	if (geteuid() != 0)
 		log_info("unprivileged", "uid=%u note=\"every program runs as this user; "
@@ -394,5 +442,7 @@ postern_run(int argc, char **argv)
 	free(libexec);
 	config_free(cfg);
 	instance_free(&in);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return 0;
 }

@@ -190,6 +190,17 @@ class SupervisorTest(unittest.TestCase):
         self.assertEqual(self.listeners(), before)
         self.assertEqual(self.sup.proc.poll(), None)
 
+    def test_one_supervisor_per_instance(self):
+        self.start()
+        with open(os.path.join(self.inst.dir, "run", "postern.pid")) as f:
+            self.assertEqual(int(f.read()), self.sup.proc.pid)
+        p = subprocess.run([POSTERN, "run", self.inst.dir], capture_output=True, text=True,
+                           timeout=10, env=dict(os.environ, POSTERN_LIBEXEC=self.stubs))
+        self.assertEqual(p.returncode, 111)
+        self.assertIn("already running", p.stderr)
+        self.assertIn("pid %d" % self.sup.proc.pid, p.stderr)
+        self.assertIsNone(self.sup.proc.poll())
+
     def test_config_error_at_start(self):
         with open(self.inst.conf) as f:
             nlines = len(f.read().splitlines())
