@@ -46,6 +46,16 @@ def comm(pid):
         return ""
 
 
+def running(pid):
+    """True while pid exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return False
+    return st[st.rindex(")") + 2:][:1] != "Z"
+
+
 class SupervisorTest(unittest.TestCase):
     def setUp(self):
         self.tmp = make_tmpdir()
@@ -132,8 +142,7 @@ class SupervisorTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         s.close()
         time.sleep(0.2)
-        alive = [p for p in procs if os.path.exists("/proc/%d" % p) and comm(p) != ""
-                 and not open("/proc/%d/stat" % p).read().split(") ")[1].startswith("Z")]
+        alive = [p for p in procs if running(p)]
         self.assertEqual(alive, [], self.sup.text())
         self.assertFalse(wait_port(port, timeout=0.2))
 
