@@ -30,6 +30,20 @@ struct config;
 int check_config_and_tables(const char *conf, struct config **out,
     char *err, size_t errlen);
 
+/* postern_tables.c: line syntax of the table files, each (p, len) of one
+ * trimmed line -> NULL or a reason. */
+struct table_check {
+	const char *key;     /* config key naming the file */
+	int missing_ok;      /* a missing file is an empty table */
+	const char *(*line)(const char *p, size_t len);
+};
+extern const struct table_check table_checks[];   /* ends with a NULL key */
+int table_domain_ok(const char *p, size_t len);
+const char *table_domains_line(const char *p, size_t len);
+const char *table_relaynets_line(const char *p, size_t len);
+const char *table_routes_line(const char *p, size_t len);
+const char *table_aliases_line(const char *p, size_t len);
+
 /* Write a whole file atomically with mode; 0 or -1 (errno set). */
 int write_file_atomic(const char *path, const void *p, size_t len, int mode);
 

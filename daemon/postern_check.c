@@ -23,7 +23,9 @@
 #include "buf.h"
 #include "config.h"
 #include "instance.h"
+#include "netaddr.h"
 #include "passwd.h"
+#include "recipient.h"
 #include "postern.h"
 #include "svcusers.h"
 #include "table.h"
@@ -47,192 +49,12 @@ problem(const char *fmt, ...)
 	problems++;
 }
 
-/* --- per-table line syntax; each takes (p, len) and returns NULL or a reason --- */
-
-static int
-is_label_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-';
-}
-
-/* A domain name: labels of letters, digits and '-', joined by dots. */
-static int
-domain_ok(const char *p, size_t len)
-{
-	size_t i, label = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return 0;
-			label = 0;
-		} else if (is_label_char(p[i])) {
-			if (label == 0 && p[i] == '-')
-				return 0;
-			if (++label > 63)
-				return 0;
-		} else
-			return 0;
-	}
-	return label > 0;
-}
-
-static int
-ip_ok(const char *p, size_t len, int *bits)
-{
-	char tmp[64];
-	unsigned char a[16];
-
-	if (len == 0 || len >= sizeof(tmp))
-		return 0;
-	memcpy(tmp, p, len);
-	tmp[len] = '\0';
-	if (inet_pton(AF_INET, tmp, a) == 1) {
-		*bits = 32;
-		return 1;
-	}
-	if (inet_pton(AF_INET6, tmp, a) == 1) {
-		*bits = 128;
-		return 1;
-	}
-	return 0;
-}
-
-static const char *
-domains_line(const char *p, size_t len)
-{
-	return domain_ok(p, len) ? NULL : "not a domain name";
-}
-
-static const char *
-relaynets_line(const char *p, size_t len)
-{
-	const char *slash = memchr(p, '/', len);
-	size_t alen = slash ? (size_t)(slash - p) : len;
-	int bits, n = 0;
-	size_t i;
-
-	if (!ip_ok(p, alen, &bits))
-		return "not an address or CIDR network";
-	if (slash == NULL)
-		return NULL;
-	if (alen + 1 == len || len - alen - 1 > 3)
-		return "bad prefix length";
-	for (i = alen + 1; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return "bad prefix length";
-		n = n * 10 + (p[i] - '0');
-	}
-	return n <= bits ? NULL : "prefix length too large";
-}
-
-static int
-port_ok(const char *p, size_t len)
-{
-	size_t i;
-	long n = 0;
-
-	if (len == 0 || len > 5)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		n = n * 10 + (p[i] - '0');
-	}
-	return n > 0 && n <= 65535;
-}
-
-/* "domain [host]:port", "domain host:port", "domain [host]" or "domain host". */
-static const char *
-routes_line(const char *p, size_t len)
-{
-	size_t i = 0, d, h;
-	const char *host;
-	int bits;
-
-	while (i < len && p[i] != ' ' && p[i] != '\t')
-		i++;
-	d = i;
-	if (!(d == 1 && (p[0] == '*' || p[0] == '.')) &&
-	    !domain_ok(p[0] == '.' ? p + 1 : p, p[0] == '.' ? d - 1 : d))
-		return "bad domain in route";
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i == len)
-		return "route without a destination";
-	host = p + i;
-	h = len - i;
-	if (host[0] == '[') {
-		const char *close = memchr(host, ']', h);
-		size_t inner;
-		if (close == NULL)
-			return "missing ']' in route";
-		inner = (size_t)(close - host) - 1;
-		if (!ip_ok(host + 1, inner, &bits) && !domain_ok(host + 1, inner))
-			return "bad host in route";
-		h -= inner + 2;
-		host = close + 1;
-		if (h == 0)
-			return NULL;
-		if (host[0] != ':' || !port_ok(host + 1, h - 1))
-			return "bad port in route";
-		return NULL;
-	}
-	{
-		const char *colon = memchr(host, ':', h);
-		size_t hl = colon ? (size_t)(colon - host) : h;
-		if (!domain_ok(host, hl))
-			return "bad host in route";
-		if (colon != NULL && !port_ok(colon + 1, h - hl - 1))
-			return "bad port in route";
-	}
-	return NULL;
-}
-
-/* "name: target, target": a name without white space, at least one target. */
-static const char *
-aliases_line(const char *p, size_t len)
-{
-	const char *colon = memchr(p, ':', len);
-	size_t i, n, targets = 0, cur = 0;
-
-	if (colon == NULL)
-		return "missing ':' in alias";
-	n = (size_t)(colon - p);
-	if (n == 0)
-		return "empty alias name";
-	for (i = 0; i < n; i++)
-		if (p[i] == ' ' || p[i] == '\t' || p[i] == ',')
-			return "white space or ',' in alias name";
-	for (i = n + 1; i <= len; i++) {
-		if (i == len || p[i] == ',') {
-			if (cur > 0)
-				targets++;
-			else if (i < len || targets == 0)
-				return "empty alias target";
-			cur = 0;
-		} else if (p[i] != ' ' && p[i] != '\t')
-			cur++;
-	}
-	return targets > 0 ? NULL : "alias without a target";
-}
-
-static const struct {
-	const char *key;
-	const char *(*line)(const char *, size_t);
-} tables[] = {
-	{ "domains_file", domains_line },
-	{ "relaynets_file", relaynets_line },
-	{ "routes_file", routes_line },
-	{ "aliases_file", aliases_line },
-};
-
-/* Load and check every table the config names; reports each problem
- * through report (or stops at the first when report is NULL, with it in
- * emsg).  Returns the number of problems. */
+/* Load and check every table the config names: each line against its
+ * table's syntax (postern_tables.c), then, when those are clean, the
+ * domains, users and aliases through recipient resolution's own loader,
+ * so that check refuses what the servers would refuse.  Reports each
+ * problem through report (or stops at the first when report is NULL, with
+ * it in emsg).  Returns the number of problems. */
 static int
 check_tables(const struct config *c, void (*report)(const char *),
     char *emsg, size_t errlen)
@@ -241,13 +63,14 @@ check_tables(const struct config *c, void (*report)(const char *),
 	size_t i, j;
 	int n = 0;
 
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		const char *path = config_str(c, tables[i].key);
+	for (i = 0; table_checks[i].key != NULL; i++) {
+		const char *path = config_str(c, table_checks[i].key);
 		struct table *t;
 
 		if (path == NULL)
 			continue;
-		t = table_load(path, TABLE_MAX_BYTES, 0, e, sizeof(e));
+		t = table_load(path, TABLE_MAX_BYTES, table_checks[i].missing_ok,
+		    e, sizeof(e));
 		if (t == NULL) {
 			n++;
 			if (report == NULL) {
@@ -258,7 +81,8 @@ check_tables(const struct config *c, void (*report)(const char *),
 			continue;
 		}
 		for (j = 0; j < t->count; j++) {
-			const char *why = tables[i].line(t->entries[j].text, t->entries[j].len);
+			const char *why = table_checks[i].line(t->entries[j].text,
+			    t->entries[j].len);
 			if (why == NULL)
 				continue;
 			n++;
@@ -271,6 +95,17 @@ check_tables(const struct config *c, void (*report)(const char *),
 			report(e);
 		}
 		table_free(t);
+	}
+	if (n == 0) {
+		struct recipient_tables *rt = recipient_tables_load(c, e, sizeof(e));
+		if (rt == NULL) {
+			n++;
+			if (report == NULL)
+				snprintf(emsg, errlen, "%s", e);
+			else
+				report(e);
+		} else
+			recipient_tables_free(rt);
 	}
 	return n;
 }
@@ -475,10 +310,11 @@ check_listen_addresses(const struct config *c)
 {
 	size_t n, i;
 	char **list = config_list_new(c, "listen_address", &n);
-	int bits;
+	struct netaddr a;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(list[i], "*") != 0 && !ip_ok(list[i], strlen(list[i]), &bits))
+		if (strcmp(list[i], "*") != 0 &&
+		    netaddr_parse(list[i], strlen(list[i]), &a) < 0)
 			problem("%s: listen_address: \"%s\" is not an IP address",
 			    config_file(c), list[i]);
 	config_list_free(list);

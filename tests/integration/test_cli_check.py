@@ -68,6 +68,14 @@ class CheckTest(unittest.TestCase):
         self.assertNotIn("%s:1:" % routes, err)
         self.assertEqual(len(err.strip().splitlines()), 5, err)
 
+    def test_alias_refused_by_recipient_resolution(self):
+        # Syntactically a target, but the servers refuse pipe targets: check
+        # goes through the same loader and says so, with file and line.
+        aliases = os.path.join(self.inst.etc, "aliases")
+        with open(aliases, "a") as f:
+            f.write("root: demo@example.test\nevil: |/bin/sh -c id\n")
+        self.check_fails("%s:4:" % aliases)
+
     def test_passwd_file_errors(self):
         self.append(self.inst.passwd, "broken line without fields\n")
         self.check_fails("%s:2:" % self.inst.passwd)
