@@ -444,7 +444,7 @@ def machine():
     ])
 
 
-def write_report(path, tbl, started, secs, postern, corpus_note):
+def write_report(path, tbl, started, secs, postern, corpus_note, bindir):
     with open(os.path.join(HERE, "peers", "postfix", "main.cf")) as f:
         main_cf = f.read()
     with open(os.path.join(HERE, "peers", "postfix", "master.cf")) as f:
@@ -455,9 +455,10 @@ def write_report(path, tbl, started, secs, postern, corpus_note):
                         for svc, m in sorted(postern.missing.items())) or "- none"
     body = """# bench results (BENCH_SCALE={scale})
 
-Made by `make bench` (`bash bench/run.sh BINDIR` → `bench/bench.py`), started
-{started} UTC, took {secs:.0f} s.  Environment: BENCH_SCALE={scale}
-BENCH_REPS={reps} BENCH_SMTP_MSGS={msgs} BENCH_SESSIONS={sess}.
+Made by `make bench` (`bash bench/run.sh BINDIR` → `bench/bench.py`) with
+BINDIR `{bindir}`, started {started} UTC, took {secs:.0f} s.  Environment:
+BENCH_SCALE={scale} BENCH_REPS={reps} BENCH_SMTP_MSGS={msgs} BENCH_SESSIONS={sess}.
+Load at the end (`uptime`): {load_end}
 
 Each figure is the median of {reps} runs; the runs are interleaved (round k
 runs every figure on each side back to back before round k+1).  postern's
@@ -488,7 +489,8 @@ postern programs missing (figures shown as "not yet"):
 ## How each figure is measured
 
 - SMTP: `bench/smtp_bench.sh` runs Postfix's `smtp-source -s C -m {msgs} -l 4096`
-  (one message per connection) to RCPT bench@bench.test.  Accept rate =
+  (one message per connection) to RCPT bench@bench.test.  Postfix keeps its
+  defaults here too (in_flow_delay = 1s; the queue file is fsynced before 250).  Accept rate =
   messages / time until smtp-source has every 250 after DATA (the server has
   made the message durable in its queue).  End-to-end = messages / time until
   all of them are files in the Maildir's new/.  The Maildir is emptied before
@@ -533,7 +535,8 @@ bench/peers/dovecot/dovecot.conf:
 ```
 {dv}```
 """.format(scale=SCALE, started=started, secs=secs, reps=REPS, msgs=SMTP_MSGS, sess=SESSIONS,
-           machine=machine(), corpus=corpus_note, table=tbl, missing=missing,
+           machine=machine(), corpus=corpus_note, bindir=bindir,
+           load_end=subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), table=tbl, missing=missing,
            perr=("\npostern setup failed: " + postern.error) if postern.error else "",
            pglobs=", ".join("`%s`" % g for g in POSTERN_INDEX_GLOBS), main_cf=main_cf,
            master_cf=master_cf, dv=dv)
@@ -597,7 +600,8 @@ def main():
         print(tbl)
         with open(os.path.join(d, "raw.json"), "w") as f:
             json.dump(res, f, indent=1)
-        write_report(out, tbl, started, time.time() - t_start, postern, corpus_note)
+        write_report(out, tbl, started, time.time() - t_start, postern, corpus_note,
+                     os.path.relpath(bindir, os.path.dirname(HERE)))
         log("wrote", out)
     finally:
         for side in sides:
