@@ -26,6 +26,7 @@
 #include "buf.h"
 #include "handoff.h"
 #include "log.h"
+#include "tlsctl.h"
 
 #define CHECKPW_MAX 512
 
@@ -393,6 +394,12 @@ int main(int argc, char **argv)
 		_exit(111);
 	}
 	close(ap[1]);
+	/* STARTTLS belongs to the pre-auth program; nothing after a login
+	 * may ask for it, so the checker and post-auth server never get the
+	 * control descriptor. */
+	if (tlsctl_fd() >= 0)
+		close(tlsctl_fd());
+	unsetenv(TLSCTL_ENV);
 
 	for (;;) {
 		unsigned char hdr[AUTHCLIENT_HDR];
