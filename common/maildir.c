@@ -613,17 +613,19 @@ maildir_deliver(const char *dir, int fd, const char *buf, size_t len,
 	int tfd = -1, e;
 	if (!opt)
 		opt = &defaults;
-	if (maildir_unique_name(base, sizeof(base) - 48) < 0)
-		return -1;
-	if ((size_t)snprintf(tmpp, sizeof(tmpp), "%s/tmp/%s", dir, base) >= sizeof(tmpp)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	/* O_EXCL: a name collision (clock step, pid reuse) never
+	 * overwrites; the counter in the name makes the next try differ. */
+	for (int tries = 0; tfd < 0; tries++) {
+		if (maildir_unique_name(base, sizeof(base) - 48) < 0)
+			return -1;
+		if ((size_t)snprintf(tmpp, sizeof(tmpp), "%s/tmp/%s", dir, base) >= sizeof(tmpp)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		tfd = open(tmpp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (tfd < 0 && (errno != EEXIST || tries >= 3))
+			return -1;
 	}
-	/* O_EXCL: a name collision (clock step, pid reuse) is an error, not
-	 * an overwrite. */
-	tfd = open(tmpp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (tfd < 0)
-		return -1;
 	c = xmalloc(sizeof(*c));
 	c->fd = tfd;
 	c->crlf_to_lf = opt->crlf_to_lf;

@@ -1052,8 +1052,15 @@ scan(struct maildir_index *idx, int force, struct maildir_import *im)
 	if (resort)
 		qsort(idx->msgs, idx->count, sizeof(*idx->msgs), cmp_msg_uid);
 	free(fresh);
-	if (!timespec_eq(&l.new_mtime, &idx->new_mtime) ||
-	    !timespec_eq(&l.cur_mtime, &idx->cur_mtime) || idx->scan_time != now)
+	/* Saving new mtimes only pays when a later sync may then skip the
+	 * scan (a scan 2 s after the last change); otherwise a scan with no
+	 * other change does not rewrite the index. */
+	time_t latest = l.new_mtime.tv_sec > l.cur_mtime.tv_sec ?
+	    l.new_mtime.tv_sec : l.cur_mtime.tv_sec;
+	if (now >= (int64_t)latest + 2 &&
+	    (!timespec_eq(&l.new_mtime, &idx->new_mtime) ||
+	    !timespec_eq(&l.cur_mtime, &idx->cur_mtime) ||
+	    idx->scan_time < (int64_t)latest + 2))
 		idx->dirty = 1;
 	idx->new_mtime = l.new_mtime;
 	idx->cur_mtime = l.cur_mtime;

@@ -49,7 +49,7 @@ START_TEST(parse)
 	ck_assert_int_eq(quota_parse("20C\n", 4, &q), 0);
 	ck_assert_uint_eq(q.limit_msgs, 20);
 	static const char *const bad[] = {
-		"", "100\n", "100X\n", "100S,\n1 1\n" "1\n", "1S\n1 1", "1S\n1 x\n",
+		"", "100\n", "100X\n", "1\n", "1S\n1 1", "1S\n1 x\n",
 		"1S\n1 1 1\n", "99999999999999999999999S\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
