@@ -1,0 +1,51 @@
+/* queuedir.h: paths and ids of the queue tree (HACKING.md "The queue"),
+ * shared by postern-queue (the writer) and postern-send (the manager).
+ *
+ *     QUEUE/tmp/ID.m, tmp/ID.e   files being written by postern-queue
+ *     QUEUE/mess/ID              message (LF line ends)
+ *     QUEUE/todo/ID              envelope of a new message (commit point)
+ *     QUEUE/env/ID, state/ID, hold/ID, bounce/
+ *     QUEUE/wake                 FIFO: one byte per commit
+ *
+ * An id is "<unix seconds>.<16 hex digits>" (time first, so ids of one
+ * queue sort by arrival); queuedir_id_valid accepts only the id alphabet,
+ * so an id read from a directory listing or a client can never name a
+ * path outside its directory. */
+#ifndef POSTERN_QUEUEDIR_H
+#define POSTERN_QUEUEDIR_H
+
+#include <stddef.h>
+
+#define QUEUEDIR_TMP    "tmp"
+#define QUEUEDIR_MESS   "mess"
+#define QUEUEDIR_TODO   "todo"
+#define QUEUEDIR_ENV    "env"
+#define QUEUEDIR_STATE  "state"
+#define QUEUEDIR_HOLD   "hold"
+#define QUEUEDIR_BOUNCE "bounce"
+#define QUEUEDIR_WAKE   "wake"
+
+#define QUEUEDIR_ID_MAX 64          /* longest id accepted */
+#define QUEUEDIR_PATH_MAX 4096
+
+/* A fresh id (unix time + 64 random bits) into out (at least
+ * QUEUEDIR_ID_MAX + 1 bytes).  0, or -1 when no randomness was
+ * available. */
+int queuedir_id_new(char *out, size_t outlen);
+/* 1 when p/len is a usable id: 1..QUEUEDIR_ID_MAX bytes of [0-9A-Za-z._-],
+ * not starting with '.' (no "..", no '/', no hidden names). */
+int queuedir_id_valid(const char *p, size_t len);
+/* "QUEUE/SUB/ID" (id NULL: "QUEUE/SUB") into out.  0, or -1 when it does
+ * not fit or the id is not valid. */
+int queuedir_path(char *out, size_t outlen, const char *queue,
+    const char *sub, const char *id);
+/* "QUEUE/tmp/ID" + suffix (".m", ".e"). */
+int queuedir_tmp_path(char *out, size_t outlen, const char *queue,
+    const char *id, const char *suffix);
+/* fsync a directory.  0 or -1 (errno set). */
+int queuedir_fsync_dir(const char *path);
+/* Wake the queue manager: one byte into QUEUE/wake, never blocking (no
+ * reader or a full FIFO is fine: the manager scans todo/ anyway). */
+void queuedir_wake(const char *queue);
+
+#endif
