@@ -1,0 +1,66 @@
+/* queue_inject.h: the client side of postern-queue (DESIGN.md rule 3),
+ * used by postern-smtpd, forwards and bounces.
+ *
+ * postern-queue gets the message on fd 0 (CRLF or LF line ends: it stores
+ * LF), the envelope (common/envelope.h format) on fd 1, and writes the
+ * queue id followed by LF on fd 3 (QUEUE_INJECT_ID_FD) once the message is
+ * durable.  Its exit status: 0 accepted, 100 permanent refusal (malformed
+ * envelope, message too large), 111 (or anything else, or a signal)
+ * temporary failure.  The message streams while it arrives: start, write
+ * the bytes, then finish with the envelope; abort (no envelope) leaves
+ * nothing in the queue. */
+#ifndef POSTERN_QUEUE_INJECT_H
+#define POSTERN_QUEUE_INJECT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define QUEUE_INJECT_ID_FD 3
+#define QUEUE_INJECT_EXIT_OK 0
+#define QUEUE_INJECT_EXIT_PERM 100
+#define QUEUE_INJECT_EXIT_TEMP 111
+
+enum queue_inject_result {
+	QUEUE_INJECT_OK = 0,
+	QUEUE_INJECT_TEMPFAIL = 1,   /* 451 / 452 4.3.0 */
+	QUEUE_INJECT_PERMFAIL = 2    /* 554 5.3.4 / 5.6.0 */
+};
+
+struct config;
+struct envelope;
+struct queue_inject;
+
+/* The postern-queue to run for config c: the key queue_program when set;
+ * else DIR/libexec/postern-queue of the instance whose config is
+ * DIR/etc/postern.conf, when it exists; else postern-queue beside the
+ * running program.  Written into out; 0, or -1 when none was found. */
+int queue_inject_program(const struct config *c, char *out, size_t outlen);
+
+/* Start program (argv[0] = program; POSTERN_CONF stays in the
+ * environment).  NULL with a reason in err.  timeout_ms bounds each write
+ * and the final wait.  Caller ends it with queue_inject_finish or
+ * queue_inject_abort (which free it). */
+struct queue_inject *queue_inject_start(const char *program, int timeout_ms,
+    char *err, size_t errlen);
+/* Message bytes.  0, or -1 when postern-queue went away or timed out (the
+ * caller still calls finish or abort). */
+int queue_inject_write(struct queue_inject *q, const void *p, size_t n);
+/* Close the message, send the envelope, wait for the answer.  On
+ * QUEUE_INJECT_OK id (at least 65 bytes) holds the queue id.  err gets a
+ * short reason on failure.  Frees q. */
+enum queue_inject_result queue_inject_finish(struct queue_inject *q,
+    const struct envelope *env, char *id, size_t idlen, char *err,
+    size_t errlen);
+/* Give up: close both pipes without an envelope and reap the process
+ * (postern-queue removes its temporary file).  Frees q. */
+void queue_inject_abort(struct queue_inject *q);
+
+/* All at once: a message in memory. */
+enum queue_inject_result queue_inject_message(const char *program,
+    const char *msg, size_t len, const struct envelope *env, int timeout_ms,
+    char *id, size_t idlen, char *err, size_t errlen);
+
+/* Map an exit status (as from waitpid) to a result. */
+enum queue_inject_result queue_inject_status(int wstatus);
+
+#endif
