@@ -418,8 +418,19 @@ check_instance(const char *dir)
 	check_secret_file("TLS key", config_str(c, "tls_key"), admin_uid());
 	check_public_file("TLS certificate", config_str(c, "tls_cert"));
 	check_certificate(config_str(c, "tls_cert"), config_str(c, "tls_key"));
-	if (quid != (uid_t)-1)
+	if (quid != (uid_t)-1 && config_str(c, "queue_dir") != NULL) {
+		/* HACKING.md "The queue": the tree belongs to the queue user. */
+		static const char *const sub[] = { "tmp", "mess", "todo", "env",
+		    "state", "hold", "bounce" };
+		char path[4096];
+		size_t k;
+
 		check_dir("queue directory", config_str(c, "queue_dir"), quid, 0750, 0);
+		for (k = 0; k < sizeof(sub) / sizeof(sub[0]); k++) {
+			snprintf(path, sizeof(path), "%s/%s", config_str(c, "queue_dir"), sub[k]);
+			check_dir("queue directory", path, quid, 0700, 0);
+		}
+	}
 	check_dir("run directory", config_str(c, "run_dir"), admin_uid(), 0755, 0);
 	check_dir("mail directory", config_str(c, "mail_dir"), admin_uid(), 0755, 0);
 	if (config_str(c, "empty_dir") != NULL)

@@ -140,6 +140,14 @@ class CheckTest(unittest.TestCase):
             # An ordinary user runs everything as itself: no problem.
             self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_queue_tree(self):
+        todo = os.path.join(self.inst.queue, "todo")
+        os.rmdir(todo)
+        self.check_fails("%s: queue directory missing" % todo)
+        os.mkdir(todo, 0o777)
+        os.chmod(todo, 0o777)
+        self.check_fails(todo)
+
     def test_missing_table(self):
         os.unlink(self.inst.domains)
         self.check_fails(self.inst.domains)

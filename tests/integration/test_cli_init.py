@@ -100,6 +100,13 @@ class InitTest(unittest.TestCase):
         p = postern("check", self.inst.dir)
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_config_man(self):
+        p = postern("config-man")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"(?m)^\.TH POSTERN\.CONF 5")
+        for key in ("queue_dir", "uid_min", "port_base", "tls_priority"):
+            self.assertIn(key, p.stdout)
+
     def test_refuses_overwrite(self):
         with open(self.inst.conf) as f:
             before = f.read()
