@@ -48,9 +48,21 @@ const struct config_key config_keys[] = {
 
 	SECTION("smtpd", "postern-smtpd: SMTP and submission sessions."),
 	/* smtpd keys: added by the smtpd owner. */
+	KEY("smtpd_max_message_size", CFG_SIZE, "32m", "Largest message accepted (advertised as SIZE); larger ones get 552 and nothing is queued."),
+	KEY("smtpd_max_recipients", CFG_INT, "100", "Recipients per message; beyond it RCPT gets 452 4.5.3."),
+	KEY("smtpd_max_errors", CFG_INT, "10", "Erroneous commands (and failed AUTH) in one session before it is closed with 421."),
+	KEY("smtpd_max_line", CFG_SIZE, "64k", "Longest message text line kept intact; a longer line makes the transaction fail (nothing is split or truncated)."),
+	KEY("smtpd_command_timeout", CFG_DURATION, "5m", "Time a client has for each command (RFC 5321 4.5.3.2)."),
+	KEY("smtpd_data_timeout", CFG_DURATION, "3m", "Time a client has for each block of message data (RFC 5321 4.5.3.2.6)."),
+	KEY("smtpd_greet_pause", CFG_DURATION, "0s", "Pause before the greeting; a client that talks during it (or before the greeting at all) is refused with 554."),
+	KEY("smtpd_queue_timeout", CFG_DURATION, "2m", "Time postern-queue has to accept a message before the reply is 451."),
+	KEY_ENUM("smtpd_sender_policy", "own domain any", "own",
+	    "Submission: MAIL FROM must be the authenticated user's own address (own), any address in its domain (domain), or anything (any)."),
 
 	SECTION("queue", "postern-queue, postern-send: the queue and its retries."),
 	/* queue keys: added by the queue owner. */
+	KEY("queue_program", CFG_PATH, NULL, "postern-queue to run; unset: DIR/libexec/postern-queue of the instance, else the one beside the calling program."),
+	KEY("queue_message_max", CFG_SIZE, "64m", "Largest message postern-queue accepts from anyone (permanent refusal beyond)."),
 
 	SECTION("delivery", "postern-lspawn, postern-deliver, postern-lmtpd: local delivery."),
 	/* delivery keys: added by the delivery owner. */
