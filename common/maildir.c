@@ -746,6 +746,53 @@ maildir_clean_tmp(const char *dir, time_t max_age)
 	return n;
 }
 
+int
+maildir_file_sizes(const char *path, uint64_t *size, uint64_t *vsize)
+{
+	char b[65536];
+	uint64_t n = 0, bare = 0;
+	int prev = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, b, sizeof(b));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		for (ssize_t i = 0; i < r; i++) {
+			if (b[i] == '\n' && prev != '\r')
+				bare++;
+			prev = (unsigned char)b[i];
+		}
+		n += (uint64_t)r;
+	}
+	close(fd);
+	*size = n;
+	*vsize = n + bare;
+	return 0;
+}
+
+int
+maildir_message_sizes(const char *dir, const char *name, int in_new,
+    uint64_t *size, uint64_t *vsize)
+{
+	char p[MAILDIR_PATH_MAX];
+	size_t l = strlen(name);
+	if (maildir_name_size(name, l, size) == 0 && maildir_name_vsize(name, l, vsize) == 0)
+		return 0;
+	if (maildir_message_path(dir, name, in_new, p, sizeof(p)) < 0)
+		return -1;
+	return maildir_file_sizes(p, size, vsize);
+}
+
 /* --- listing ---------------------------------------------------------- */
 
 static int

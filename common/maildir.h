@@ -155,6 +155,14 @@ int maildir_deliver(const char *dir, int fd, const char *buf, size_t len,
  * Maildir convention).  Returns how many were removed. */
 int maildir_clean_tmp(const char *dir, time_t max_age);
 
+/* Size on disk and size with CRLF line ends of the message file at path
+ * (reads it: for names without ",S="/",W=").  0 or -1 with errno. */
+int maildir_file_sizes(const char *path, uint64_t *size, uint64_t *vsize);
+/* The same from the name when it carries ,S= and ,W=, else from the file
+ * dir/{new,cur}/name.  0 or -1. */
+int maildir_message_sizes(const char *dir, const char *name, int in_new,
+    uint64_t *size, uint64_t *vsize);
+
 /* --- listing ---------------------------------------------------------- */
 
 struct maildir_entry {

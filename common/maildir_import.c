@@ -78,8 +78,7 @@ cmp_uid(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
-/* Sort by UID, drop duplicate UIDs (keep the first seen: qsort is not
- * stable, so the position in the file breaks ties through the index). */
+/* Sort by UID, drop duplicate UIDs (one of them is kept). */
 static void
 normalize(struct maildir_import *im)
 {
@@ -190,6 +189,20 @@ maildir_import_parse_uidlist(const char *p, size_t len,
 	im->uidvalidity = uidv;
 	im->next_uid = next ? next : 1;
 	normalize(im);
+	/* UIDs near the top of the range would leave no room for new mail:
+	 * such a list is not worth keeping (fresh UIDs instead). */
+	if (im->next_uid > MAILDIR_IMPORT_UID_MAX) {
+		for (size_t i = 0; i < im->count; i++) {
+			free(im->entries[i].base);
+			free(im->entries[i].pop3_uidl);
+		}
+		free(im->entries);
+		im->entries = NULL;
+		im->count = 0;
+		im->uidvalidity = 0;
+		im->next_uid = 0;
+		return -1;
+	}
 	return 0;
 }
 

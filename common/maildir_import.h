@@ -9,7 +9,9 @@
  *   courierimapuiddb  Courier IMAP, same layout as uidlist version 1
  * Every file is untrusted: sizes, counts and line lengths are bounded, bad
  * lines are skipped, UIDs must be in 1..2^32-1 and below next UID (which
- * is raised when needed), duplicate UIDs or names keep the first. */
+ * is raised when needed; a list whose next UID ends up above
+ * MAILDIR_IMPORT_UID_MAX is refused), a duplicate UID keeps one entry, a
+ * duplicate name its lowest UID. */
 #ifndef POSTERN_MAILDIR_IMPORT_H
 #define POSTERN_MAILDIR_IMPORT_H
 
@@ -20,6 +22,7 @@
 #define MAILDIR_IMPORT_MAX_BYTES (64u << 20)
 #define MAILDIR_IMPORT_MAX_ENTRIES 2000000
 #define MAILDIR_IMPORT_LINE_MAX 8192
+#define MAILDIR_IMPORT_UID_MAX 0x7fffffffu   /* larger next UID: not imported */
 
 struct maildir_import_entry {
 	uint32_t uid;

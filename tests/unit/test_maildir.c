@@ -191,6 +191,15 @@ START_TEST(deliver_buffer_crlf)
 	ck_assert_uint_eq(s, d.size);
 	ck_assert_uint_eq(w, d.vsize);
 	ck_assert_uint_eq(count_files(root, "tmp"), 0);
+	/* Sizes from the name, and from the file for foreign names. */
+	ck_assert_int_eq(maildir_message_sizes(root, d.name, 1, &s, &w), 0);
+	ck_assert_uint_eq(w, d.vsize);
+	snprintf(p, sizeof(p), "%s/cur/foreign:2,S", root);
+	mt_write(p, "a\r\nb\nc\n");
+	ck_assert_int_eq(maildir_message_sizes(root, "foreign:2,S", 0, &s, &w), 0);
+	ck_assert_uint_eq(s, 7);
+	ck_assert_uint_eq(w, 9);
+	ck_assert_int_eq(maildir_message_sizes(root, "gone", 0, &s, &w), -1);
 }
 END_TEST
 

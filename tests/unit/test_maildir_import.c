@@ -77,7 +77,7 @@ START_TEST(parse_v1_and_bad_headers)
 	ck_assert_str_eq(im.entries[1].base, "later.name");
 	maildir_import_free(&im);
 	static const char *const bad[] = {
-		"", "2 1 2\n", "1 0 5\n", "1 x 5\n", "3 N5\n", "1 5\n", "1 4294967296 2\n",
+		"", "2 1 2\n", "1 0 5\n", "1 5 3000000000\n", "1 5 6\n2999999999 x\n", "1 x 5\n", "3 N5\n", "1 5\n", "1 4294967296 2\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(maildir_import_parse_uidlist(bad[i], strlen(bad[i]), &im), -1);
