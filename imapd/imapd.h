@@ -80,8 +80,8 @@ struct imap_msg {
 };
 
 struct imap_mailbox {
-	char name[512];         /* as the client gave it, normalised: "INBOX"
-	                           or the hierarchy name in UTF-8 with '/' */
+	char name[512];         /* client form as last given ("INBOX" for
+	                           the root; '.' is the delimiter) */
 	char folder[512];       /* on-disk Maildir++ name ("" for INBOX) */
 	char dir[MAILDIR_PATH_MAX];   /* the folder's directory */
 	struct maildir_index *idx;
@@ -272,5 +272,66 @@ void imap_index_release(struct imap_session *s, struct maildir_index *idx);
  * 1 yes (reply NO [OVERQUOTA]), 0 no.  imap_quota_add records a change. */
 int imap_quota_over(struct imap_session *s, uint64_t bytes, uint64_t msgs);
 void imap_quota_add(struct imap_session *s, int64_t bytes, int64_t msgs);
+
+/* --- session core (imap_session.c, imap_mailbox.c, ...) -------------- */
+
+/* The capability list (imap_caps.c), without "CAPABILITY" itself:
+ * post-auth (only what is built and enabled) or pre-auth. */
+#define IMAP_CAPS_PREAUTH      0x01
+#define IMAP_CAPS_STARTTLS     0x02   /* pre-auth: STARTTLS offered */
+#define IMAP_CAPS_LOGINDISABLED 0x04  /* pre-auth: no plaintext login */
+void imap_caps_write(struct buf *out, unsigned mode);
+
+/* imap_parse_flag for the index of another mailbox (APPEND). */
+int imap_parse_flag_idx(struct maildir_index *idx, const char *p, size_t len,
+    int create, unsigned *flags, uint32_t *keywords);
+
+/* Subscriptions (imap_subscriptions.c): the file "subscriptions" in the
+ * Maildir root, one on-disk folder name per line (Dovecot's format 1).
+ * load: a NULL-terminated array (never NULL) freed with config_list_free
+ * style imap_subscriptions_free. */
+char **imap_subscriptions_load(struct imap_session *s, size_t *count);
+void imap_subscriptions_free(char **list);
+int imap_subscription_set(struct imap_session *s, const char *folder,
+    int on);
+
+/* STATUS data "(MESSAGES n ...)" of a folder for the items in list
+ * (imap_mailbox.c; also LIST-STATUS).  0, -1 with errno (ENOENT: no such
+ * mailbox, EINVAL: bad item, *why set). */
+int imap_status_items(struct imap_session *s, const char *dir,
+    const struct imap_arg *list, struct buf *out, const char **why);
+
+/* A UID set of the client ("1:4,7", "*" = maxuid) into ranges, bounded
+ * (imap_mailbox.c; used for UID EXPUNGE and QRESYNC known-uids).
+ * 0 or -1.  Free *ranges. */
+struct imap_uid_range {
+	uint32_t lo, hi;
+};
+int imap_uidset_parse(const char *p, size_t len, uint32_t maxuid,
+    struct imap_uid_range **ranges, size_t *n);
+int imap_uidset_contains(const struct imap_uid_range *r, size_t n,
+    uint32_t uid);
+
+/* APPEND date-time (" 7-Feb-1994 21:52:25 -0800", without the quotes)
+ * to seconds since the epoch (imap_append.c).  0 or -1. */
+int imap_parse_datetime(const char *p, size_t len, time_t *out);
+
+/* Serve commands until LOGOUT, EOF or a fatal error; returns the exit
+ * status. */
+int imap_session_run(struct imap_session *s);
+/* Leave the selected state (CLOSE, UNSELECT, SELECT of another, LOGOUT). */
+void imap_mailbox_close(struct imap_session *s);
+/* Make sure the special-use folders exist on first login. */
+void imap_special_use_init(struct imap_session *s);
+/* The SPECIAL-USE attribute of an on-disk folder name, or NULL. */
+const char *imap_special_use(const char *folder);
+
+imap_handler imap_cmd_capability, imap_cmd_noop, imap_cmd_logout,
+    imap_cmd_enable, imap_cmd_id, imap_cmd_select, imap_cmd_examine,
+    imap_cmd_create, imap_cmd_delete, imap_cmd_rename, imap_cmd_subscribe,
+    imap_cmd_unsubscribe, imap_cmd_list, imap_cmd_lsub, imap_cmd_namespace,
+    imap_cmd_status, imap_cmd_append, imap_cmd_check, imap_cmd_close,
+    imap_cmd_unselect, imap_cmd_expunge, imap_cmd_idle, imap_cmd_getquota,
+    imap_cmd_getquotaroot, imap_cmd_setquota;
 
 #endif

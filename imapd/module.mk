@@ -4,3 +4,12 @@ PROGRAMS += postern-msginfo
 BIN_PROGRAMS += postern-msginfo
 postern-msginfo_SRCS := imapd/msginfo_main.c
 postern-msginfo_LIBS :=
+
+# postern-imapd: post-auth server; every imap_*.c / imapd_*.c joins it
+# (the message commands of imap_fetch.c & co. included).
+PROGRAMS += postern-imapd
+postern-imapd_SRCS := $(filter-out imapd/imap_login_%.c imapd/msginfo_main.c, \
+	$(wildcard imapd/imap_*.c imapd/imapd_*.c))
+postern-imapd_LIBS :=
+
+test_imap_names_EXTRA := imapd/imap_names.c
