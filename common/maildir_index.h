@@ -46,7 +46,36 @@
  *
  * On first open (no postern-index), the UIDs of dovecot-uidlist /
  * courierimapuiddb and the names of dovecot-keywords are taken over
- * (maildir_import.h). */
+ * (maildir_import.h).
+ *
+ * Cost: opening reads postern-index (~60 bytes per message; 100,000
+ * messages open in well under 0.1 s) and syncs; a sync of a folder whose
+ * directories did not change in the last 2 seconds is two stat()s.  A
+ * transaction that changed something rewrites the whole index once (with
+ * fsync), so batch a command's changes in one begin/end.
+ *
+ * How the servers use it:
+ *   IMAP SELECT:  idx = maildir_index_open(dir); maildir_index_sync(idx, 1,
+ *                 &first_recent); the session keeps its own copy of the
+ *                 UID list (its sequence numbers) and the HIGHESTMODSEQ it
+ *                 has reported.
+ *   NOOP/IDLE:    maildir_index_sync(idx, 1, &r); new messages are those
+ *                 with UIDs above the session's last one; FETCH FLAGS for
+ *                 messages with modseq > the session's; EXPUNGE/VANISHED
+ *                 for expunged[] entries with modseq > the session's (and
+ *                 for its UIDs no longer in msgs[] when that modseq is below
+ *                 expunge_floor).
+ *   STORE:        maildir_index_begin(); maildir_index_store() per message
+ *                 (+FLAGS/-FLAGS/FLAGS, UNCHANGEDSINCE); maildir_index_end().
+ *   EXPUNGE:      begin; maildir_index_expunge() per \Deleted UID; end.
+ *   APPEND/COPY:  maildir_deliver() into the folder (to_cur with flags),
+ *                 then maildir_index_add() for the APPENDUID/COPYUID UID.
+ *   POP3:         open, sync; msgs[] in UID order; sizes from
+ *                 maildir_message_sizes(); UIDL from pop3_uidl_make(uid,
+ *                 uidvalidity, m->pop3_uidl); DELE at QUIT via expunge.
+ *   delivery:     maildir_deliver() alone is enough (the next sync numbers
+ *                 the message); LMTP/Sieve callers that want the UID call
+ *                 maildir_index_add(). */
 #ifndef POSTERN_MAILDIR_INDEX_H
 #define POSTERN_MAILDIR_INDEX_H
 
@@ -187,7 +216,9 @@ int maildir_index_keyword(struct maildir_index *idx, const char *name,
 
 /* Cache blobs: get returns a pointer valid until the next index call, or
  * NULL; set stores a copy (at most MAILDIR_CACHE_BLOB_MAX bytes), written
- * with the next transaction end. */
+ * with the next transaction end.  Outside a transaction each set rewrites
+ * postern-cache: set many blobs between begin and end.  When two processes
+ * cache at once, the last writer's blobs win (it is only a cache). */
 const void *maildir_index_cache_get(struct maildir_index *idx, uint32_t uid,
     size_t *len);
 int maildir_index_cache_set(struct maildir_index *idx, uint32_t uid,
