@@ -236,6 +236,15 @@ START_TEST(sigkill_mid_update_leaves_valid_state)
 	struct maildir_index *idx = maildir_index_open(root, err, sizeof(err));
 	ck_assert_ptr_nonnull(idx);
 	uint32_t uidv = idx->uidvalidity;
+	/* UID of every base before the kills: none may change. */
+	size_t nbefore = idx->count;
+	char (*bases)[64] = calloc(nbefore, sizeof(*bases));
+	uint32_t *uids = calloc(nbefore, sizeof(*uids));
+	for (size_t i = 0; i < nbefore; i++) {
+		snprintf(bases[i], sizeof(bases[i]), "%.*s", (int)idx->msgs[i].base_len,
+		    idx->msgs[i].name);
+		uids[i] = idx->msgs[i].uid;
+	}
 	maildir_index_free(idx);
 	srand((unsigned)getpid());
 	for (int round = 0; round < 12; round++) {
@@ -280,8 +289,16 @@ START_TEST(sigkill_mid_update_leaves_valid_state)
 				ck_assert_uint_gt(m->uid, idx->msgs[i - 1].uid);
 		}
 		maildir_listing_free(&l);
+		for (size_t i = 0; i < nbefore; i++) {
+			struct maildir_msg *m = maildir_index_find(idx, uids[i]);
+			ck_assert_ptr_nonnull(m);
+			ck_assert_uint_eq(m->base_len, strlen(bases[i]));
+			ck_assert(memcmp(m->name, bases[i], m->base_len) == 0);
+		}
 		maildir_index_free(idx);
 	}
+	free(bases);
+	free(uids);
 }
 END_TEST
 
