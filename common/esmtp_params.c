@@ -70,6 +70,97 @@ xtext_encode(struct buf *b, const char *p, size_t len)
 	}
 }
 
+long
+orcpt_decode(const char *type, const char *p, size_t len, char *out, size_t outlen)
+{
+	char tmp[ESMTP_ORCPT_MAX + 1];
+	long n;
+	size_t i = 0, o = 0;
+
+	if (strcasecmp(type, "utf-8") != 0)
+		return xtext_decode(p, len, out, outlen);
+	if ((n = xtext_decode(p, len, tmp, sizeof(tmp))) < 0)
+		return -1;
+	while (i < (size_t)n) {
+		unsigned char u[4];
+		size_t k = 0, j;
+		unsigned long cp = 0;
+		if (tmp[i] != '\\') {
+			u[k++] = (unsigned char)tmp[i++];
+		} else {
+			/* RFC 6533: "\x{" 2-6 HEXDIG "}" */
+			if ((size_t)n - i < 6 || tmp[i + 1] != 'x' || tmp[i + 2] != '{')
+				return -1;
+			for (j = i + 3; j < (size_t)n && tmp[j] != '}' && j - i - 3 < 6; j++) {
+				int h = hexval((unsigned char)tmp[j]);
+				if (h < 0)
+					return -1;
+				cp = cp * 16 + (unsigned long)h;
+			}
+			if (j >= (size_t)n || tmp[j] != '}' || j - i - 3 < 2)
+				return -1;
+			if (cp < 0x20 || cp == 0x7f || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+				return -1;
+			if (cp < 0x80)
+				u[k++] = (unsigned char)cp;
+			else if (cp < 0x800) {
+				u[k++] = (unsigned char)(0xc0 | cp >> 6);
+				u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				u[k++] = (unsigned char)(0xe0 | cp >> 12);
+				u[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+				u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+			} else {
+				u[k++] = (unsigned char)(0xf0 | cp >> 18);
+				u[k++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+				u[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+				u[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+			}
+			i = j + 1;
+		}
+		if (o + k >= outlen)
+			return -1;
+		memcpy(out + o, u, k);
+		o += k;
+	}
+	out[o] = 0;
+	if (!smtpaddr_utf8_valid(out, o))
+		return -1;
+	return (long)o;
+}
+
+void
+orcpt_encode(struct buf *b, const char *type, const char *addr, size_t len)
+{
+	buf_puts(b, type);
+	buf_putc(b, ';');
+	if (strcasecmp(type, "utf-8") != 0) {
+		xtext_encode(b, addr, len);
+		return;
+	}
+	for (size_t i = 0; i < len;) {
+		const unsigned char *u = (const unsigned char *)addr + i;
+		size_t n = smtpaddr_utf8_seq(u, len - i);
+		unsigned long cp;
+		if (n == 0) {           /* not UTF-8: keep the byte, xtext-style */
+			buf_printf(b, "+%02X", u[0]);
+			i++;
+			continue;
+		}
+		if (n == 1 && u[0] > 0x20 && u[0] < 0x7f && u[0] != '+' && u[0] != '=' &&
+		    u[0] != '\\') {
+			buf_putc(b, u[0]);
+		} else {
+			cp = n == 1 ? u[0] : n == 2 ? (u[0] & 0x1fUL) : n == 3 ? (u[0] & 0x0fUL) :
+			    (u[0] & 0x07UL);
+			for (size_t k = 1; k < n; k++)
+				cp = cp << 6 | (u[k] & 0x3f);
+			buf_printf(b, "\\x{%02lX}", cp);
+		}
+		i += n;
+	}
+}
+
 /* Iterates over space-separated "KEYWORD[=value]" items. */
 struct param_iter {
 	const char *p;
@@ -314,7 +405,8 @@ esmtp_parse_rcpt_params(const char *p, size_t len, unsigned ext,
 			memcpy(out->orcpt_type, v, tl);
 			out->orcpt_type[tl] = 0;
 			if (vl - tl - 1 == 0 ||
-			    xtext_decode(semi + 1, vl - tl - 1, out->orcpt, sizeof(out->orcpt)) < 0) {
+			    orcpt_decode(out->orcpt_type, semi + 1, vl - tl - 1, out->orcpt,
+			    sizeof(out->orcpt)) < 0) {
 				*reason = "bad ORCPT parameter";
 				return ESMTP_SYNTAX;
 			}

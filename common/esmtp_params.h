@@ -76,7 +76,14 @@ int esmtp_parse_rcpt_params(const char *p, size_t len, unsigned ext,
  * (< 0x20, 0x7f) or invalid UTF-8.  Returns decoded length or -1. */
 long xtext_decode(const char *p, size_t len, char *out, size_t outlen);
 
+/* orcpt_decode: an ORCPT value after "type;": xtext (RFC 3461 4) and, for
+ * type "utf-8", RFC 6533 3 \x{HEX} escapes.  Same result as xtext_decode. */
+long orcpt_decode(const char *type, const char *p, size_t len, char *out, size_t outlen);
+
 struct buf;
+/* orcpt_encode: appends "type;value" as it goes on the wire: xtext, or for
+ * type "utf-8" RFC 6533 utf-8-addr-xtext (\x{HEX} for anything not QCHAR). */
+void orcpt_encode(struct buf *b, const char *type, const char *addr, size_t len);
 /* xtext_encode: appends the xtext form of p/len to b ('+', '=', bytes
  * outside 33..126 as "+HH"). */
 void xtext_encode(struct buf *b, const char *p, size_t len);

@@ -35,6 +35,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (esmtp_parse_rcpt_params(copy, size - 1, data[0] & ESMTP_EXT_ALL, &r, &why) == 0) {
 		no_controls(r.orcpt);
 		no_controls(r.orcpt_type);
+		if (r.has_orcpt) {
+			/* what we decoded must encode back to something that
+			 * decodes to the same address */
+			struct esmtp_rcpt_params r2;
+			struct buf b = BUF_INIT;
+			buf_puts(&b, "ORCPT=");
+			orcpt_encode(&b, r.orcpt_type, r.orcpt, strlen(r.orcpt));
+			if (b.len - 6 <= ESMTP_ORCPT_MAX) {
+				if (esmtp_parse_rcpt_params(b.p, b.len, ESMTP_EXT_DSN, &r2, &why) != 0 ||
+				    strcmp(r.orcpt, r2.orcpt) != 0)
+					abort();
+			}
+			buf_free(&b);
+		}
 	}
 	n = xtext_decode(copy, size - 1, out, sizeof(out));
 	if (n >= 0) {

@@ -129,6 +129,41 @@ START_TEST(rcpt_params)
 	ck_assert_int_eq(rcpt(" ORCPT=rfc822;a+0A@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
 	ck_assert_int_eq(rcpt(" ORCPT=utf-8;j+C3+B6rg@b", ESMTP_EXT_ALL, &r), ESMTP_OK);
 	ck_assert_str_eq(r.orcpt, "j\xc3\xb6rg@b");
+	/* RFC 6533 embedded Unicode */
+	ck_assert_int_eq(rcpt(" ORCPT=UTF-8;j\\x{F6}rg\\x{1F600}@b", ESMTP_EXT_ALL, &r), ESMTP_OK);
+	ck_assert_str_eq(r.orcpt, "j\xc3\xb6rg\xf0\x9f\x98\x80@b");
+	ck_assert_int_eq(rcpt(" ORCPT=utf-8;a\\x{D800}@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
+	ck_assert_int_eq(rcpt(" ORCPT=utf-8;a\\x{0A}@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
+	ck_assert_int_eq(rcpt(" ORCPT=utf-8;a\\x{110000}@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
+	ck_assert_int_eq(rcpt(" ORCPT=utf-8;a\\x{F}@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
+	ck_assert_int_eq(rcpt(" ORCPT=utf-8;a\\x{F6@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
+	ck_assert_int_eq(rcpt(" ORCPT=utf-8;a\\y@b", ESMTP_EXT_ALL, &r), ESMTP_SYNTAX);
+	/* rfc822 type: a backslash is just a character */
+	ck_assert_int_eq(rcpt(" ORCPT=rfc822;a\\x{F6}@b", ESMTP_EXT_ALL, &r), ESMTP_OK);
+	ck_assert_str_eq(r.orcpt, "a\\x{F6}@b");
+}
+END_TEST
+
+START_TEST(orcpt_roundtrip)
+{
+	struct buf b = BUF_INIT;
+	struct esmtp_rcpt_params r;
+	const char *why;
+	const char *addrs[] = { "j\xc3\xb6rg+x=y@b\xc3\xbc" "cher.de", "a b\\c@d", "plain@x.org" };
+	const char *types[] = { "utf-8", "rfc822" };
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < 3; i++) {
+			buf_reset(&b);
+			buf_puts(&b, " ORCPT=");
+			orcpt_encode(&b, types[t], addrs[i], strlen(addrs[i]));
+			ck_assert_msg(esmtp_parse_rcpt_params(b.p, b.len, ESMTP_EXT_ALL, &r, &why) == 0,
+			    "%s", buf_cstr(&b));
+			ck_assert_str_eq(r.orcpt, addrs[i]);
+		}
+	buf_reset(&b);
+	orcpt_encode(&b, "utf-8", "j\xc3\xb6=", 4);
+	ck_assert_str_eq(buf_cstr(&b), "utf-8;j\\x{F6}\\x{3D}");
+	buf_free(&b);
 }
 END_TEST
 
@@ -162,6 +197,7 @@ main(void)
 	tcase_add_test(tc, mail_errors);
 	tcase_add_test(tc, rcpt_params);
 	tcase_add_test(tc, xtext_roundtrip);
+	tcase_add_test(tc, orcpt_roundtrip);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
