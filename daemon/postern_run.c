@@ -28,6 +28,7 @@
 #include "log.h"
 #include "postern.h"
 #include "postern_run.h"
+#include "svcusers.h"
 
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
@@ -351,6 +352,26 @@ postern_run(int argc, char **argv)
 		fprintf(stderr, "postern: %s\n", emsg);
 		instance_free(&in);
 		return 111;
+	}
+	if (geteuid() == 0) {
+		/* The chains drop to these users: without them every session
+		 * would fail, so say it once here instead. */
+		uid_t u;
+		gid_t g;
+		int r;
+		for (r = 0; r < SVCUSER_COUNT; r++)
+			if (svcusers_lookup(config_str(cfg, "user_prefix"),
+			    (enum svcuser_role)r, &u, &g) < 0) {
+				log_error("users", "prefix=%s missing=%s error=\"service "
+				    "users missing: run postern init as root, or create them "
+				    "(INSTALL)\"", config_str(cfg, "user_prefix"),
+				    svcusers_suffix((enum svcuser_role)r));
+				fprintf(stderr, "postern: service users of prefix %s missing\n",
+				    config_str(cfg, "user_prefix"));
+				config_free(cfg);
+				instance_free(&in);
+				return 111;
+			}
 	}
 	lock_fd = lock_instance(cfg);
 	if (lock_fd == -1) {

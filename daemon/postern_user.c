@@ -7,6 +7,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <ftw.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -284,9 +286,43 @@ out:
 static int
 remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
+	if (ftw->level == 0)
+		return 0;   /* the home itself: removed by the caller */
 	if (remove(path) < 0)
 		warn("remove %s", path);
 	return 0;
+}
+
+/* Remove everything under home as the user who owns it (a user can swap
+ * its own directories for symbolic links while a root walker runs), then
+ * the empty home itself, whose parent only root can write. */
+static void
+purge_home(const char *home, uid_t uid, gid_t gid)
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid < 0) {
+		warn("fork");
+		return;
+	}
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setgid(gid) < 0 ||
+		    setuid(uid) < 0))
+			_exit(111);
+		if (geteuid() == 0)
+			_exit(111);   /* never walk a user's tree as root */
+		nftw(home, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		warnx("could not remove the mail in %s as uid %u", home, (unsigned)uid);
+	else if (rmdir(home) < 0)
+		warn("rmdir %s", home);
 }
 
 static int
@@ -295,6 +331,8 @@ user_del(const char *dir, const char *name, int purge)
 	struct user_ctx u;
 	const struct passwd_entry *e;
 	char *home = NULL;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int ret = 111;
 
 	if (ctx_open(&u, dir, 1) < 0)
@@ -306,6 +344,8 @@ user_del(const char *dir, const char *name, int purge)
 		goto out;
 	}
 	home = xstrdup(e->home);
+	uid = e->uid;
+	gid = e->gid;
 	if (passwd_delete(u.pf, name, strlen(name)) < 0 || save(&u) < 0)
 		goto out;
 	if (purge) {
@@ -313,7 +353,7 @@ user_del(const char *dir, const char *name, int purge)
 		size_t n = strlen(u.mail_dir);
 		if (strncmp(home, u.mail_dir, n) == 0 && home[n] == '/' &&
 		    strstr(home + n, "/..") == NULL)
-			nftw(home, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+			purge_home(home, uid, gid);
 		else
 			warnx("home %s is not under %s: left in place", home, u.mail_dir);
 		printf("deleted %s and its mail\n", name);

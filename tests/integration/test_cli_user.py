@@ -102,9 +102,25 @@ class UserTest(unittest.TestCase):
         self.assertTrue(os.path.isdir(os.path.join(self.inst.mail, "erin", "Maildir")))
         # Re-adding over kept mail is refused (it would hand it to a new uid).
         self.assertEqual(self.add("erin", "pw").returncode, 100)
+        # Something the user made itself, and a link it planted out of
+        # its home: the purge removes the link, never its target.
+        outside = os.path.join(self.tmp, "outside")
+        with open(outside, "w") as f:
+            f.write("keep me")
+        fh = os.path.join(self.inst.mail, "frank")
+        os.symlink(outside, os.path.join(fh, "Maildir", "new", "link"))
+        with open(os.path.join(fh, "Maildir", "cur", "1.msg"), "w") as f:
+            f.write("mail")
+        if IS_ROOT:
+            uid = int(entries(self.inst.passwd)[0][2])
+            for path in (os.path.join(fh, "Maildir", "new", "link"),
+                         os.path.join(fh, "Maildir", "cur", "1.msg")):
+                os.lchown(path, uid, uid)
         p = postern("user", "del", self.inst.dir, "frank", "--purge")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.inst.mail, "frank")))
+        with open(outside) as f:
+            self.assertEqual(f.read(), "keep me")
         self.assertEqual(entries(self.inst.users_file), [])
 
 

@@ -10,7 +10,7 @@ with the local domains table, read per session.  test_installed_services
 runs the real install."""
 import os, re, shutil, signal, socket, subprocess, time, unittest
 
-from postern_instance import (LIBEXEC, POSTERN, STD_PORTS, Supervisor,
+from postern_instance import (IS_ROOT, LIBEXEC, POSTERN, STD_PORTS, Supervisor,
                               descendants, make_instance, make_tmpdir, postern,
                               wait_port)
 
@@ -209,6 +209,18 @@ class SupervisorTest(unittest.TestCase):
         self.assertIn("already running", p.stderr)
         self.assertIn("pid %d" % self.sup.proc.pid, p.stderr)
         self.assertIsNone(self.sup.proc.poll())
+
+    def test_missing_service_users(self):
+        self.inst.set_config("user_prefix", "pzq-")
+        if IS_ROOT:
+            p = subprocess.run([POSTERN, "run", self.inst.dir], capture_output=True,
+                               text=True, timeout=10,
+                               env=dict(os.environ, POSTERN_LIBEXEC=self.stubs))
+            self.assertEqual(p.returncode, 111)
+            self.assertIn("service users of prefix pzq- missing", p.stderr)
+        else:
+            # An ordinary user runs everything as itself: no users needed.
+            self.start()
 
     def test_config_error_at_start(self):
         with open(self.inst.conf) as f:
