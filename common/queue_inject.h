@@ -8,7 +8,9 @@
  * envelope, message too large), 111 (or anything else, or a signal)
  * temporary failure.  The message streams while it arrives: start, write
  * the bytes, then finish with the envelope; abort (no envelope) leaves
- * nothing in the queue. */
+ * nothing in the queue.  queue_inject_start sets SIGPIPE to be ignored in
+ * the caller, so a postern-queue that dies gives a write error, not a
+ * killed session. */
 #ifndef POSTERN_QUEUE_INJECT_H
 #define POSTERN_QUEUE_INJECT_H
 

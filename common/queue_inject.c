@@ -1,0 +1,305 @@
+/* queue_inject.c: run postern-queue and hand it a message (see
+ * queue_inject.h).  The message streams into a pipe on its fd 0 while it
+ * arrives, the envelope follows on fd 1, the id comes back on fd 3. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "envelope.h"
+#include "io.h"
+#include "queue_inject.h"
+
+struct queue_inject {
+	pid_t pid;
+	int msgfd, envfd, idfd;
+	int timeout_ms;
+	int failed;
+};
+
+static int
+executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int
+queue_inject_program(const struct config *c, char *out, size_t outlen)
+{
+	const char *set = c != NULL ? config_str(c, "queue_program") : NULL;
+	const char *conf = c != NULL ? config_file(c) : NULL;
+	char self[PATH_MAX];
+	ssize_t n;
+	int k;
+
+	if (set != NULL && *set != '\0') {
+		k = snprintf(out, outlen, "%s", set);
+		return k < 0 || (size_t)k >= outlen ? -1 : 0;
+	}
+	if (conf != NULL && conf[0] == '/') {
+		/* DIR/etc/postern.conf -> DIR/libexec/postern-queue */
+		const char *e = strrchr(conf, '/');
+		size_t dlen = (size_t)(e - conf);
+		while (dlen > 0 && conf[dlen - 1] != '/')
+			dlen--;
+		if (dlen > 0) {
+			k = snprintf(out, outlen, "%.*slibexec/postern-queue",
+			    (int)dlen, conf);
+			if (k > 0 && (size_t)k < outlen && executable(out))
+				return 0;
+		}
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		char *slash;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			k = snprintf(out, outlen, "%.*s/postern-queue",
+			    (int)(slash - self), self);
+			if (k > 0 && (size_t)k < outlen && executable(out))
+				return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+set_err(char *err, size_t errlen, const char *s)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", s);
+}
+
+struct queue_inject *
+queue_inject_start(const char *program, int timeout_ms, char *err, size_t errlen)
+{
+	int m[2] = { -1, -1 }, e[2] = { -1, -1 }, d[2] = { -1, -1 };
+	struct queue_inject *q;
+	pid_t pid;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (pipe2(m, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
+	    pipe2(d, O_CLOEXEC) < 0) {
+		set_err(err, errlen, "pipe failed");
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		set_err(err, errlen, "fork failed");
+		goto fail;
+	}
+	if (pid == 0) {
+		/* Child: m[0] -> 0, e[0] -> 1, d[1] -> 3; fd 2 stays (log). */
+		int fds[3] = { m[0], e[0], d[1] };
+		int targets[3] = { 0, 1, QUEUE_INJECT_ID_FD };
+		int i, tmp[3];
+
+		signal(SIGPIPE, SIG_DFL);
+		for (i = 0; i < 3; i++) {
+			tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+			if (tmp[i] < 0)
+				_exit(QUEUE_INJECT_EXIT_TEMP);
+		}
+		for (i = 0; i < 3; i++)
+			if (dup2(tmp[i], targets[i]) < 0)
+				_exit(QUEUE_INJECT_EXIT_TEMP);
+		execl(program, "postern-queue", (char *)NULL);
+		_exit(QUEUE_INJECT_EXIT_TEMP);
+	}
+	close(m[0]);
+	close(e[0]);
+	close(d[1]);
+	q = xcalloc(1, sizeof(*q));
+	q->pid = pid;
+	q->msgfd = m[1];
+	q->envfd = e[1];
+	q->idfd = d[0];
+	q->timeout_ms = timeout_ms;
+	return q;
+fail:
+	{
+		int *all[3] = { m, e, d }, i;
+		for (i = 0; i < 3; i++) {
+			if (all[i][0] >= 0)
+				close(all[i][0]);
+			if (all[i][1] >= 0)
+				close(all[i][1]);
+		}
+	}
+	return NULL;
+}
+
+int
+queue_inject_write(struct queue_inject *q, const void *p, size_t n)
+{
+	if (q->failed)
+		return -1;
+	if (io_write_all(q->msgfd, p, n, q->timeout_ms) != IO_OK) {
+		q->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+enum queue_inject_result
+queue_inject_status(int wstatus)
+{
+	if (WIFEXITED(wstatus)) {
+		if (WEXITSTATUS(wstatus) == QUEUE_INJECT_EXIT_OK)
+			return QUEUE_INJECT_OK;
+		if (WEXITSTATUS(wstatus) == QUEUE_INJECT_EXIT_PERM)
+			return QUEUE_INJECT_PERMFAIL;
+	}
+	return QUEUE_INJECT_TEMPFAIL;
+}
+
+/* Wait for the child at most timeout_ms (then kill it). */
+static int
+reap(pid_t pid, int timeout_ms, int *wstatus)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	long waited = 0;
+
+	for (;;) {
+		pid_t r = waitpid(pid, wstatus, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (timeout_ms > 0 && waited >= timeout_ms) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+}
+
+/* Read the id line from fd: bounded, with the timeout. */
+static int
+read_id(int fd, int timeout_ms, char *id, size_t idlen)
+{
+	char b[80];
+	size_t got = 0;
+
+	while (got < sizeof(b)) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+		ssize_t n;
+		int r = poll(&pf, 1, timeout_ms > 0 ? timeout_ms : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		n = read(fd, b + got, sizeof(b) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(b, '\n', got) != NULL)
+			break;
+	}
+	{
+		char *nl = memchr(b, '\n', got);
+		size_t len = nl != NULL ? (size_t)(nl - b) : 0;
+		if (nl == NULL || len == 0 || len >= idlen)
+			return -1;
+		memcpy(id, b, len);
+		id[len] = '\0';
+	}
+	return 0;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+enum queue_inject_result
+queue_inject_finish(struct queue_inject *q, const struct envelope *env,
+    char *id, size_t idlen, char *err, size_t errlen)
+{
+	struct buf eb = BUF_INIT;
+	enum queue_inject_result res;
+	int wstatus = 0, have_id;
+	char idb[128];
+
+	close_fd(&q->msgfd);
+	if (envelope_write(env, &eb) < 0) {
+		buf_free(&eb);
+		queue_inject_abort(q);
+		set_err(err, errlen, "envelope cannot be written");
+		return QUEUE_INJECT_PERMFAIL;
+	}
+	if (!q->failed && io_write_all(q->envfd, eb.p, eb.len, q->timeout_ms) != IO_OK)
+		q->failed = 1;
+	buf_free(&eb);
+	close_fd(&q->envfd);
+	have_id = read_id(q->idfd, q->timeout_ms, idb, sizeof(idb)) == 0;
+	close_fd(&q->idfd);
+	if (reap(q->pid, q->timeout_ms, &wstatus) < 0) {
+		free(q);
+		set_err(err, errlen, "postern-queue timed out");
+		return QUEUE_INJECT_TEMPFAIL;
+	}
+	free(q);
+	res = queue_inject_status(wstatus);
+	if (res == QUEUE_INJECT_OK && !have_id) {
+		set_err(err, errlen, "postern-queue gave no queue id");
+		return QUEUE_INJECT_TEMPFAIL;
+	}
+	if (res == QUEUE_INJECT_OK) {
+		snprintf(id, idlen, "%s", idb);
+		return res;
+	}
+	if (WIFEXITED(wstatus))
+		snprintf(idb, sizeof(idb), "postern-queue exit %d", WEXITSTATUS(wstatus));
+	else
+		snprintf(idb, sizeof(idb), "postern-queue killed by signal %d",
+		    WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+	set_err(err, errlen, idb);
+	return res;
+}
+
+void
+queue_inject_abort(struct queue_inject *q)
+{
+	int wstatus;
+
+	close_fd(&q->msgfd);
+	close_fd(&q->envfd);
+	close_fd(&q->idfd);
+	reap(q->pid, q->timeout_ms > 0 ? q->timeout_ms : 10000, &wstatus);
+	free(q);
+}
+
+enum queue_inject_result
+queue_inject_message(const char *program, const char *msg, size_t len,
+    const struct envelope *env, int timeout_ms, char *id, size_t idlen,
+    char *err, size_t errlen)
+{
+	struct queue_inject *q = queue_inject_start(program, timeout_ms, err, errlen);
+
+	if (q == NULL)
+		return QUEUE_INJECT_TEMPFAIL;
+	queue_inject_write(q, msg, len);
+	return queue_inject_finish(q, env, id, idlen, err, errlen);
+}

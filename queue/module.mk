@@ -1,0 +1,7 @@
+# queue/: postern-queue (hI), postern-send, postern-lspawn, postern-qstat
+# (hJ), postern-rspawn, postern-remote (hK).  Each owner declares its own
+# programs with explicit source lists.
+
+# postern-queue: the only way into the queue (setuid queue user).
+PROGRAMS += postern-queue
+postern-queue_SRCS := queue/queue_main.c queue/queue_conf.c queue/queue_store.c

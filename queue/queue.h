@@ -1,0 +1,43 @@
+/* queue.h: the parts of postern-queue (the only way into the queue,
+ * DESIGN.md rule 3): where its instance is, and the durable store. */
+#ifndef POSTERN_QUEUE_QUEUE_H
+#define POSTERN_QUEUE_QUEUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* queue_conf.c: the config file of this postern-queue.  When it runs
+ * setuid (AT_SECURE) only its own location counts: /proc/self/exe is
+ * DIR/libexec/postern-queue, the config DIR/etc/postern.conf.  Otherwise
+ * -c PATH (given), POSTERN_CONF, then the same location rule.  0 with the
+ * path in out, -1 with a reason. */
+int queue_conf_path(const char *given, char *out, size_t outlen,
+    const char **reason);
+
+/* queue_store.c: a message being written into QUEUE/tmp. */
+struct queue_store {
+	const char *queue;
+	char id[80];
+	char tmp_mess[4096], tmp_env[4096], mess[4096], todo[4096];
+	int fd;
+	int mess_linked;         /* mess/ID exists (undo on failure) */
+	int todo_linked;
+	uint64_t size;           /* bytes stored (LF line ends) */
+	int pending_cr;          /* a CR at the end of the last chunk */
+	char wbuf[65536];
+	size_t wlen;
+};
+
+/* Create tmp/ID.m.  0, or -1 (errno). */
+int queue_store_open(struct queue_store *s, const char *queue);
+/* Append message bytes, CRLF -> LF.  0, or -1 (errno). */
+int queue_store_write(struct queue_store *s, const char *p, size_t n);
+/* Flush, fsync, close, rename to mess/ID, fsync mess/.  0 or -1. */
+int queue_store_message_done(struct queue_store *s);
+/* Write the envelope file to tmp/ID.e, fsync, rename to todo/ID, fsync
+ * todo/ (the commit point).  0 or -1. */
+int queue_store_commit(struct queue_store *s, const char *env, size_t len);
+/* Remove whatever this store created (after a failure before commit). */
+void queue_store_undo(struct queue_store *s);
+
+#endif

@@ -1,0 +1,189 @@
+/* queue_store.c: the durable write of one message into the queue
+ * (HACKING.md "The queue"): tmp/ID.m written and fsync'd, renamed to
+ * mess/ID, mess/ fsync'd; tmp/ID.e written and fsync'd, renamed to todo/ID
+ * (the commit point), todo/ fsync'd.  Any failure before the commit
+ * removes what was made, so a full disk leaves nothing half-written. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "queuedir.h"
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = write(fd, p, n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* rename without replacing: an id is never reused over a live file. */
+static int
+rename_new(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (access(to, F_OK) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(from, to);
+}
+
+int
+queue_store_open(struct queue_store *s, const char *queue)
+{
+	int tries;
+
+	memset(s, 0, sizeof(*s));
+	s->queue = queue;
+	s->fd = -1;
+	for (tries = 0; tries < 5; tries++) {
+		if (queuedir_id_new(s->id, sizeof(s->id)) < 0)
+			return -1;
+		if (queuedir_tmp_path(s->tmp_mess, sizeof(s->tmp_mess), queue, s->id, ".m") < 0 ||
+		    queuedir_tmp_path(s->tmp_env, sizeof(s->tmp_env), queue, s->id, ".e") < 0 ||
+		    queuedir_path(s->mess, sizeof(s->mess), queue, QUEUEDIR_MESS, s->id) < 0 ||
+		    queuedir_path(s->todo, sizeof(s->todo), queue, QUEUEDIR_TODO, s->id) < 0) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		s->fd = open(s->tmp_mess, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (s->fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+static int
+flush(struct queue_store *s)
+{
+	if (s->wlen == 0)
+		return 0;
+	if (write_all(s->fd, s->wbuf, s->wlen) < 0)
+		return -1;
+	s->wlen = 0;
+	return 0;
+}
+
+static int
+put(struct queue_store *s, char c)
+{
+	if (s->wlen == sizeof(s->wbuf) && flush(s) < 0)
+		return -1;
+	s->wbuf[s->wlen++] = c;
+	s->size++;
+	return 0;
+}
+
+int
+queue_store_write(struct queue_store *s, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+		if (s->pending_cr) {
+			s->pending_cr = 0;
+			if (c != '\n' && put(s, '\r') < 0)
+				return -1;
+		}
+		if (c == '\r') {
+			s->pending_cr = 1;
+			continue;
+		}
+		if (put(s, c) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+queue_store_message_done(struct queue_store *s)
+{
+	int fd = s->fd;
+
+	if (s->pending_cr) {
+		s->pending_cr = 0;
+		if (put(s, '\r') < 0)
+			return -1;
+	}
+	if (flush(s) < 0 || fsync(fd) < 0)
+		return -1;
+	s->fd = -1;
+	if (close(fd) < 0)
+		return -1;
+	if (rename_new(s->tmp_mess, s->mess) < 0)
+		return -1;
+	s->mess_linked = 1;
+	{
+		char dir[4096];
+		if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_MESS, NULL) < 0 ||
+		    queuedir_fsync_dir(dir) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+queue_store_commit(struct queue_store *s, const char *env, size_t len)
+{
+	char dir[4096];
+	int fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, env, len) < 0 || fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (close(fd) < 0)
+		return -1;
+	if (rename_new(s->tmp_env, s->todo) < 0)
+		return -1;
+	s->todo_linked = 1;
+	if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_TODO, NULL) < 0 ||
+	    queuedir_fsync_dir(dir) < 0)
+		return -1;
+	return 0;
+}
+
+void
+queue_store_undo(struct queue_store *s)
+{
+	int e = errno;
+
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	if (s->todo_linked)
+		unlink(s->todo);
+	if (s->mess_linked)
+		unlink(s->mess);
+	unlink(s->tmp_mess);
+	unlink(s->tmp_env);
+	errno = e;
+}
