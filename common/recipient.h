@@ -37,8 +37,8 @@ struct recipient_tables;
 struct recipient_settings {
 	const char *delimiter;     /* default "+" */
 	const char *postmaster;    /* address, or NULL/"" for the first user */
-	unsigned alias_max_depth;  /* default 10 */
-	unsigned alias_max_targets;/* default 1000 */
+	unsigned alias_max_depth;  /* 0 = default 10; at most 100 */
+	unsigned alias_max_targets;/* 0 = default 1000 */
 };
 
 enum recipient_status {
