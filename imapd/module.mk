@@ -5,6 +5,13 @@ BIN_PROGRAMS += postern-msginfo
 postern-msginfo_SRCS := imapd/msginfo_main.c
 postern-msginfo_LIBS :=
 
+# postern-imap-login: pre-auth (chrooted, unprivileged) greeting, STARTTLS
+# and LOGIN/AUTHENTICATE, handing the session to postern-imapd.
+PROGRAMS += postern-imap-login
+postern-imap-login_SRCS := $(wildcard imapd/imap_login_*.c) imapd/imap_parser.c \
+	imapd/imap_caps.c
+postern-imap-login_LIBS :=
+
 # postern-imapd: post-auth server; every imap_*.c / imapd_*.c joins it
 # (the message commands of imap_fetch.c & co. included).
 PROGRAMS += postern-imapd
