@@ -7,6 +7,7 @@
  * success it restarts the services whose command line changed and starts
  * those whose programs have appeared.  Signals reach the loop through a
  * self-pipe; the loop itself only polls that pipe. */
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -292,16 +294,72 @@ reap(struct service *sv, size_t n, const struct config *c, const char *libexec,
 	}
 }
 
+/* As a child subreaper, postern run inherits every process whose parent
+ * died (a session process that outlived its listener).  At stop, kill
+ * them and their process groups until none is left (at most ~0.5 s). */
+static void
+sweep_orphans(void)
+{
+	pid_t me = getpid(), mygroup = getpgrp();
+	int round, found, st;
+
+	for (round = 0; round < 10; round++) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		found = 0;
+		while (d != NULL && (de = readdir(d)) != NULL) {
+			char path[300], buf[512], *close_paren;
+			long ppid;
+			pid_t pid, pgid;
+			ssize_t r;
+			int fd;
+
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			r = read(fd, buf, sizeof(buf) - 1);
+			close(fd);
+			if (r <= 0)
+				continue;
+			buf[r] = '\0';
+			/* "pid (comm) state ppid ...": comm may hold anything. */
+			close_paren = strrchr(buf, ')');
+			if (close_paren == NULL || sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
+				continue;
+			if ((pid_t)ppid != me)
+				continue;
+			pid = (pid_t)atol(de->d_name);
+			pgid = getpgid(pid);
+			found++;
+			if (pgid > 1 && pgid != mygroup)
+				kill(-pgid, SIGKILL);
+			kill(pid, SIGKILL);
+		}
+		if (d != NULL)
+			closedir(d);
+		while (waitpid(-1, &st, WNOHANG) > 0)
+			;
+		if (found == 0)
+			return;
+		poll(NULL, 0, 50);
+	}
+}
+
 static void
 stop_all(struct service *sv, size_t n)
 {
 	long long deadline = now_ms() + STOP_GRACE_MS;
 	size_t i, running;
+	pid_t pid, *groups = xcalloc(n ? n : 1, sizeof(pid_t));
 	int st;
-	pid_t pid;
 
 	for (i = 0; i < n; i++)
 		if (sv[i].pid > 0) {
+			groups[i] = sv[i].pid;   /* each service leads its group */
 			kill(-sv[i].pid, SIGTERM);
 			kill(sv[i].pid, SIGTERM);
 		}
@@ -327,6 +385,12 @@ stop_all(struct service *sv, size_t n)
 			waitpid(sv[i].pid, &st, 0);
 			sv[i].pid = 0;
 		}
+	/* Sessions that outlived their listener and ignored SIGTERM. */
+	for (i = 0; i < n; i++)
+		if (groups[i] > 0)
+			kill(-groups[i], SIGKILL);
+	free(groups);
+	sweep_orphans();
 }
 
 int
@@ -386,6 +450,9 @@ postern_run(int argc, char **argv)
 		    "the process split stays, the uid split is gone\"", (unsigned)geteuid());
 	log_info("start", "instance=%s programs=%s", in.dir, libexec);
 
+	/* Orphaned session processes come to us (sweep_orphans). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("subreaper", "error=\"%m\"");
 	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		err(111, "pipe");
 	memset(&sa, 0, sizeof(sa));

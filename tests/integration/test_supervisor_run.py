@@ -146,6 +146,25 @@ class SupervisorTest(unittest.TestCase):
         self.assertEqual(alive, [], self.sup.text())
         self.assertFalse(wait_port(port, timeout=0.2))
 
+    def test_sigterm_stubborn_session(self):
+        """A session that ignores SIGTERM is killed: still all gone in 5 s."""
+        with open(os.path.join(self.stubs, "postern-smtpd"), "w") as f:
+            f.write("#!/bin/sh\ntrap '' TERM\nprintf '220 stubborn\\r\\n'\n"
+                    "while :; do sleep 1; done\n")
+        port = self.start()
+        s = socket.create_connection(("127.0.0.1", port), 5)
+        s.settimeout(5)
+        self.assertTrue(s.recv(100).startswith(b"220 stubborn"))
+        time.sleep(0.2)
+        procs = descendants(self.sup.proc.pid)
+        t0 = time.time()
+        self.sup.signal(signal.SIGTERM)
+        self.assertEqual(self.sup.proc.wait(6), 0)
+        self.assertLess(time.time() - t0, 5.0)
+        time.sleep(0.3)
+        self.assertEqual([p for p in procs if running(p)], [], self.sup.text())
+        s.close()
+
     def test_sighup_reloads_tables_and_config(self):
         port = self.start()
         self.assertNotIn("new.example", greeting(port))
