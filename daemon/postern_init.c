@@ -86,6 +86,68 @@ make_parents(const char *dir)
 	return ret;
 }
 
+/* DIR/libexec/postern-queue: a per-instance copy of postern-queue, which
+ * finds its instance from its own location (DESIGN.md rule 3).  As root it
+ * belongs to the queue user, mode 4711 (setuid); otherwise a plain copy.
+ * Source: POSTERN_LIBEXEC, else ../libexec/postern beside this binary,
+ * else this binary's directory.  A missing source is only a warning. */
+static int
+install_queue_program(const char *dir, const struct owner *o)
+{
+	char exe[4096], src[4200], dst[4200], tmp[4300];
+	const char *env = getenv("POSTERN_LIBEXEC");
+	struct buf b = BUF_INIT;
+	ssize_t n;
+	char *slash;
+	int fd, ret = -1;
+
+	src[0] = '\0';
+	if (env != NULL && env[0] == '/')
+		snprintf(src, sizeof(src), "%s/postern-queue", env);
+	else if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		snprintf(src, sizeof(src), "%s/../libexec/postern/postern-queue", exe);
+		if (access(src, X_OK) != 0)
+			snprintf(src, sizeof(src), "%s/postern-queue", exe);
+	}
+	if (src[0] == '\0' || (fd = open(src, O_RDONLY | O_CLOEXEC)) < 0) {
+		warnx("postern-queue not found (%s): DIR/libexec/postern-queue not installed", src);
+		return 0;
+	}
+	for (;;) {
+		char chunk[65536];
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_append(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	snprintf(dst, sizeof(dst), "%s/libexec", dir);
+	if (make_dir(dst, 0755, o != NULL ? &(struct owner){ 0, 0 } : NULL) < 0)
+		goto out;
+	snprintf(dst, sizeof(dst), "%s/libexec/postern-queue", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", dst);
+	if (n < 0 || write_file_atomic(tmp, b.p, b.len, 0755) < 0) {
+		warn("%s", tmp);
+		goto out;
+	}
+	/* chown clears the set-user-id bit: mode after owner. */
+	if ((o != NULL && chown(tmp, o->uid, o->gid) < 0) ||
+	    chmod(tmp, o != NULL ? 04711 : 0755) < 0 || rename(tmp, dst) < 0) {
+		warn("%s", dst);
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	buf_free(&b);
+	return ret;
+}
+
 static int
 valid_hostname(const char *s)
 {
@@ -232,6 +294,9 @@ postern_init(int argc, char **argv)
 		warn("chown %s", path);
 		goto out;
 	}
+
+	if (install_queue_program(in.dir, own_queue) < 0)
+		goto out;
 
 	/* Tables. */
 	buf_printf(&conf, "# Local domains, one per line.\n%s\n", domain);

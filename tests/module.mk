@@ -6,6 +6,15 @@ TEST_PROGRAMS += postern-test-echo postern-test-postauth
 postern-test-echo_SRCS := tests/fixtures/echo.c
 postern-test-postauth_SRCS := tests/fixtures/postauth.c
 
+# postern-test-envtool: read/write queue envelopes; enospc.so: LD_PRELOAD
+# shim for disk-full tests (smtpd/queue owner).
+TEST_PROGRAMS += postern-test-envtool
+postern-test-envtool_SRCS := tests/fixtures/envtool.c
+$(BUILD)/fixtures/enospc.so: tests/fixtures/enospc.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ $< -ldl
+tests: $(BUILD)/fixtures/enospc.so
+
 define test_program_template
 $(BUILD)/fixtures/$(1): $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(LIBPOSTERN)
 	@mkdir -p $$(@D)
