@@ -29,7 +29,7 @@ static struct {
 	long window, delay, grace;
 	const char *busy;
 	int tls;
-} opt = { "listen", 40, 10, 10, 600, 1, 3, NULL, 0 };
+} opt = { "listen", 40, 10, 0, 600, 1, 3, NULL, 0 };
 
 static int sigpipe_fds[2] = { -1, -1 };
 static volatile sig_atomic_t got_term, got_hup;

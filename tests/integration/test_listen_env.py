@@ -22,7 +22,7 @@ class ListenEnv(unittest.TestCase):
 
     def test_ipv4_env(self):
         port = H.free_port()
-        c = self.start("127.0.0.1", port)
+        c = self.start("127.0.0.1", port, "-f", "5")
         s = c.connect()
         env = H.Lines(s).env()
         self.assertEqual(env["PROTO"], "TCP")
@@ -60,7 +60,7 @@ class ListenEnv(unittest.TestCase):
 
     def test_no_report_fd_without_fail_counting(self):
         port = H.free_port()
-        c = self.start("127.0.0.1", port, "-f", "0")
+        c = self.start("127.0.0.1", port)
         s = c.connect()
         self.assertNotIn("POSTERN_REPORT_FD", H.Lines(s).env())
         s.close()

@@ -20,7 +20,7 @@ class LoginModes(unittest.TestCase):
 
     def start(self, login_args, env=None):
         port = H.free_port()
-        self.chain = H.Chain([H.prog("postern-listen"), "-n", "login", "127.0.0.1", str(port),
+        self.chain = H.Chain([H.prog("postern-listen"), "-n", "login", "-f", "5", "127.0.0.1", str(port),
                               H.prog("postern-login")] + login_args, self.d, port=port, env=env)
         return self.chain
 

@@ -27,7 +27,7 @@ class LoginPrivs(unittest.TestCase):
         else:
             pre += ["-u", pwd.getpwuid(os.getuid()).pw_name]   # no-op, but no-new-privs
         port = H.free_port()
-        self.chain = H.Chain([H.prog("postern-listen"), "-n", "privs", "127.0.0.1", str(port)] + tls +
+        self.chain = H.Chain([H.prog("postern-listen"), "-n", "privs", "-f", "5", "127.0.0.1", str(port)] + tls +
                              [H.prog("postern-login"), "-d", "0"] + pre + ["--", stub, "--", post],
                              self.d, port=port, env=env)
 
@@ -70,6 +70,8 @@ class LoginPrivs(unittest.TestCase):
         login = self.only_child(tls, "postern-login")
         pre = self.only_child(login, "postern-test-echo")
         self.assertEqual(pre, int(env["PID"]))
+        self.assertNotIn("POSTERN_REPORT_FD", env)
+        self.assertIn("POSTERN_AUTH_FD", env)
         self.assert_root_or_self(listener)
         self.assert_unprivileged(tls, H.service_user(), chroot=True)
         self.assert_root_or_self(login)
