@@ -23,3 +23,7 @@ endef
 $(foreach p,$(TEST_PROGRAMS),$(eval $(call test_program_template,$(p))))
 
 tests: $(TEST_PROGRAMS:%=$(BUILD)/fixtures/%)
+
+# Unit test of a program-private module of postern-listen.
+test_listen_iptab_EXTRA := daemon/listen_iptab.c
+$(BUILD)/tests/test_listen_iptab: CPPFLAGS += -Idaemon
