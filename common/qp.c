@@ -62,7 +62,7 @@ size_t qp_decode(const char *p, size_t len, struct buf *out)
 		bad += qp_line(s + i, end - i, out, &soft);
 		if (eol < len) {
 			if (!soft)
-				buf_append(out, "\r\n" + !crlf, crlf ? 2 : 1);
+				buf_append(out, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
 			i = eol + 1;
 		} else {
 			i = len;

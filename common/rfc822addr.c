@@ -21,6 +21,9 @@ static unsigned char atext_class(unsigned char c)
 }
 #define IS_ATEXT(c) (atext_class(c) != 0)
 #define IS_TOKEN(c) (atext_class(c) == 1)
+/* The octet at the lexer position, or NUL at the end: the grammar below
+ * treats the end like a terminator, never reads past it. */
+#define LX_CUR(lx) ((lx)->p < (lx)->end ? *(lx)->p : '\0')
 
 void rfc822_lexer_init(struct rfc822_lexer *lx, const char *p, size_t len,
 		       struct buf *last_comment)
@@ -39,7 +42,7 @@ static int skip_comment(struct rfc822_lexer *lx)
 		buf_reset(lx->last_comment);
 	start = ++lx->p;
 	for (; lx->p < lx->end; lx->p++) {
-		switch (*lx->p) {
+		switch (LX_CUR(lx)) {
 		case '(':
 			level++;
 			break;
@@ -75,7 +78,7 @@ static int skip_comment(struct rfc822_lexer *lx)
 int rfc822_skip_lwsp(struct rfc822_lexer *lx)
 {
 	while (lx->p < lx->end) {
-		unsigned char c = *lx->p;
+		unsigned char c = LX_CUR(lx);
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
 			lx->p++;
 			continue;
@@ -94,7 +97,7 @@ int rfc822_parse_quoted_string(struct rfc822_lexer *lx, struct buf *str)
 
 	lx->p++;                    /* the opening '"' */
 	for (start = lx->p; lx->p < lx->end; lx->p++) {
-		switch (*lx->p) {
+		switch (LX_CUR(lx)) {
 		case '"':
 			buf_append(str, start, lx->p - start);
 			lx->p++;
@@ -123,10 +126,10 @@ int rfc822_parse_atom(struct rfc822_lexer *lx, struct buf *str)
 {
 	const unsigned char *start;
 
-	if (lx->p >= lx->end || !IS_ATEXT(*lx->p))
+	if (lx->p >= lx->end || !IS_ATEXT(LX_CUR(lx)))
 		return -1;
 	for (start = lx->p++; lx->p < lx->end; lx->p++) {
-		if (IS_ATEXT(*lx->p))
+		if (IS_ATEXT(LX_CUR(lx)))
 			continue;
 		buf_append(str, start, lx->p - start);
 		return rfc822_skip_lwsp(lx);
@@ -141,17 +144,17 @@ int rfc822_parse_dot_atom(struct rfc822_lexer *lx, struct buf *str)
 	int ret;
 
 	/* RFC 822 compatibility: white space allowed around '.' */
-	if (lx->p >= lx->end || !IS_ATEXT(*lx->p))
+	if (lx->p >= lx->end || !IS_ATEXT(LX_CUR(lx)))
 		return -1;
 	for (start = lx->p++; lx->p < lx->end;) {
-		if (IS_ATEXT(*lx->p)) {
+		if (IS_ATEXT(LX_CUR(lx))) {
 			lx->p++;
 			continue;
 		}
 		buf_append(str, start, lx->p - start);
 		if ((ret = rfc822_skip_lwsp(lx)) <= 0)
 			return ret;
-		if (*lx->p != '.')
+		if (LX_CUR(lx) != '.')
 			return 1;
 		lx->p++;
 		buf_putc(str, '.');
@@ -168,7 +171,7 @@ int rfc822_parse_mime_token(struct rfc822_lexer *lx, struct buf *str)
 	const unsigned char *start;
 
 	for (start = lx->p; lx->p < lx->end; lx->p++) {
-		if (IS_TOKEN(*lx->p) || *lx->p == '.')
+		if (IS_TOKEN(LX_CUR(lx)) || LX_CUR(lx) == '.')
 			continue;
 		buf_append(str, start, lx->p - start);
 		return rfc822_skip_lwsp(lx);
@@ -183,7 +186,7 @@ static int parse_atom_or_dot(struct rfc822_lexer *lx, struct buf *str)
 	const unsigned char *start;
 
 	for (start = lx->p; lx->p < lx->end; lx->p++) {
-		if (IS_ATEXT(*lx->p) || *lx->p == '.')
+		if (IS_ATEXT(LX_CUR(lx)) || LX_CUR(lx) == '.')
 			continue;
 		buf_append(str, start, lx->p - start);
 		return rfc822_skip_lwsp(lx);
@@ -198,16 +201,16 @@ int rfc822_parse_phrase(struct rfc822_lexer *lx, struct buf *str)
 
 	if (lx->p >= lx->end)
 		return 0;
-	if (*lx->p == '.')
+	if (LX_CUR(lx) == '.')
 		return -1;
 	for (;;) {
-		if (*lx->p == '"')
+		if (LX_CUR(lx) == '"')
 			ret = rfc822_parse_quoted_string(lx, str);
 		else
 			ret = parse_atom_or_dot(lx, str);
 		if (ret <= 0)
 			return ret;
-		if (!IS_ATEXT(*lx->p) && *lx->p != '"' && *lx->p != '.')
+		if (!IS_ATEXT(LX_CUR(lx)) && LX_CUR(lx) != '"' && LX_CUR(lx) != '.')
 			break;
 		buf_putc(str, ' ');
 	}
@@ -219,7 +222,7 @@ static int parse_domain_literal(struct rfc822_lexer *lx, struct buf *str)
 	const unsigned char *start;
 
 	for (start = lx->p++; lx->p < lx->end; lx->p++) {
-		switch (*lx->p) {
+		switch (LX_CUR(lx)) {
 		case '[':
 			return -1;
 		case ']':
@@ -249,7 +252,7 @@ int rfc822_parse_domain(struct rfc822_lexer *lx, struct buf *str)
 	lx->p++;                    /* '@' */
 	if (rfc822_skip_lwsp(lx) <= 0)
 		return -1;
-	if (*lx->p == '[')
+	if (LX_CUR(lx) == '[')
 		return parse_domain_literal(lx, str);
 	return rfc822_parse_dot_atom(lx, str);
 }
@@ -262,7 +265,7 @@ int rfc822_parse_content_type(struct rfc822_lexer *lx, struct buf *str)
 		return -1;
 	if (rfc822_parse_mime_token(lx, str) <= 0 || str->len == start)
 		return -1;
-	if (*lx->p != '/')
+	if (LX_CUR(lx) != '/')
 		return -1;
 	lx->p++;
 	if (rfc822_skip_lwsp(lx) <= 0)
@@ -284,24 +287,24 @@ int rfc822_parse_content_param(struct rfc822_lexer *lx, struct buf *key,
 	buf_reset(value);
 	if (lx->p >= lx->end)
 		return 0;
-	if (*lx->p != ';')
+	if (LX_CUR(lx) != ';')
 		return -1;
 	lx->p++;
 	if (rfc822_skip_lwsp(lx) <= 0)
 		return -1;
 	if (rfc822_parse_mime_token(lx, key) <= 0 || key->len == 0)
 		return -1;
-	if (*lx->p != '=')
+	if (LX_CUR(lx) != '=')
 		return -1;
 	lx->p++;
 	if ((ret = rfc822_skip_lwsp(lx)) <= 0) {
 		/* no value */
-	} else if (*lx->p == '"') {
+	} else if (LX_CUR(lx) == '"') {
 		ret = rfc822_parse_quoted_string(lx, value);
-	} else if (*lx->p == '=') {
+	} else if (LX_CUR(lx) == '=') {
 		/* broken senders: name==?utf-8?b?...?= */
-		while (lx->p < lx->end && *lx->p != ';' && *lx->p != ' ' &&
-		       *lx->p != '\t' && *lx->p != '\r' && *lx->p != '\n')
+		while (lx->p < lx->end && LX_CUR(lx) != ';' && LX_CUR(lx) != ' ' &&
+		       LX_CUR(lx) != '\t' && LX_CUR(lx) != '\r' && LX_CUR(lx) != '\n')
 			buf_putc(value, *lx->p++);
 		ret = rfc822_skip_lwsp(lx);
 	} else {
@@ -349,7 +352,7 @@ static int parse_local_part(struct addr_parser *ap)
 	int ret;
 
 	buf_reset(&ap->str);
-	if (*ap->lx.p == '"')
+	if (LX_CUR(&ap->lx) == '"')
 		ret = rfc822_parse_quoted_string(&ap->lx, &ap->str);
 	else
 		ret = rfc822_parse_dot_atom(&ap->lx, &ap->str);
@@ -379,14 +382,14 @@ static int parse_domain_list(struct addr_parser *ap)
 	for (;;) {
 		if (ap->lx.p >= ap->lx.end)
 			return 0;
-		if (*ap->lx.p != '@')
+		if (LX_CUR(&ap->lx) != '@')
 			break;
 		if (ap->str.len > 0)
 			buf_putc(&ap->str, ',');
 		buf_putc(&ap->str, '@');
 		if ((ret = rfc822_parse_domain(&ap->lx, &ap->str)) <= 0)
 			return ret;
-		while (rfc822_skip_lwsp(&ap->lx) > 0 && *ap->lx.p == ',')
+		while (rfc822_skip_lwsp(&ap->lx) > 0 && LX_CUR(&ap->lx) == ',')
 			ap->lx.p++;
 	}
 	set_field(&ap->cur.route, dup_buf(&ap->str));
@@ -398,8 +401,8 @@ static int parse_angle_addr(struct addr_parser *ap)
 	ap->lx.p++;                 /* '<' */
 	if (rfc822_skip_lwsp(&ap->lx) <= 0)
 		return -1;
-	if (*ap->lx.p == '@') {
-		if (parse_domain_list(ap) > 0 && *ap->lx.p == ':') {
+	if (LX_CUR(&ap->lx) == '@') {
+		if (parse_domain_list(ap) > 0 && LX_CUR(&ap->lx) == ':') {
 			ap->lx.p++;
 		} else {
 			if (ap->lx.p >= ap->lx.end)
@@ -409,15 +412,15 @@ static int parse_angle_addr(struct addr_parser *ap)
 		if (rfc822_skip_lwsp(&ap->lx) <= 0)
 			return -1;
 	}
-	if (*ap->lx.p != '>') {
+	if (LX_CUR(&ap->lx) != '>') {
 		if (parse_local_part(ap) <= 0)
 			return -1;
-		if (*ap->lx.p == '@') {
+		if (LX_CUR(&ap->lx) == '@') {
 			if (parse_domain(ap) <= 0)
 				return -1;
 		}
 	}
-	if (*ap->lx.p != '>')
+	if (LX_CUR(&ap->lx) != '>')
 		return -1;
 	ap->lx.p++;
 	return rfc822_skip_lwsp(&ap->lx);
@@ -426,7 +429,7 @@ static int parse_angle_addr(struct addr_parser *ap)
 static int parse_name_addr(struct addr_parser *ap)
 {
 	buf_reset(&ap->str);
-	if (rfc822_parse_phrase(&ap->lx, &ap->str) <= 0 || *ap->lx.p != '<')
+	if (rfc822_parse_phrase(&ap->lx, &ap->str) <= 0 || LX_CUR(&ap->lx) != '<')
 		return -1;
 	if (ap->str.len > 0)
 		set_field(&ap->cur.name, dup_buf(&ap->str));
@@ -440,13 +443,13 @@ static int parse_name_addr(struct addr_parser *ap)
 static int parse_addr_spec(struct addr_parser *ap)
 {
 	int ret, ret2 = -2;
-	int quoted = *ap->lx.p == '"';
+	int quoted = LX_CUR(&ap->lx) == '"';
 
 	buf_reset(&ap->comment);
 	ret = parse_local_part(ap);
 	if (ret <= 0)
 		ap->cur.invalid_syntax = 1;
-	if (ret != 0 && ap->lx.p < ap->lx.end && *ap->lx.p == '@') {
+	if (ret != 0 && ap->lx.p < ap->lx.end && LX_CUR(&ap->lx) == '@') {
 		ret2 = parse_domain(ap);
 		if (ret2 <= 0)
 			ret = ret2;
@@ -500,7 +503,7 @@ static int parse_group(struct addr_parser *ap)
 	int ret;
 
 	buf_reset(&ap->str);
-	if (rfc822_parse_phrase(&ap->lx, &ap->str) <= 0 || *ap->lx.p != ':')
+	if (rfc822_parse_phrase(&ap->lx, &ap->str) <= 0 || LX_CUR(&ap->lx) != ':')
 		return -1;
 	/* from here on it is a group, whatever follows */
 	ap->lx.p++;
@@ -509,13 +512,13 @@ static int parse_group(struct addr_parser *ap)
 	set_field(&ap->cur.mailbox, dup_buf(&ap->str));
 	add_address(ap);
 
-	if (ret > 0 && *ap->lx.p != ';') {
+	if (ret > 0 && LX_CUR(&ap->lx) != ';') {
 		for (;;) {
 			if (parse_mailbox(ap) <= 0) {
 				ret = -1;
 				break;
 			}
-			if (*ap->lx.p != ',')
+			if (LX_CUR(&ap->lx) != ',')
 				break;
 			ap->lx.p++;
 			if (rfc822_skip_lwsp(&ap->lx) <= 0) {
@@ -525,7 +528,7 @@ static int parse_group(struct addr_parser *ap)
 		}
 	}
 	if (ret >= 0) {
-		if (ap->lx.p >= ap->lx.end || *ap->lx.p != ';') {
+		if (ap->lx.p >= ap->lx.end || LX_CUR(&ap->lx) != ';') {
 			ret = -1;
 		} else {
 			ap->lx.p++;
@@ -569,7 +572,7 @@ struct rfc822_address *rfc822addr_parse(const char *p, size_t len,
 			max_addresses--;
 			if (parse_address(&ap) == 0)
 				break;
-			if (ap.lx.p >= ap.lx.end || *ap.lx.p != ',')
+			if (ap.lx.p >= ap.lx.end || LX_CUR(&ap.lx) != ',')
 				break;
 			ap.lx.p++;
 			if (rfc822_skip_lwsp(&ap.lx) <= 0)
