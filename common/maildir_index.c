@@ -20,6 +20,8 @@
 
 #define INDEX_MAGIC "PSTNIDX\001"
 #define CACHE_MAGIC "PSTNCCH\001"
+#define LOG_MAGIC "PSTNLOG\001"
+#define LOG_RECORD_MAX 300
 #define INDEX_FILE_MAX ((size_t)1 << 30)
 #define CACHE_FILE_MAX ((size_t)256 << 20)
 #define LOCK_TIMEOUT_MS 30000
@@ -734,6 +736,162 @@ import_foreign(struct maildir_index *idx)
 	return im;
 }
 
+/* --- the flag-change log ----------------------------------------------- */
+
+/* Record: u32 payload length, payload (u32 uid, u64 modseq, u8 in_new,
+ * u8 name length, name), u64 FNV-1a of length and payload. */
+size_t
+maildir_index_apply_log(struct maildir_index *idx, const char *p, size_t len)
+{
+	struct rd r = { (const unsigned char *)p, len, 0, 0 };
+	size_t good = 0;
+	while (r.off < r.len) {
+		size_t start = r.off;
+		uint32_t plen = get_u32(&r);
+		if (r.bad || plen < 14 || plen > LOG_RECORD_MAX)
+			break;
+		const unsigned char *pl = rd_take(&r, plen);
+		uint64_t sum = get_u64(&r);
+		if (r.bad || sum != fnv64(p + start, 4 + plen))
+			break;
+		struct rd q = { pl, plen, 0, 0 };
+		uint32_t uid = get_u32(&q);
+		uint64_t modseq = get_u64(&q);
+		unsigned in_new = get_u8(&q);
+		unsigned nl = get_u8(&q);
+		const unsigned char *name = rd_take(&q, nl);
+		if (q.bad || q.off != q.len || in_new > 1 || !name_ok(name, nl))
+			break;
+		good = r.off;
+		struct maildir_msg *m = maildir_index_find(idx, uid);
+		if (!m)
+			continue;
+		msg_set_name(m, (const char *)name, nl, (int)in_new);
+		if (modseq > m->modseq)
+			m->modseq = modseq;
+		if (modseq > idx->highest_modseq)
+			idx->highest_modseq = modseq;
+	}
+	return good;
+}
+
+static int
+log_path(const struct maildir_index *idx, char *out, size_t outlen)
+{
+	return path_in(idx, MAILDIR_INDEX_LOG, out, outlen);
+}
+
+/* Apply what others appended to the log of our generation. */
+static int
+log_catch_up(struct maildir_index *idx)
+{
+	char path[MAILDIR_PATH_MAX];
+	unsigned char h[16];
+	struct stat st;
+	if (log_path(idx, path, sizeof(path)) < 0)
+		return -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		idx->log_offset = 0;
+		return errno == ENOENT ? 0 : -1;
+	}
+	uint64_t base = 0;
+	if (fstat(fd, &st) < 0 || pread(fd, h, 16, 0) != 16 ||
+	    memcmp(h, LOG_MAGIC, 8) != 0) {
+		close(fd);
+		idx->log_offset = 0;
+		return 0;
+	}
+	for (int i = 7; i >= 0; i--)
+		base = base << 8 | h[8 + i];
+	if (base != idx->generation) {
+		close(fd);
+		idx->log_offset = 0;   /* void: made for another generation */
+		return 0;
+	}
+	if (idx->log_offset < 16)
+		idx->log_offset = 16;
+	uint64_t size = (uint64_t)st.st_size;
+	if (size > 16 + (uint64_t)MAILDIR_INDEX_LOG_MAX + LOG_RECORD_MAX * 2)
+		size = 16 + (uint64_t)MAILDIR_INDEX_LOG_MAX + LOG_RECORD_MAX * 2;
+	if (size > idx->log_offset) {
+		size_t n = (size_t)(size - idx->log_offset);
+		char *b = xmalloc(n);
+		ssize_t got = pread(fd, b, n, (off_t)idx->log_offset);
+		if (got > 0)
+			idx->log_offset += maildir_index_apply_log(idx, b, (size_t)got);
+		free(b);
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+log_note(struct maildir_index *idx, uint32_t uid)
+{
+	if (idx->nlog == idx->logcap) {
+		idx->logcap = idx->logcap ? idx->logcap * 2 : 64;
+		idx->log_uids = xreallocarray(idx->log_uids, idx->logcap, sizeof(*idx->log_uids));
+	}
+	idx->log_uids[idx->nlog++] = uid;
+}
+
+/* Append the noted flag changes; -1 means "rewrite the index instead". */
+static int
+log_append(struct maildir_index *idx)
+{
+	char path[MAILDIR_PATH_MAX];
+	struct buf b = BUF_INIT;
+	if (log_path(idx, path, sizeof(path)) < 0)
+		return -1;
+	int fresh = idx->log_offset < 16;
+	if (fresh) {
+		buf_append(&b, LOG_MAGIC, 8);
+		put_u64(&b, idx->generation);
+	}
+	for (size_t i = 0; i < idx->nlog; i++) {
+		const struct maildir_msg *m = maildir_index_find(idx, idx->log_uids[i]);
+		if (!m)
+			continue;
+		size_t start = b.len;
+		put_u32(&b, 4 + 8 + 1 + 1 + m->name_len);
+		put_u32(&b, m->uid);
+		put_u64(&b, m->modseq);
+		put_u8(&b, m->in_new);
+		put_u8(&b, m->name_len);
+		buf_append(&b, m->name, m->name_len);
+		put_u64(&b, fnv64(b.p + start, b.len - start));
+	}
+	uint64_t at = fresh ? 0 : idx->log_offset;
+	if (at + b.len > 16 + (uint64_t)MAILDIR_INDEX_LOG_MAX) {
+		buf_free(&b);
+		return -1;   /* compact: full rewrite */
+	}
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	/* Cut a torn record a killed writer may have left. */
+	int ok = ftruncate(fd, (off_t)at) == 0;
+	size_t off = 0;
+	while (ok && off < b.len) {
+		ssize_t w = pwrite(fd, b.p + off, b.len - off, (off_t)(at + off));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			ok = 0;
+		else
+			off += (size_t)w;
+	}
+	ok = ok && fdatasync(fd) == 0;
+	close(fd);
+	if (ok)
+		idx->log_offset = at + b.len;
+	buf_free(&b);
+	return ok ? 0 : -1;
+}
+
 static int scan(struct maildir_index *idx, int force,
     struct maildir_import *im);
 
@@ -745,8 +903,10 @@ refresh(struct maildir_index *idx)
 	int r = disk_generation(idx, &gen);
 	if (r < 0)
 		return -1;
+	idx->nlog = 0;
 	if (r == 1 && gen == idx->generation && idx->uidvalidity)
-		return 0;
+		return log_catch_up(idx);
+	idx->log_offset = 0;
 	char path[MAILDIR_PATH_MAX];
 	struct buf b = BUF_INIT;
 	path_in(idx, MAILDIR_INDEX_FILE, path, sizeof(path));
@@ -759,7 +919,7 @@ refresh(struct maildir_index *idx)
 	if (r > 0 && maildir_index_parse(idx, b.p, b.len) == 0) {
 		buf_free(&b);
 		idx->cache_loaded = 0;
-		return 0;
+		return log_catch_up(idx);
 	}
 	/* A damaged file may still name its UIDVALIDITY: the new one must
 	 * differ from it (RFC 3501 2.3.1.1), so go above it. */
@@ -829,9 +989,13 @@ maildir_index_end(struct maildir_index *idx)
 	if (--idx->locked > 0)
 		return 0;
 	compact(idx);
+	if (!idx->dirty && idx->nlog && log_append(idx) < 0)
+		idx->dirty = 1;
+	idx->nlog = 0;
 	if (idx->dirty) {
 		struct buf b = BUF_INIT;
 		idx->generation++;
+		idx->log_offset = 0;   /* the old log is void now */
 		maildir_index_serialize(idx, &b);
 		if (replace_file(idx, MAILDIR_INDEX_FILE, &b, 1) < 0) {
 			log_warn("maildir_index_write", "dir=%s error=%s", idx->dir, strerror(errno));
@@ -1139,6 +1303,7 @@ maildir_index_free(struct maildir_index *idx)
 	state_clear(idx);
 	free(idx->msgs);
 	free(idx->expunged);
+	free(idx->log_uids);
 	if (idx->cache) {
 		cache_clear(idx->cache);
 		free(((struct cache *)idx->cache)->ents);
@@ -1235,7 +1400,7 @@ maildir_index_set_flags(struct maildir_index *idx, uint32_t uid,
 		msg_set_name(m, nn, strlen(nn), 0);
 		if (m->flags != of || m->keywords != ok)
 			m->modseq = ++idx->highest_modseq;
-		idx->dirty = 1;
+		log_note(idx, uid);
 		rc = 0;
 		break;
 	}

@@ -1,12 +1,23 @@
 /* maildir_index.h: per-folder UID state for a Maildir (IMAP and POP3).
  *
- * Beside each folder's tmp/new/cur live three files:
+ * Beside each folder's tmp/new/cur live these files:
  *   postern-index       UIDVALIDITY, next UID, HIGHESTMODSEQ, the keyword
  *                       names, and per message: UID, MODSEQ, flags,
  *                       keywords, current file name; the expunged UIDs with
  *                       the MODSEQ of their expunge (QRESYNC VANISHED).
  *   postern-cache       per-message blobs (parse results); only a cache.
+ *   postern-index.log   flag changes since postern-index was written.
  *   postern-index.lock  the lock file (fcntl byte-range locks).
+ *
+ * Flag changes (maildir_index_set_flags/store) do not rewrite the index:
+ * they are appended to postern-index.log, one checksummed record per
+ * message (UID, MODSEQ, new file name), fdatasync'ed, for the generation
+ * of postern-index named in the log's header.  Readers apply the records
+ * past the offset they have seen; a torn last record (writer killed
+ * mid-append) fails its checksum and is cut off by the next writer.  Any
+ * other change (new UIDs, expunges, keywords, \Recent) and a log above
+ * MAILDIR_INDEX_LOG_MAX rewrite postern-index with a new generation,
+ * which makes the old log void.
  *
  * Crash safety: atomic replace.  A writer holds the exclusive lock, writes
  * the whole file to postern-index.tmp, fsyncs it, renames it over
@@ -91,6 +102,8 @@
 #define MAILDIR_EXPUNGED_KEEP 50000
 #define MAILDIR_INDEX_MAX_MESSAGES 5000000 /* bound on what we read */
 #define MAILDIR_KEYWORD_NAME_MAX 100
+#define MAILDIR_INDEX_LOG "postern-index.log"
+#define MAILDIR_INDEX_LOG_MAX (1u << 20)
 
 struct maildir_msg {
 	uint32_t uid;
@@ -134,6 +147,10 @@ struct maildir_index {
 	int64_t scan_time;
 	void *cache;                        /* uid -> blob */
 	int cache_loaded;
+	uint64_t log_offset;                /* applied/valid end of the log;
+	                                       0: no log for this generation */
+	uint32_t *log_uids;                 /* flag changes not yet written */
+	size_t nlog, logcap;
 };
 
 /* Open the folder at dir (a Maildir: root or ".Name" directory), creating
@@ -227,6 +244,10 @@ int maildir_index_cache_set(struct maildir_index *idx, uint32_t uid,
 /* Parse a serialized index (tests, fuzzing): fills idx's UID state from
  * p/len; 0 when the file is valid, -1 otherwise (idx then is empty). */
 int maildir_index_parse(struct maildir_index *idx, const char *p, size_t len);
+/* Apply flag-change log records (the part of postern-index.log after its
+ * 16-byte header) to idx; returns the length of the valid prefix. */
+size_t maildir_index_apply_log(struct maildir_index *idx, const char *p,
+    size_t len);
 /* Serialize idx into out (what is written to postern-index). */
 void maildir_index_serialize(const struct maildir_index *idx, struct buf *out);
 /* An empty index object not tied to a directory (tests, fuzzing). */

@@ -275,6 +275,52 @@ START_TEST(damaged_index_rebuilds)
 }
 END_TEST
 
+START_TEST(flag_changes_go_to_the_log)
+{
+	char p[4096], n[300];
+	struct stat st1, st2;
+	deliver("a\n", NULL);
+	deliver("b\n", n);
+	struct maildir_index *idx = open_idx();
+	struct maildir_index *other = open_idx();
+	snprintf(p, sizeof(p), "%s/%s", root, MAILDIR_INDEX_FILE);
+	ck_assert_int_eq(stat(p, &st1), 0);
+	uint64_t gen = idx->generation;
+	ck_assert_int_eq(maildir_index_store(idx, 2, MAILDIR_STORE_ADD, MAILDIR_FLAG_SEEN, 0, 0), 0);
+	ck_assert_int_eq(maildir_index_store(idx, 1, MAILDIR_STORE_ADD, MAILDIR_FLAG_FLAGGED, 0, 0), 0);
+	ck_assert_int_eq(stat(p, &st2), 0);
+	ck_assert_uint_eq(st1.st_ino, st2.st_ino);      /* not rewritten */
+	ck_assert_uint_eq(idx->generation, gen);
+	snprintf(p, sizeof(p), "%s/%s", root, MAILDIR_INDEX_LOG);
+	ck_assert(mt_exists(p));
+	/* Another session picks the changes up from the log. */
+	ck_assert_int_eq(maildir_index_sync(other, 0, NULL), 0);
+	ck_assert_uint_eq(maildir_index_find(other, 2)->flags, MAILDIR_FLAG_SEEN);
+	ck_assert_uint_eq(maildir_index_find(other, 1)->flags, MAILDIR_FLAG_FLAGGED);
+	ck_assert_uint_eq(other->highest_modseq, idx->highest_modseq);
+	/* A torn record at the end (a killed writer) is ignored... */
+	int fd = open(p, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "\x20\0\0\0garbage", 11), 11);
+	close(fd);
+	maildir_index_free(other);
+	other = open_idx();
+	ck_assert_uint_eq(maildir_index_find(other, 2)->flags, MAILDIR_FLAG_SEEN);
+	/* ... and cut off by the next append. */
+	ck_assert_int_eq(maildir_index_store(other, 2, MAILDIR_STORE_ADD, MAILDIR_FLAG_REPLIED, 0, 0), 0);
+	ck_assert_int_eq(maildir_index_sync(idx, 0, NULL), 0);
+	ck_assert_uint_eq(maildir_index_find(idx, 2)->flags, MAILDIR_FLAG_SEEN | MAILDIR_FLAG_REPLIED);
+	/* Any other change rewrites the index and voids the log. */
+	ck_assert_int_eq(maildir_index_expunge(idx, 1), 0);
+	ck_assert_uint_gt(idx->generation, gen);
+	maildir_index_free(other);
+	other = open_idx();
+	ck_assert_uint_eq(other->count, 1);
+	ck_assert_uint_eq(maildir_index_find(other, 2)->flags, MAILDIR_FLAG_SEEN | MAILDIR_FLAG_REPLIED);
+	maildir_index_free(other);
+	maildir_index_free(idx);
+}
+END_TEST
+
 START_TEST(serialize_roundtrip_and_rejects)
 {
 	struct maildir_index *a = maildir_index_new_empty(), *b = maildir_index_new_empty();
@@ -368,6 +414,7 @@ main(void)
 	tcase_add_test(tc, expunge_add_keywords_recent);
 	tcase_add_test(tc, cache_blobs);
 	tcase_add_test(tc, damaged_index_rebuilds);
+	tcase_add_test(tc, flag_changes_go_to_the_log);
 	tcase_add_test(tc, serialize_roundtrip_and_rejects);
 	tcase_add_test(tc, unchanged_folder_skips_scan);
 	tcase_add_test(tc, duplicate_base_and_foreign_names);
