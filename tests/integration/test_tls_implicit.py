@@ -110,6 +110,38 @@ class TlsImplicit(unittest.TestCase):
         self.assertNotIn(b"READY", data)
         self.chain.wait_log("event=tls_fail")
 
+    def test_bulk_both_ways_with_backpressure(self):
+        # 4000 lines written by a thread while we read: the relay's bounded
+        # buffers must neither lose, reorder nor deadlock.
+        import threading
+        self.start()
+        s = self.tls_session(client_ctx())
+        l = H.Lines(s)
+        l.env()
+        lines = [("%05d " % i) + "y" * (i % 700) for i in range(4000)]
+        blob = "".join(x + "\r\n" for x in lines).encode()
+        t = threading.Thread(target=s.sendall, args=(blob,))
+        t.start()
+        for x in lines:
+            self.assertEqual(l.line(30), "ECHO " + x)
+        t.join(30)
+        s.sendall(b"quit\r\n")
+        self.assertEqual(l.line(), "BYE")
+        s.close()
+
+    def test_sigterm_ends_tls_sessions(self):
+        c = self.start()
+        s = self.tls_session(client_ctx())
+        env = H.Lines(s).env()
+        chain = H.descendants(c.pid)
+        self.assertGreaterEqual(len(chain), 2)    # tls relay and the program
+        self.assertIn(int(env["PID"]), chain)
+        c.proc.send_signal(__import__("signal").SIGTERM)
+        self.assertEqual(c.proc.wait(10), 0)
+        self.assertTrue(H.eof(s, 5))
+        for pid in chain:
+            self.assertTrue(H.wait_for(lambda: H.gone(pid), 5), "pid %d survived" % pid)
+
 
 if __name__ == "__main__":
     unittest.main()
