@@ -9,29 +9,26 @@
  *   postern-index.log   flag changes since postern-index was written.
  *   postern-index.lock  the lock file (fcntl byte-range locks).
  *
- * Flag changes (maildir_index_set_flags/store) do not rewrite the index:
- * they are appended to postern-index.log, one checksummed record per
- * message (UID, MODSEQ, new file name), fdatasync'ed, for the generation
- * of postern-index named in the log's header.  Readers apply the records
- * past the offset they have seen; a torn last record (writer killed
- * mid-append) fails its checksum and is cut off by the next writer.  Any
- * other change (new UIDs, expunges, keywords, \Recent) and a log above
- * MAILDIR_INDEX_LOG_MAX rewrite postern-index with a new generation,
- * which makes the old log void.
- *
- * Crash safety: atomic replace.  A writer holds the exclusive lock, writes
- * the whole file to postern-index.tmp, fsyncs it, renames it over
- * postern-index and fsyncs the directory.  A reader sees the old or the new
- * file, never a mix; a writer killed at any moment leaves the old file (and
- * a stale .tmp that the next writer truncates).  The file ends in a 64-bit
- * checksum, so a torn or damaged file is detected; then the UID map is
- * rebuilt with a new UIDVALIDITY (clients resync; no mail is lost).  We
- * chose this over an append log because it has one code path, no replay or
- * compaction logic, and its cost (rewriting ~40 bytes plus the file name
- * per message) is paid only when something changed and once per
- * transaction, not per message: callers batch a command's changes between
- * maildir_index_begin() and maildir_index_end().  The cache lives in its
- * own file so that flag changes do not rewrite it.
+ * Crash safety: atomic replace plus a checksummed append log.
+ * postern-index is replaced whole: under the exclusive lock the writer
+ * writes postern-index.tmp, fsyncs it, renames it over postern-index and
+ * fsyncs the directory.  A reader sees the old or the new file, never a
+ * mix; a writer killed at any moment leaves the old file (and a stale .tmp
+ * that the next writer truncates).  The file ends in a 64-bit checksum, so
+ * a torn or damaged file is detected; then the UID map is rebuilt with a
+ * higher UIDVALIDITY (clients resync; no mail is lost).  Replacing has one
+ * code path and no replay logic, and is right for rare structural changes
+ * (new UIDs, expunges, keywords, \Recent), batched once per transaction.
+ * But a STORE on one message of a 100,000-message folder would rewrite
+ * ~6 MB, so flag changes (maildir_index_set_flags/store) go to
+ * postern-index.log instead: one record per message (UID, MODSEQ, new
+ * file name) with its own checksum, fdatasync'ed, in a log whose header
+ * names the generation of postern-index it extends.  Readers apply the
+ * records past the offset they have seen; a torn last record (writer
+ * killed mid-append) fails its checksum and is cut off by the next
+ * writer.  A structural change, or a log above MAILDIR_INDEX_LOG_MAX,
+ * rewrites postern-index with a new generation, which voids the old log.
+ * The cache lives in its own file so that no change rewrites it.
  *
  * Locking: fcntl() write locks on postern-index.lock (works over NFS via
  * lockd; no shared-mmap writes anywhere).  Every change happens under the
