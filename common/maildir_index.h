@@ -59,8 +59,9 @@
  * Cost: opening reads postern-index (~60 bytes per message; 100,000
  * messages open in well under 0.1 s) and syncs; a sync of a folder whose
  * directories did not change in the last 2 seconds is two stat()s.  A
- * transaction that changed something rewrites the whole index once (with
- * fsync), so batch a command's changes in one begin/end.
+ * transaction with flag changes only appends to the log; one with
+ * structural changes rewrites the whole index once (with fsync), so batch
+ * a command's changes in one begin/end.
  *
  * How the servers use it:
  *   IMAP SELECT:  idx = maildir_index_open(dir); maildir_index_sync(idx, 1,
