@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "svcusers.h"
@@ -117,12 +118,24 @@ find_tool(const char *name, char *buf, size_t len)
 	return NULL;
 }
 
+/* Retries while another useradd/groupadd holds the account files' lock
+ * (exit status 10): at most RETRIES times 100 ms. */
+#define RETRIES 100
+
+static void
+pause_briefly(void)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
 int
 svcusers_create(const char *prefix, char *err, size_t errlen)
 {
 	char name[SVCUSER_NAME_MAX + 1], groupadd[64], useradd[64], nologin[64];
 	const char *shell;
-	int i, st;
+	int i, st, tries;
 
 	if (!svcusers_prefix_valid(prefix)) {
 		snprintf(err, errlen, "invalid user prefix \"%s\"", prefix);
@@ -141,25 +154,32 @@ svcusers_create(const char *prefix, char *err, size_t errlen)
 			snprintf(err, errlen, "user name too long for prefix \"%s\"", prefix);
 			return -1;
 		}
-		if (getgrnam(name) == NULL) {
+		for (tries = 0; getgrnam(name) == NULL; tries++) {
 			char *ga[] = { groupadd, "--system", name, NULL };
 			st = run_tool(ga);
-			/* 9: the group exists (a race with another init). */
-			if (st != 0 && st != 9) {
+			/* 9: it exists (another init won the race); 10: the
+			 * group file is locked by another useradd: wait. */
+			if (st == 0 || st == 9)
+				break;
+			if (st != 10 || tries >= RETRIES) {
 				snprintf(err, errlen, "groupadd %s failed (status %d)", name, st);
 				return -1;
 			}
+			pause_briefly();
 		}
-		if (getpwnam(name) == NULL) {
+		for (tries = 0; getpwnam(name) == NULL; tries++) {
 			char *ua[] = { useradd, "--system", "--gid", name,
 			    "--no-create-home", "--home-dir", "/nonexistent",
 			    "--shell", (char *)shell, "--comment", "postern service user",
 			    name, NULL };
 			st = run_tool(ua);
-			if (st != 0 && st != 9) {
+			if (st == 0 || st == 9)
+				break;
+			if (st != 10 || tries >= RETRIES) {
 				snprintf(err, errlen, "useradd %s failed (status %d)", name, st);
 				return -1;
 			}
+			pause_briefly();
 		}
 	}
 	return 0;
