@@ -101,8 +101,10 @@ struct relay {
 	int net_eof, app_eof;
 };
 
-__attribute__((noreturn)) static void finish(struct relay *r, int status)
+__attribute__((noreturn)) static void finish(struct relay *r, int status, const char *why)
 {
+	if (status || getenv("POSTERN_TLS_DEBUG"))
+		log_info("tls_end", "reason=%s status=%d", why, status);
 	if (r->s) {
 		gnutls_bye(r->s, GNUTLS_SHUT_WR);
 		gnutls_deinit(r->s);
@@ -147,7 +149,7 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 	 * socket already.  Send it and everything before it. */
 	for (;;) {
 		if (flush_net_plain(r, deadline) < 0)
-			finish(r, 0);
+			finish(r, 0, "client_write");
 		ssize_t k = read(r->app, r->to_net, sizeof(r->to_net));
 		if (k <= 0)
 			break;
@@ -160,7 +162,7 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 	memcpy(r->to_net, reply, replylen);
 	r->to_net_len = replylen;
 	if (flush_net_plain(r, deadline) < 0)
-		finish(r, 0);
+		finish(r, 0, "client_write");
 	r->s = tls_handshake(r->conf, &f);
 	if (r->s == NULL) {
 		n = tlsctl_format_no(ans, sizeof(ans), "handshake failed");
@@ -171,11 +173,11 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, np) < 0) {
 		n = tlsctl_format_no(ans, sizeof(ans), "socketpair failed");
 		tlsctl_send(r->ctl, ans, n, -1);
-		finish(r, 111);
+		finish(r, 111, "socketpair");
 	}
 	n = tlsctl_format_ok(ans, sizeof(ans), &f);
 	if (n == 0 || tlsctl_send(r->ctl, ans, n, np[1]) < 0)
-		finish(r, 111);
+		finish(r, 111, "control_send");
 	close(np[1]);
 	close(r->app);
 	r->app = np[0];
@@ -278,9 +280,9 @@ void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s
 			      gnutls_record_check_pending(r.s) > 0;
 
 		if (r.net_eof && r.to_app_len == 0)
-			finish(&r, 0);
+			finish(&r, 0, "client_eof");
 		if (r.app_eof && r.to_net_len == 0)
-			finish(&r, 0);
+			finish(&r, 0, "program_eof");
 		if (!pending) {
 			short ev_in = 0;
 			if (r.to_app_len == 0 && !r.net_eof)
@@ -302,13 +304,13 @@ void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s
 			long long left = last + conf->idle_ms - now_ms();
 			if (left <= 0) {
 				log_info("tls_idle", "timeout_ms=%d", conf->idle_ms);
-				finish(&r, 0);
+				finish(&r, 0, "idle");
 			}
 			pr = poll(p, (nfds_t)n, (int)left);
 			if (pr < 0 && errno == EINTR)
 				continue;
 			if (pr < 0)
-				finish(&r, 111);
+				finish(&r, 111, "poll");
 			if (pr == 0)
 				continue;
 			last = now_ms();
@@ -323,12 +325,12 @@ void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s
 		}
 		if (onet >= 0 && p[onet].revents) {
 			if (net_write(&r) < 0)
-				finish(&r, 0);
+				finish(&r, 0, "client_write");
 		}
 		if (iapp >= 0 && p[iapp].revents) {
 			if (r.to_app_len && (p[iapp].revents & (POLLOUT | POLLERR | POLLHUP))) {
 				if (app_write(&r) < 0)
-					finish(&r, 0);
+					finish(&r, 0, "program_write");
 			}
 			if (r.to_net_len == 0 && !r.app_eof && (p[iapp].revents & (POLLIN | POLLHUP | POLLERR))) {
 				ssize_t k = read(r.app, r.to_net, sizeof(r.to_net));
@@ -337,7 +339,7 @@ void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s
 				else if (k > 0) {
 					r.to_net_len = (size_t)k;
 					if (net_write(&r) < 0)
-						finish(&r, 0);
+						finish(&r, 0, "client_write");
 				}
 			}
 		}

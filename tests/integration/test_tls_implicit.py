@@ -110,21 +110,22 @@ class TlsImplicit(unittest.TestCase):
         self.assertNotIn(b"READY", data)
         self.chain.wait_log("event=tls_fail")
 
-    def test_bulk_both_ways_with_backpressure(self):
-        # 4000 lines written by a thread while we read: the relay's bounded
-        # buffers must neither lose, reorder nor deadlock.
-        import threading
+    def test_bulk_both_ways(self):
+        # 4000 lines in writes of 200 lines (~70 KB, several times the
+        # relay's 16 KB buffers): nothing lost, reordered or stuck.  (One
+        # thread: Python's SSL sockets are not for concurrent use.)
         self.start()
         s = self.tls_session(client_ctx())
         l = H.Lines(s)
         l.env()
         lines = [("%05d " % i) + "y" * (i % 700) for i in range(4000)]
-        blob = "".join(x + "\r\n" for x in lines).encode()
-        t = threading.Thread(target=s.sendall, args=(blob,))
-        t.start()
-        for x in lines:
-            self.assertEqual(l.line(30), "ECHO " + x)
-        t.join(30)
+        for k in range(0, len(lines), 200):
+            chunk = lines[k:k + 200]
+            s.sendall("".join(x + "\r\n" for x in chunk).encode())
+            for x in chunk:
+                got = l.line(30)
+                if got != "ECHO " + x:
+                    self.fail("%r != %r\n%s" % (got, "ECHO " + x, self.chain.log()[-3000:]))
         s.sendall(b"quit\r\n")
         self.assertEqual(l.line(), "BYE")
         s.close()
