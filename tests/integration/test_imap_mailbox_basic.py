@@ -198,10 +198,15 @@ class ImapMailbox(unittest.TestCase):
             self.ok("b%d" % n, "APPEND exp {%d+}\r\n%s" % (len("Subject: %d\r\n\r\n" % n), "Subject: %d\r\n\r\n" % n))
         cur = os.path.join(self.i.maildir(), ".exp", "cur")
 
-        def mark_deleted(i):
-            f = sorted(os.listdir(cur))[i]
-            base = f.split(":")[0]
-            os.rename(os.path.join(cur, f), os.path.join(cur, base + ":2,T"))
+        def mark_deleted(n):
+            # the message "Subject: n" (UID n+1), as another client would
+            for f in os.listdir(cur):
+                with open(os.path.join(cur, f), "rb") as fh:
+                    if fh.read().startswith(b"Subject: %d\n" % n):
+                        base = f.split(":")[0]
+                        os.rename(os.path.join(cur, f), os.path.join(cur, base + ":2,T"))
+                        return
+            self.fail("no message %d" % n)
 
         self.ok("c", "SELECT exp")
         mark_deleted(1)
@@ -211,7 +216,7 @@ class ImapMailbox(unittest.TestCase):
         self.assertIn("* 3 EXPUNGE", u)          # was 4, renumbered
         self.assertEqual(len(os.listdir(cur)), 3)
         mark_deleted(0)
-        mark_deleted(2)
+        mark_deleted(4)
         u = self.ok("e", "UID EXPUNGE 5")
         self.assertIn("* 3 EXPUNGE", u)
         self.assertFalse(any(l == "* 1 EXPUNGE" for l in u), u)
