@@ -99,7 +99,7 @@ static void disposition_write(const struct message *msg,
 		buf_free(&tok);
 		return;
 	}
-	rfc2231_parse(&lx, &ps);
+	rfc2231_parse(&lx, msg->limits.max_params, &ps);
 	buf_putc(out, '(');
 	imap_write_string(out, tok.p ? tok.p : "", tok.len);
 	buf_putc(out, ' ');

@@ -1,6 +1,10 @@
 /* message.c: one-pass MIME structure parser (see message.h for the rules). */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include "message.h"
 #include "base64.h"
@@ -162,7 +166,7 @@ static void part_mime(struct parser *ps, struct message_part *part)
 		if (ret < 0) {
 			part->content_type_broken = 1;
 		} else {
-			rfc2231_parse(&lx, &part->params);
+			rfc2231_parse(&lx, msg->limits.max_params, &part->params);
 		}
 		if (strcasecmp(v, "message/rfc822") == 0)
 			part->flags |= MESSAGE_PART_RFC822;
@@ -462,7 +466,36 @@ void message_free(struct message *msg)
 	if (msg == NULL)
 		return;
 	part_free(msg->root);
+	if (msg->map != NULL)
+		munmap(msg->map, msg->map_len);
 	free(msg);
+}
+
+struct message *message_parse_fd(int fd, const struct message_limits *lim)
+{
+	struct stat st;
+	struct message *msg;
+	void *map = NULL;
+
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((uintmax_t)st.st_size > SIZE_MAX / 2) {
+		errno = EFBIG;
+		return NULL;
+	}
+	if (st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED)
+			return NULL;
+	}
+	msg = message_parse(map != NULL ? map : "", (size_t)st.st_size, lim);
+	msg->map = map;
+	msg->map_len = (size_t)st.st_size;
+	return msg;
 }
 
 const struct message_part *message_part_by_number(const struct message *msg,

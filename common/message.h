@@ -92,6 +92,8 @@ struct message {
 	unsigned int nparts;
 	int degraded;                    /* some cap was reached */
 	struct message_limits limits;
+	void *map;                       /* message_parse_fd's mapping */
+	size_t map_len;
 };
 
 /* Parse (p, len); lim NULL means defaults.  Never fails (exit 111 on
@@ -99,6 +101,11 @@ struct message {
 struct message *message_parse(const char *p, size_t len,
 			      const struct message_limits *lim);
 void message_free(struct message *msg);
+/* Map the regular file open on fd (read-only, private mapping) and parse
+ * it; the mapping is released by message_free and fd may be closed at
+ * once.  NULL with errno set when the file can not be mapped.  The file
+ * must not shrink while mapped (Maildir message files never change). */
+struct message *message_parse_fd(int fd, const struct message_limits *lim);
 
 /* Size of (p, len) with each bare LF counted as CRLF. */
 size_t message_crlf_size(const char *p, size_t len);

@@ -32,7 +32,7 @@ static void params_add(struct mime_params *ps, char *name, char *value)
 	ps->count++;
 }
 
-void rfc2231_parse(struct rfc822_lexer *lx, struct mime_params *out)
+void rfc2231_parse(struct rfc822_lexer *lx, unsigned int max, struct mime_params *out)
 {
 	struct buf key = BUF_INIT, value = BUF_INIT, str = BUF_INIT;
 	struct piece *pieces = NULL;
@@ -49,7 +49,7 @@ void rfc2231_parse(struct rfc822_lexer *lx, struct mime_params *out)
 			lx->p++;
 			continue;
 		}
-		if (++total > RFC2231_MAX_PARAMS) {
+		if (++total > max) {
 			out->broken = 1;
 			break;
 		}

@@ -23,12 +23,13 @@ struct mime_params {
 	int broken;                 /* some parameter could not be parsed */
 };
 
-/* Most parameters (and continuation pieces) kept per list. */
+/* Default cap on parameters (and continuation pieces) per list. */
 #define RFC2231_MAX_PARAMS 256
 
 /* Parse the parameters that follow at lx (which points at ';' or the
- * end).  Fills out (free with mime_params_free). */
-void rfc2231_parse(struct rfc822_lexer *lx, struct mime_params *out);
+ * end).  At most max parameters/pieces are read; the rest is dropped and
+ * out->broken set.  Fills out (free with mime_params_free). */
+void rfc2231_parse(struct rfc822_lexer *lx, unsigned int max, struct mime_params *out);
 /* Convenience: the value of the first parameter named name
  * (case-insensitive), or NULL. */
 const char *mime_params_get(const struct mime_params *ps, const char *name);

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
 #include "imap_bodystructure.h"
@@ -26,33 +25,6 @@
 #include "message.h"
 
 #define MSGINFO_PARTIAL_DEFAULT 20
-#define MSGINFO_MAX_FILE (512UL * 1024 * 1024)
-
-static int read_file(const char *path, struct buf *b)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char tmp[65536];
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			return -1;
-		}
-		if (b->len + (size_t)n > MSGINFO_MAX_FILE) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-		buf_append(b, tmp, (size_t)n);
-	}
-	close(fd);
-	return 0;
-}
 
 static int starts_with(const char *s, const char *prefix)
 {
@@ -124,18 +96,20 @@ static void section_item(const struct message *msg, const char *kind, const char
 
 int main(int argc, char **argv)
 {
-	struct buf file = BUF_INIT, out = BUF_INIT;
+	struct buf out = BUF_INIT;
 	struct message *msg;
 	const char *item;
+	int fd;
 
 	if (argc != 3)
 		usage_exit("usage: postern-msginfo FILE ITEM");
-	if (read_file(argv[1], &file) < 0) {
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (msg = message_parse_fd(fd, NULL)) == NULL) {
 		fprintf(stderr, "postern-msginfo: %s: %s\n", argv[1], strerror(errno));
 		return 111;
 	}
+	close(fd);
 	item = argv[2];
-	msg = message_parse(file.p ? file.p : "", file.len, NULL);
 
 	if (strcasecmp(item, "RFC822.SIZE") == 0) {
 		buf_printf(&out, "RFC822.SIZE %zu", msg->size);
@@ -178,6 +152,5 @@ int main(int argc, char **argv)
 		return 111;
 	message_free(msg);
 	buf_free(&out);
-	buf_free(&file);
 	return 0;
 }

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rfc822addr_free(l);
 
 	rfc822_lexer_init(&lx, p, size, NULL);
-	rfc2231_parse(&lx, &ps);
+	rfc2231_parse(&lx, 64, &ps);
 	for (size_t i = 0; i < ps.count; i++)
 		if (ps.v[i].name == NULL || ps.v[i].value == NULL)
 			abort();

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "message.h"
 
 static struct message *parse(const char *s)
@@ -259,6 +260,28 @@ START_TEST(body_text_decoding)
 }
 END_TEST
 
+START_TEST(parse_from_fd)
+{
+	char path[] = "/tmp/test_message.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	const char *s = "Subject: file\n\nbody\n";
+	ck_assert_int_eq(write(fd, s, strlen(s)), (int)strlen(s));
+	struct message *m = message_parse_fd(fd, NULL);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->size, strlen(s) + 3);
+	ck_assert_str_eq(body_of(m, m->root), "body\n");
+	message_free(m);
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	m = message_parse_fd(fd, NULL);               /* empty file */
+	ck_assert_uint_eq(m->size, 0);
+	message_free(m);
+	close(fd);
+	ck_assert_ptr_null(message_parse_fd(-1, NULL));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("message");
@@ -273,6 +296,7 @@ int main(void)
 	tcase_add_test(tc, caps_degrade);
 	tcase_add_test(tc, big_inputs_linear);
 	tcase_add_test(tc, body_text_decoding);
+	tcase_add_test(tc, parse_from_fd);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

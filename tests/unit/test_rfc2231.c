@@ -7,7 +7,7 @@ static void parse(const char *s, struct mime_params *ps)
 {
 	struct rfc822_lexer lx;
 	rfc822_lexer_init(&lx, s, strlen(s), NULL);
-	rfc2231_parse(&lx, ps);
+	rfc2231_parse(&lx, RFC2231_MAX_PARAMS, ps);
 }
 
 START_TEST(plain_params)
