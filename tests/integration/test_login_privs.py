@@ -100,5 +100,57 @@ class LoginPrivs(unittest.TestCase):
         t.close()
 
 
+class YesNoPrivs(unittest.TestCase):
+    """The submission-style chain: listen -> tls -i -> login -y -> pre-auth
+    program that keeps the session after "yes"."""
+
+    def setUp(self):
+        self.d = H.tmpdir()
+        echo = H.fixture("postern-test-echo", self.d)
+        stub = H.fixture("stub-checkpassword", self.d)
+        cert, key = H.make_cert(self.d)
+        self.empty = H.empty_dir(self.d)
+        tls = [H.prog("postern-tls"), "-i", "-C", cert, "-K", key]
+        pre = [echo]
+        if H.IS_ROOT:
+            tls += ["-u", H.service_user(), "-r", self.empty]
+            pre += ["-u", H.service_user(), "-r", self.empty]
+        else:
+            pre += ["-u", pwd.getpwuid(os.getuid()).pw_name]
+        port = H.free_port()
+        self.chain = H.Chain([H.prog("postern-listen"), "-n", "sub", "-t", "-f", "5", "127.0.0.1", str(port)] +
+                             tls + [H.prog("postern-login"), "-y", "-d", "0"] + pre + ["--", stub],
+                             self.d, port=port)
+
+    def tearDown(self):
+        self.chain.stop()
+
+    def test_yesno_chain(self):
+        s = client_ctx().wrap_socket(self.chain.connect(), server_hostname="localhost")
+        l = H.Lines(s)
+        env = l.env()
+        t = LoginPrivs.only_child
+        tls = t(self, self.chain.pid, "postern-tls")
+        login = t(self, tls, "postern-login")
+        pre = t(self, login, "postern-test-echo")
+        s.sendall(b"auth test secret\r\n")
+        self.assertEqual(l.line(), "AUTH YES")
+        for pid, user in ((tls, H.service_user()), (pre, H.service_user())):
+            st = H.proc_status(pid)
+            self.assertEqual(st["CapEff"], 0)
+            self.assertEqual(st["NoNewPrivs"], 1)
+            if H.IS_ROOT:
+                self.assertEqual(st["Uid"], [pwd.getpwnam(user).pw_uid] * 4)
+                self.assertEqual(H.proc_root(pid), self.empty)
+        st = H.proc_status(login)
+        self.assertEqual(st["Uid"][1], os.geteuid())
+        self.assertEqual(H.proc_root(login), "/")
+        self.assertEqual(H.children(login), [pre])    # no checker left behind
+        self.assertNotIn("POSTERN_REPORT_FD", env)
+        s.sendall(b"quit\r\n")
+        self.assertEqual(l.line(), "BYE")
+        s.close()
+
+
 if __name__ == "__main__":
     unittest.main()
