@@ -1,0 +1,166 @@
+/* smtp_main.c: postern-smtpd, one SMTP or submission session on
+ * stdin/stdout.  Set-up as root (config, tables), drop to the smtpd
+ * service user before the first network read (DESIGN.md rule 1; run by
+ * an ordinary user it stays that user), refuse a client that talks before
+ * the greeting, greet, run the command loop.  Submission is on when a
+ * postern-login monitor is present (POSTERN_AUTH_FD): AUTH is offered and
+ * required before MAIL.  No no-new-privileges: messages go through the
+ * setuid postern-queue (DESIGN.md rule 3). */
+#include <err.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "authclient.h"
+#include "config.h"
+#include "io.h"
+#include "log.h"
+#include "privdrop.h"
+#include "queue_inject.h"
+#include "recipient.h"
+#include "smtpd.h"
+#include "svcusers.h"
+#include "table.h"
+#include "tlsctl.h"
+
+static void
+on_term(int sig)
+{
+	static const char bye[] = "421 4.3.2 Service shutting down, closing connection\r\n";
+	ssize_t w = write(1, bye, sizeof(bye) - 1);
+
+	(void)w;
+	(void)sig;
+	_exit(0);
+}
+
+/* A set-up failure the client should hear about: 421, exit 111. */
+static void __attribute__((noreturn))
+setup_fail(const char *what, const char *why)
+{
+	static const char msg[] = "421 4.3.0 Service not available, closing connection\r\n";
+	ssize_t w;
+
+	log_error("setup", "what=%s reason=\"%s\"", what, why);
+	w = write(1, msg, sizeof(msg) - 1);
+	(void)w;
+	exit(111);
+}
+
+static int
+ms(long long seconds)
+{
+	if (seconds <= 0)
+		return 0;
+	if (seconds > 86400)
+		seconds = 86400;
+	return (int)(seconds * 1000);
+}
+
+static void
+load_settings(struct smtp_session *s, const struct config *c)
+{
+	const char *v;
+	char err[512];
+
+	snprintf(s->hostname, sizeof(s->hostname), "%s", config_hostname(c));
+	s->max_size = (uint64_t)config_int(c, "smtpd_max_message_size");
+	s->max_rcpts = (size_t)config_int(c, "smtpd_max_recipients");
+	if (s->max_rcpts == 0)
+		s->max_rcpts = 1;
+	s->max_errors = (unsigned)config_int(c, "smtpd_max_errors");
+	s->max_line = (size_t)config_int(c, "smtpd_max_line");
+	if (s->max_line < 998)
+		s->max_line = 998;   /* RFC 5322 2.1.1 */
+	s->cmd_timeout_ms = ms(config_int(c, "smtpd_command_timeout"));
+	s->data_timeout_ms = ms(config_int(c, "smtpd_data_timeout"));
+	s->queue_timeout_ms = ms(config_int(c, "smtpd_queue_timeout"));
+	v = config_str(c, "smtpd_sender_policy");
+	s->sender_policy = v != NULL && strcmp(v, "any") == 0 ? SENDER_ANY :
+	    v != NULL && strcmp(v, "domain") == 0 ? SENDER_DOMAIN : SENDER_OWN;
+
+	s->rcpt_tables = recipient_tables_load(c, err, sizeof(err));
+	if (s->rcpt_tables == NULL)
+		setup_fail("recipients", err);
+	v = config_str(c, "relaynets_file");
+	if (v != NULL) {
+		s->relaynets = table_load(v, 1024 * 1024, 1, err, sizeof(err));
+		if (s->relaynets == NULL)
+			setup_fail("relaynets", err);
+	}
+	if (queue_inject_program(c, s->queue_program, sizeof(s->queue_program)) < 0)
+		setup_fail("queue", "postern-queue not found");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct smtp_session s;
+	const char *confpath = NULL, *mode;
+	struct config *c;
+	char err[512], user[SVCUSER_NAME_MAX + 1];
+	int opt, pause_ms;
+
+	log_init("postern-smtpd", 0);
+	while ((opt = getopt(argc, argv, "c:")) != -1) {
+		if (opt == 'c')
+			confpath = optarg;
+		else {
+			fprintf(stderr, "usage: postern-smtpd [-c CONFIG]\n");
+			return 100;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_term);
+	if (confpath == NULL)
+		confpath = config_path();
+	if (confpath == NULL)
+		setup_fail("config", "no config (-c or POSTERN_CONF)");
+	c = config_load(confpath, err, sizeof(err));
+	if (c == NULL)
+		setup_fail("config", err);
+	s.cfg = c;
+	load_settings(&s, c);
+
+	s.auth_fd = authclient_fd();
+	s.submission = s.auth_fd >= 0;
+	tls_facts_clear(&s.tls);
+	s.tls_implicit = tlsenv_read(&s.tls);
+	s.tls_ctl_available = tlsctl_available();
+	netaddr_client(&s.client);
+	mode = config_str(c, "plaintext_auth");
+	s.plaintext_auth_ok = mode != NULL && (strcmp(mode, "yes") == 0 ||
+	    (strcmp(mode, "loopback") == 0 && s.client.remote_known &&
+	    netaddr_is_loopback(&s.client.remote)));
+
+	/* DESIGN.md rule 1: drop before the first read from the network. */
+	if (svcusers_name(config_str(c, "user_prefix"), SVCUSER_SMTPD, user,
+	    sizeof(user)) < 0)
+		setup_fail("user", "bad user_prefix");
+	priv_drop(user, NULL, PRIV_FEW_FILES);
+
+	log_info("connect", "ip=%s port=%s tls=%s submission=%d", s.client.remote_ip,
+	    s.client.remote_port, s.tls.active ? s.tls.version : "no", s.submission);
+	s.io = io_new(0, 1, s.cmd_timeout_ms);
+	pause_ms = ms(config_int(c, "smtpd_greet_pause"));
+	/* A client that talks before the greeting is not a real MTA. */
+	if (io_wait_input(s.io, pause_ms) == 1) {
+		smtp_reply(&s, RP_GREET_REFUSED, s.hostname);
+		io_flush(s.io);
+		log_info("greet-refused", "ip=%s", s.client.remote_ip);
+		return 0;
+	}
+	smtp_reply(&s, RP_GREETING, s.hostname);
+	smtp_session_run(&s);
+	smtp_reset_transaction(&s);
+	log_info("end", "messages=%lu errors=%u", s.messages, s.errors);
+	io_free(s.io);
+	buf_free(&s.out);
+	recipient_tables_free(s.rcpt_tables);
+	if (s.relaynets != NULL)
+		table_free(s.relaynets);
+	config_free(c);
+	return 0;
+}
