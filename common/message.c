@@ -38,8 +38,8 @@ struct parser {
 	size_t nbnd;
 	struct message_part *cur;
 	int in_header;
-	size_t region;                   /* where data since the last header
-	                                    end or delimiter line starts */
+	size_t region;                   /* where data since the last
+	                                    delimiter line starts */
 	size_t header_bytes;             /* recorded bytes of cur's header */
 };
 
@@ -60,7 +60,6 @@ static struct message_part *part_new(struct parser *ps, struct message_part *par
 	}
 	ps->msg->nparts++;
 	ps->header_bytes = 0;
-	ps->region = start;
 	return part;
 }
 
@@ -257,40 +256,45 @@ static long boundary_line(struct parser *ps, size_t pos, int *close)
 	return best;
 }
 
-/* End every open part below owner at e (raw offset).  A header cut short
- * by a delimiter loses the (CR)LF before it, but the parts around it keep
- * it (the reference server counts it there): they end at pos. */
+/* End every open part below owner.  pos is the delimiter line, e the end
+ * of the data before it (without the (CR)LF that belongs to the
+ * delimiter).  As in the reference server, that (CR)LF leaves only the
+ * part whose header or body holds it: parts that start after it become
+ * empty at e, a header that holds it ends at e while the parts around that
+ * header keep it (they end at pos); a body that holds it ends at e with
+ * everything around it. */
 static void close_parts_to(struct parser *ps, struct message_part *owner,
 			   size_t e, size_t pos)
 {
 	struct message_part *part = ps->cur;
 
 	if (ps->in_header) {
-		part->body_start = part->body_end = e;
+		/* a header cut short by a delimiter: the part has no body */
+		part->body_start = part->body_end = pos;
 		part_mime(ps, part);
 		if ((part->flags & MESSAGE_PART_RFC822) &&
-		    part->depth < ps->msg->limits.max_depth) {
+		    part->depth < ps->msg->limits.max_depth &&
+		    ps->msg->nparts < ps->msg->limits.max_parts) {
 			/* message/rfc822 with nothing in it: an empty message */
-			struct message_part *child = part_new(ps, part, e);
+			struct message_part *child = part_new(ps, part, pos);
 			part_mime(ps, child);
+			part = child;
 		}
-		part = part->parent;
-		e = pos;
-	} else if (part != owner && e < part->body_start) {
-		/* an empty body: the header's blank line gives its LF to the
-		 * delimiter; the parts around keep it */
-		part->body_start = part->body_end = e;
-		part = part->parent;
-		e = pos;
+		ps->in_header = 0;
 	}
-	while (part != NULL && part != owner) {
-		/* an empty body: the blank line's LF goes to the delimiter */
-		if (part->body_start > e)
-			part->body_start = e;
+	if (e < pos) {
+		while (part != owner && part->header_start > e) {
+			part->header_start = part->body_start = part->body_end = e;
+			part = part->parent;
+		}
+		if (part != owner && e < part->body_start) {
+			part->body_start = part->body_end = e;
+			part = part->parent;
+			e = pos;
+		}
+	}
+	for (; part != NULL && part != owner; part = part->parent)
 		part->body_end = e;
-		part = part->parent;
-	}
-	ps->in_header = 0;
 }
 
 static size_t next_line(const char *p, size_t len, size_t pos)
@@ -324,6 +328,7 @@ static void handle_boundary(struct parser *ps, long bi, int close, size_t pos)
 	}
 	ps->cur = part_new(ps, owner, after);
 	ps->in_header = 1;
+	ps->region = after;
 }
 
 size_t message_crlf_size(const char *p, size_t len)
