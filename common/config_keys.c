@@ -88,6 +88,7 @@ const struct config_key config_keys[] = {
 	KEY("imap_auth_fail_delay", CFG_DURATION, "2s", "postern-imap-login: pause after each failed login (doubled for each further failure, at most 15s)."),
 	KEY("imap_idle_timeout", CFG_DURATION, "30m", "postern-imapd: autologout after this long without a command (RFC 9051: at least 30 minutes)."),
 	KEY("imap_idle_poll", CFG_DURATION, "1s", "postern-imapd: how often IDLE looks for changes when inotify is unavailable."),
+	KEY("imap_idle_inotify", CFG_BOOL, "yes", "postern-imapd: IDLE uses inotify (no: always poll, e.g. for Maildirs on NFS)."),
 	KEY("imap_max_line", CFG_SIZE, "64k", "Longest IMAP command line; longer ones get BAD."),
 	KEY("imap_max_literal", CFG_SIZE, "64m", "Largest literal (and so largest APPENDed message); larger ones get NO [TOOBIG] before anything is read."),
 
