@@ -1,8 +1,8 @@
 /* imap_idle.c: IDLE (RFC 2177, RFC 9051 6.3.13).  Changes reach the client
  * within moments: inotify on the selected folder's new/ and cur/ wakes
  * the session; when inotify is unavailable (no support, per-user limits
- * reached, NFS that never reports) a poll every imap_idle_poll seconds
- * finds them.  The poll also runs alongside inotify, more slowly, for
+ * reached, NFS that never reports; or imap_idle_inotify = no) a poll
+ * every imap_idle_poll seconds finds them.  The poll also runs alongside inotify, more slowly, for
  * changes inotify cannot see (other hosts on NFS). */
 #include <errno.h>
 #include <poll.h>
@@ -74,9 +74,10 @@ imap_cmd_idle(struct imap_session *s, const struct imap_arg *args,
 		return;
 	}
 	if (s->mbox != NULL) {
-		const char *disable = getenv("POSTERN_IMAP_NO_INOTIFY");
-		if (disable == NULL || strcmp(disable, "1") != 0)
+		if (config_bool(s->cfg, "imap_idle_inotify"))
 			ino = watch(s->mbox->dir);
+		else
+			log_info("idle_poll", "reason=\"imap_idle_inotify off\"");
 		/* what happened before IDLE comes first */
 		imap_mailbox_update(s, 1);
 	}
