@@ -400,6 +400,12 @@ int main(int argc, char **argv)
 	if (tlsctl_fd() >= 0)
 		close(tlsctl_fd());
 	unsetenv(TLSCTL_ENV);
+	/* The monitor never touches the connection: the pre-auth program
+	 * passes it along with each request (authclient.h). */
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+		err(111, "/dev/null");
+	close(devnull);
 
 	for (;;) {
 		unsigned char hdr[AUTHCLIENT_HDR];
