@@ -79,9 +79,13 @@
  *   EXPUNGE:      begin; maildir_index_expunge() per \Deleted UID; end.
  *   APPEND/COPY:  maildir_deliver() into the folder (to_cur with flags),
  *                 then maildir_index_add() for the APPENDUID/COPYUID UID.
- *   POP3:         open, sync; msgs[] in UID order; sizes from
+ *   POP3:         open, then maildir_index_sync(idx, 1, NULL): a POP3
+ *                 session has seen every message, so none stays \Recent
+ *                 for IMAP; msgs[] in UID order; sizes from
  *                 maildir_message_sizes(); UIDL from pop3_uidl_make(uid,
- *                 uidvalidity, m->pop3_uidl); DELE at QUIT via expunge.
+ *                 uidvalidity, m->pop3_uidl); at QUIT, in one transaction:
+ *                 expunge the DELEted, set_flags(same flags) moves the
+ *                 messages read from new/ to cur/.
  *   delivery:     maildir_deliver() alone is enough (the next sync numbers
  *                 the message); LMTP/Sieve callers that want the UID call
  *                 maildir_index_add(). */
