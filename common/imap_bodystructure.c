@@ -50,7 +50,7 @@ static void write_field_nstring(const struct message *msg,
 	if (f == NULL)
 		buf_puts(out, "NIL");
 	else
-		imap_write_nstring_unfold(out, msg->p + f->value_start,
+		imap_write_nstring_nolf(out, msg->p + f->value_start,
 					f->value_end - f->value_start);
 }
 

@@ -86,8 +86,11 @@ void imap_envelope_write(const struct message *msg, const struct message_part *p
 			if (l == NULL && (f == F_SENDER || f == F_REPLY_TO))
 				l = addr[F_FROM];
 			imap_address_list_write(l, out);
+		} else if (str[f] != NULL && f == F_SUBJECT) {
+			imap_write_nstring_collapse(out, msg->p + str[f]->value_start,
+						    str[f]->value_end - str[f]->value_start);
 		} else if (str[f] != NULL) {
-			imap_write_nstring_unfold(out, msg->p + str[f]->value_start,
+			imap_write_nstring_nolf(out, msg->p + str[f]->value_start,
 						str[f]->value_end - str[f]->value_start);
 		} else {
 			buf_puts(out, "NIL");

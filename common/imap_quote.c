@@ -89,31 +89,24 @@ void imap_write_nstring_nolf(struct buf *out, const char *p, size_t len)
 	buf_free(&t);
 }
 
-void imap_write_nstring_unfold(struct buf *out, const char *p, size_t len)
+void imap_write_nstring_collapse(struct buf *out, const char *p, size_t len)
 {
 	struct buf t = BUF_INIT;
+	int space = 0;
 
 	if (p == NULL) {
 		buf_puts(out, "NIL");
 		return;
 	}
-	if (memchr(p, '\n', len) == NULL && memchr(p, '\r', len) == NULL) {
-		imap_write_string(out, p, len);
-		return;
-	}
 	buf_reserve(&t, len);
 	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\r')
-			continue;
-		if (p[i] == '\n') {
-			size_t j = i + 1;
-			while (j < len && (p[j] == ' ' || p[j] == '\t'))
-				j++;
-			if (j > i + 1)
-				buf_putc(&t, ' ');
-			i = j - 1;
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n') {
+			space = t.len > 0;
 			continue;
 		}
+		if (space)
+			buf_putc(&t, ' ');
+		space = 0;
 		buf_putc(&t, p[i]);
 	}
 	imap_write_string(out, t.p ? t.p : "", t.len);

@@ -19,9 +19,10 @@ void imap_write_ncstring(struct buf *out, const char *s);
 /* As imap_write_nstring, but CR and LF are removed first (unfolded header
  * values in ENVELOPE and BODYSTRUCTURE). */
 void imap_write_nstring_nolf(struct buf *out, const char *p, size_t len);
-/* For raw header field values: each line end with the white space that
- * follows it becomes one space (unfolding, RFC 5322 2.2.3), CRs dropped. */
-void imap_write_nstring_unfold(struct buf *out, const char *p, size_t len);
+/* For the ENVELOPE subject: every run of white space (SP, TAB, CR, LF,
+ * so folding too) becomes one space, none at either end — the form the
+ * reference server sends. */
+void imap_write_nstring_collapse(struct buf *out, const char *p, size_t len);
 /* Always a literal: "{n}" CRLF octets (BODY[...] data). */
 void imap_write_literal(struct buf *out, const char *p, size_t len);
 

@@ -59,8 +59,11 @@ START_TEST(quoting)
 	imap_write_ncstring(&b, NULL);
 	ck_assert_str_eq(buf_cstr(&b), "NIL");
 	buf_reset(&b);
-	imap_write_nstring_unfold(&b, "a\r\n \t b", 7);
-	ck_assert_str_eq(buf_cstr(&b), "\"a b\"");
+	imap_write_nstring_collapse(&b, " a\r\n \t b  c\t", 12);
+	ck_assert_str_eq(buf_cstr(&b), "\"a b c\"");
+	buf_reset(&b);
+	imap_write_nstring_nolf(&b, "a\r\n\tb ", 6);
+	ck_assert_str_eq(buf_cstr(&b), "\"a\tb \"");
 	buf_reset(&b);
 	imap_write_literal(&b, "x\0y", 3);          /* NUL can not be sent */
 	ck_assert_mem_eq(b.p, "{3}\r\nx\x80y", 8);
@@ -99,12 +102,12 @@ START_TEST(bodystructure_single)
 		"Content-Transfer-Encoding: quoted-printable (comment)\n"
 		"Content-ID: <c@x>\nContent-Description: desc\n"
 		"Content-Disposition: attachment; filename=\"a b.txt\"\n"
-		"Content-Language: en, fr\nContent-Location: http://x/a\n b\n"
+		"Content-Language: en, fr\nContent-Location: http://x/a\n\tb\n"
 		"Content-MD5: abc=\n\nline1\nline2\n";
 	ck_assert_str_eq(structure(m, 1),
 		"(\"TEXT\" \"plain\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") "
 		"\"<c@x>\" \"desc\" \"quoted-printable\" 14 2 \"abc=\" "
-		"(\"attachment\" (\"filename\" \"a b.txt\")) (\"en\" \"fr\") \"http://x/a b\")");
+		"(\"attachment\" (\"filename\" \"a b.txt\")) (\"en\" \"fr\") \"http://x/a\tb\")");
 	ck_assert_str_eq(structure(m, 0),
 		"(\"TEXT\" \"plain\" (\"format\" \"flowed\" \"charset\" \"us-ascii\") "
 		"\"<c@x>\" \"desc\" \"quoted-printable\" 14 2)");
