@@ -130,6 +130,21 @@ class TlsImplicit(unittest.TestCase):
         self.assertEqual(l.line(), "BYE")
         s.close()
 
+    def test_setup_errors(self):
+        import subprocess
+        tls = H.prog("postern-tls")
+        base = [tls, "-i", "-C", self.cert, "-K", self.key]
+        if H.IS_ROOT:
+            base += ["-u", H.service_user(), "-r", H.empty_dir(self.d)]
+        run = lambda argv: subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                                          timeout=10).returncode
+        self.assertEqual(run(base[:1] + ["-i", "-C", self.cert, "-K", "/nonexistent"] + base[6:] +
+                             [self.echo]), 111)
+        self.assertEqual(run(base + ["-p", "NO-SUCH-PRIORITY", self.echo]), 100)
+        self.assertEqual(run([tls, "-i", self.echo]), 100)       # no -C/-K
+        if H.IS_ROOT:   # as root, no drop target: refuse to run
+            self.assertEqual(run([tls, "-C", self.cert, "-K", self.key, self.echo]), 100)
+
     def test_sigterm_ends_tls_sessions(self):
         c = self.start()
         s = self.tls_session(client_ctx())
