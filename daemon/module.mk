@@ -23,3 +23,4 @@ postern_SRCS := daemon/postern_main.c daemon/postern_init.c daemon/postern_cert.
 	daemon/postern_tables.c
 postern_LIBS := $(TLS_LIBS)
 test_postern_tables_EXTRA := daemon/postern_tables.c
+fuzz_postern_tables_EXTRA := daemon/postern_tables.c
