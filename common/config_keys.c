@@ -63,9 +63,20 @@ const struct config_key config_keys[] = {
 	/* queue keys: added by the queue owner. */
 	KEY("queue_program", CFG_PATH, NULL, "postern-queue to run; unset: DIR/libexec/postern-queue of the instance, else the one beside the calling program."),
 	KEY("queue_message_max", CFG_SIZE, "64m", "Largest message postern-queue accepts from anyone (permanent refusal beyond)."),
+	KEY("queue_retry_schedule", CFG_LIST, "1m 5m 15m 30m 1h 2h 4h", "postern-send: waits between delivery attempts of a recipient (durations); the last one repeats until queue_lifetime."),
+	KEY("queue_lifetime", CFG_DURATION, "5d", "postern-send: age after which a temporarily failing recipient is bounced."),
+	KEY("queue_quota_lifetime", CFG_DURATION, "1d", "postern-send: age after which a recipient still over quota (4.2.2) is bounced."),
+	KEY("queue_concurrency_local", CFG_INT, "10", "postern-send: local deliveries at once."),
+	KEY("queue_concurrency_remote", CFG_INT, "20", "postern-send: remote deliveries at once."),
+	KEY("queue_concurrency_domain", CFG_INT, "5", "postern-send: remote deliveries at once to one destination domain."),
+	KEY("queue_delivery_timeout", CFG_DURATION, "1h", "postern-send: a delivery without an answer after this long is counted as a temporary failure."),
 
 	SECTION("delivery", "postern-lspawn, postern-deliver, postern-lmtpd: local delivery."),
 	/* delivery keys: added by the delivery owner. */
+	KEY("lspawn_socket", CFG_PATH, NULL, "postern-lspawn: its listening socket for postern-lmtpd; unset: DIR/run/lspawn.sock of the instance, beside the queue's directory."),
+	KEY("delivery_max_received", CFG_INT, "100", "postern-deliver: a message with more Received header fields is refused as a loop."),
+	KEY("delivery_timeout", CFG_DURATION, "1h", "postern-lspawn: a postern-deliver running longer is killed (temporary failure)."),
+	KEY("delivery_pipe_timeout", CFG_DURATION, "10m", "postern-deliver: a rule-file pipe command running longer is killed (temporary failure)."),
 
 	SECTION("remote", "postern-rspawn, postern-remote: delivery to other hosts."),
 	/* remote keys: added by the remote delivery owner. */
