@@ -224,9 +224,8 @@ imap_cmd_append(struct imap_session *s, const struct imap_arg *args,
 	imap_index_release(s, idx);
 	free(msgs);
 	free(uids);
-	if (imap_cmd_copy != NULL)
-		imap_ok(s, buf_cstr(&code), "APPEND completed");
-	else
-		imap_ok(s, NULL, "APPEND completed");
+	/* APPENDUID (RFC 4315) even before UIDPLUS is advertised (it needs
+	 * COPYUID too): clients ignore response codes they do not know. */
+	imap_ok(s, buf_cstr(&code), "APPEND completed");
 	buf_free(&code);
 }

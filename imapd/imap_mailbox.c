@@ -498,6 +498,38 @@ deleted_uids(struct imap_session *s, const struct imap_uid_range *r,
 	return uids;
 }
 
+/* CLOSE: every \Deleted message goes, silently (RFC 3501 6.4.2), also
+ * those that arrived after the last update the client saw. */
+static void
+close_expunge(struct imap_session *s)
+{
+	struct maildir_index *idx = s->mbox->idx;
+	int64_t bytes = 0, msgs = 0;
+	size_t i;
+
+	if (maildir_index_begin(idx) < 0)
+		return;
+	if (maildir_index_sync(idx, 0, NULL) == 0) {
+		uint32_t *uids = xcalloc(idx->count ? idx->count : 1, sizeof(*uids));
+		size_t n = 0;
+		for (i = 0; i < idx->count; i++)
+			if (idx->msgs[i].flags & MAILDIR_FLAG_TRASHED) {
+				uint64_t sz = 0;
+				if (maildir_name_size(idx->msgs[i].name,
+				    idx->msgs[i].name_len, &sz) == 0)
+					bytes += (int64_t)sz;
+				msgs++;
+				uids[n++] = idx->msgs[i].uid;
+			}
+		for (i = 0; i < n; i++)
+			(void)maildir_index_expunge(idx, uids[i]);
+		free(uids);
+	}
+	(void)maildir_index_end(idx);
+	if (msgs > 0)
+		imap_quota_add(s, -bytes, -msgs);
+}
+
 void
 imap_cmd_close(struct imap_session *s, const struct imap_arg *args,
     size_t nargs)
@@ -507,13 +539,8 @@ imap_cmd_close(struct imap_session *s, const struct imap_arg *args,
 		imap_bad(s, NULL, "CLOSE takes no arguments");
 		return;
 	}
-	if (!s->mbox->readonly) {
-		size_t n;
-		uint32_t *uids = deleted_uids(s, NULL, 0, &n);
-		if (uids != NULL && n > 0)
-			(void)imap_view_expunge(s, uids, n, 1);
-		free(uids);
-	}
+	if (!s->mbox->readonly)
+		close_expunge(s);
 	imap_mailbox_close(s);
 	imap_ok(s, NULL, "CLOSE completed");
 }
@@ -556,6 +583,9 @@ imap_cmd_expunge(struct imap_session *s, const struct imap_arg *args,
 		imap_no(s, "READ-ONLY", "Mailbox is read-only");
 		return;
 	}
+	/* Bring the client up to date first (EXISTS for what arrived), so
+	 * the EXPUNGE numbers below refer to messages it knows. */
+	imap_mailbox_update(s, 1);
 	uids = deleted_uids(s, r, nr, &n);
 	free(r);
 	if (uids == NULL) {
@@ -568,10 +598,7 @@ imap_cmd_expunge(struct imap_session *s, const struct imap_arg *args,
 		return;
 	}
 	free(uids);
-	if (imap_condstore(s))
-		imap_ok(s, NULL, "EXPUNGE completed");   /* HIGHESTMODSEQ below */
-	else
-		imap_ok(s, NULL, "EXPUNGE completed");
+	imap_ok(s, NULL, "EXPUNGE completed");
 }
 
 /* --- CREATE, DELETE, RENAME ---------------------------------------------- */
