@@ -241,6 +241,20 @@ class SupervisorTest(unittest.TestCase):
             # An ordinary user runs everything as itself: no users needed.
             self.start()
 
+    def test_sighup_starts_newly_installed_service(self):
+        stub = os.path.join(self.stubs, "postern-smtpd")
+        os.rename(stub, stub + ".later")
+        self.sup = Supervisor(self.inst, env={"POSTERN_LIBEXEC": self.stubs})
+        self.sup.wait_line(r"event=not-started service=smtp missing=postern-smtpd")
+        port = self.inst.ports["smtp"]
+        self.assertFalse(wait_port(port, timeout=0.3))
+        os.rename(stub + ".later", stub)
+        n = len(self.sup.lines)
+        self.sup.signal(signal.SIGHUP)
+        self.sup.wait_line(r"event=listening service=smtp addr=127\.0\.0\.1:%d$" % port, start=n)
+        self.assertTrue(wait_port(port))
+        self.assertIn("220 stub", greeting(port))
+
     def test_config_error_at_start(self):
         with open(self.inst.conf) as f:
             nlines = len(f.read().splitlines())
