@@ -1,0 +1,138 @@
+/* deliver_main.c: postern-deliver, one local delivery, run by
+ * postern-lspawn as the recipient's uid (or as the queue user with -F for
+ * an alias that forwards).  The message is on fd 0 (seekable, LF line
+ * ends); the facts of the delivery are in the environment (SENDER,
+ * RECIPIENT, USER, HOME, EXT, POSTERN_QUOTA_BYTES, POSTERN_QUOTA_MESSAGES,
+ * POSTERN_QUEUE_ID).  One line "X.Y.Z text" goes to fd 1; the exit status
+ * is 0 (delivered), 100 (permanent failure) or 111 (temporary). */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "deliver.h"
+#include "log.h"
+
+void
+deliver_set(struct deliver_result *r, int status, const char *code,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	snprintf(r->code, sizeof(r->code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v ? v : def;
+}
+
+static uint64_t
+env_u64(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+static int
+finish(struct deliver_result *r)
+{
+	char line[600];
+	int n;
+
+	for (char *p = r->text; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	n = snprintf(line, sizeof(line), "%s %s\n", r->code, r->text);
+	if (n > 0)
+		(void)!write(1, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	if (r->status != DELIVER_OK)
+		log_info("deliver-failed", "status=%s text=\"%s\"", r->code, r->text);
+	return r->status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct deliver_ctx c;
+	struct deliver_result r;
+	struct config *conf;
+	const char *forward = NULL, *cpath = NULL;
+	struct buf prefix = BUF_INIT;
+	struct stat sb;
+	int opt;
+
+	log_init("postern-deliver", 0);
+	signal(SIGPIPE, SIG_IGN);
+	while ((opt = getopt(argc, argv, "c:F:")) != -1) {
+		switch (opt) {
+		case 'c': cpath = optarg; break;
+		case 'F': forward = optarg; break;
+		default:
+			fprintf(stderr, "usage: postern-deliver [-c CONF] [-F ADDRESS]\n");
+			return DELIVER_TEMP;
+		}
+	}
+	memset(&r, 0, sizeof(r));
+	deliver_set(&r, DELIVER_OK, "2.0.0", "delivered");
+	if (cpath != NULL)
+		setenv("POSTERN_CONF", cpath, 1);
+	conf = config_load_or_die();
+	if (getenv("POSTERN_QUEUE_ID"))
+		log_set_session(getenv("POSTERN_QUEUE_ID"));
+	memset(&c, 0, sizeof(c));
+	c.conf = conf;
+	c.msgfd = 0;
+	c.sender = env_or("SENDER", "");
+	c.recipient = env_or("RECIPIENT", "");
+	c.user = env_or("USER", "");
+	c.home = env_or("HOME", "");
+	c.ext = env_or("EXT", "");
+	c.quota_bytes = env_u64("POSTERN_QUOTA_BYTES");
+	c.quota_msgs = env_u64("POSTERN_QUOTA_MESSAGES");
+	c.queue_id = getenv("POSTERN_QUEUE_ID");
+	c.pipe_timeout = (int)config_int(conf, "delivery_pipe_timeout");
+	if (c.recipient[0] == '\0') {
+		deliver_set(&r, DELIVER_TEMP, "4.3.5", "RECIPIENT not set");
+		return finish(&r);
+	}
+	if (fstat(0, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		deliver_set(&r, DELIVER_TEMP, "4.3.0", "message is not a regular file on fd 0");
+		return finish(&r);
+	}
+	c.msgsize = (uint64_t)sb.st_size;
+	if (deliver_check_header(&c, (long)config_int(conf, "delivery_max_received"), &r) < 0)
+		return finish(&r);
+	if (forward != NULL) {
+		deliver_forward(&c, forward, &r);
+		return finish(&r);
+	}
+	if (c.home[0] != '/') {
+		deliver_set(&r, DELIVER_TEMP, "4.3.5", "HOME not an absolute path");
+		return finish(&r);
+	}
+	/* RFC 5321 4.4: Return-Path by the final delivery; qmail's
+	 * Delivered-To for loop detection */
+	buf_printf(&prefix, "Return-Path: <%s>\nDelivered-To: %s\n", c.sender,
+	    c.recipient);
+	c.prefix = prefix.p;
+	c.prefix_len = prefix.len;
+	if (deliver_rules(&c, &r) == 0)
+		deliver_set(&r, DELIVER_OK, "2.0.0", "delivered");
+	buf_free(&prefix);
+	return finish(&r);
+}
