@@ -129,13 +129,33 @@ static int field_listed(const struct message *msg, const struct message_header_f
 	return 0;
 }
 
-/* The part whose header/text a HEADER/TEXT section means: the message of a
- * message/rfc822 part, the root for no part number. */
+/* The message whose header/text a HEADER/TEXT section of part means: the
+ * message inside a message/rfc822 part; NULL for other parts (the
+ * reference server answers those with no octets). */
 static const struct message_part *message_of(const struct message_part *part)
 {
 	if ((part->flags & MESSAGE_PART_RFC822) && part->children != NULL)
 		return part->children;
-	return part;
+	return NULL;
+}
+
+static void header_fields_write(const struct message *msg, const struct message_part *part,
+				const struct imap_section *sec, struct buf *out)
+{
+	int want = sec->kind == IMAP_SECTION_HEADER_FIELDS;
+	size_t start = out->len;
+
+	for (size_t i = 0; i < part->nfields; i++) {
+		const struct message_header_field *f = &part->fields[i];
+		if (field_listed(msg, f, sec) == want)
+			message_write_crlf(msg->p + f->start, f->end - f->start, out);
+	}
+	/* the empty line that ends the header; a header cut off at the end
+	 * of the data without a line end only gets its last line ended (what
+	 * the reference server sends) */
+	if (part->body_start == part->header_start || msg->p[part->body_start - 1] == '\n' ||
+	    out->len == start || out->p[out->len - 1] != '\n')
+		buf_append(out, "\r\n", 2);
 }
 
 int imap_section_fetch(const struct message *msg, const struct imap_section *sec,
@@ -148,46 +168,35 @@ int imap_section_fetch(const struct message *msg, const struct imap_section *sec
 		if (part == NULL)
 			return -1;
 	}
-	switch (sec->kind) {
-	case IMAP_SECTION_ALL:
+	if (sec->kind == IMAP_SECTION_ALL) {
 		if (sec->nnums == 0)
 			message_write_crlf(msg->p, msg->len, out);
 		else
 			message_write_crlf(msg->p + part->body_start,
 					   part->body_end - part->body_start, out);
 		return 0;
-	case IMAP_SECTION_MIME:
+	}
+	if (sec->kind == IMAP_SECTION_MIME) {
 		message_write_crlf(msg->p + part->header_start,
 				   part->body_start - part->header_start, out);
 		return 0;
+	}
+	if (sec->nnums > 0 && (part = message_of(part)) == NULL)
+		return 0;
+	switch (sec->kind) {
 	case IMAP_SECTION_TEXT:
-		if (sec->nnums > 0)
-			part = message_of(part);
 		message_write_crlf(msg->p + part->body_start,
 				   part->body_end - part->body_start, out);
-		return 0;
+		break;
 	case IMAP_SECTION_HEADER:
-		if (sec->nnums > 0)
-			part = message_of(part);
 		message_write_crlf(msg->p + part->header_start,
 				   part->body_start - part->header_start, out);
-		return 0;
-	case IMAP_SECTION_HEADER_FIELDS:
-	case IMAP_SECTION_HEADER_FIELDS_NOT: {
-		int want = sec->kind == IMAP_SECTION_HEADER_FIELDS;
-		if (sec->nnums > 0)
-			part = message_of(part);
-		for (size_t i = 0; i < part->nfields; i++) {
-			const struct message_header_field *f = &part->fields[i];
-			if (field_listed(msg, f, sec) != want)
-				continue;
-			message_write_crlf(msg->p + f->start, f->end - f->start, out);
-		}
-		buf_append(out, "\r\n", 2);
-		return 0;
+		break;
+	default:
+		header_fields_write(msg, part, sec, out);
+		break;
 	}
-	}
-	return -1;
+	return 0;
 }
 
 int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
@@ -195,22 +204,19 @@ int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
 {
 	const struct message_part *part = msg->root;
 
-	if (sec->nnums > 0) {
-		part = message_part_by_number(msg, sec->nums, sec->nnums);
-		if (part == NULL)
-			return -1;
-	}
-	if (sec->nnums == 0 && (part->flags & MESSAGE_PART_MULTIPART) == 0) {
-		/* BINARY[]: the whole message, header as is */
+	if (sec->nnums == 0) {
+		/* BINARY[]: the whole message as it is */
 		message_write_crlf(msg->p, msg->len, out);
 		return 0;
 	}
-	if (part->flags & MESSAGE_PART_MULTIPART)
+	part = message_part_by_number(msg, sec->nums, sec->nnums);
+	if (part == NULL)
 		return -1;
 	const char *p = msg->p + part->body_start;
 	size_t len = part->body_end - part->body_start;
 	const char *cte = part->cte;
-	if (cte == NULL || strcasecmp(cte, "7bit") == 0 || strcasecmp(cte, "8bit") == 0)
+	if (part->flags & (MESSAGE_PART_MULTIPART | MESSAGE_PART_RFC822) ||
+	    cte == NULL || strcasecmp(cte, "7bit") == 0 || strcasecmp(cte, "8bit") == 0)
 		message_write_crlf(p, len, out);
 	else if (strcasecmp(cte, "binary") == 0)
 		buf_append(out, p, len);

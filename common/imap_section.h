@@ -35,14 +35,16 @@ int imap_section_parse(const char *p, size_t len, int binary, struct imap_sectio
 void imap_section_free(struct imap_section *sec);
 
 /* Append the section's octets, with bare LF written as CRLF.  Returns 0,
- * or -1 when the part does not exist. */
+ * or -1 when the part does not exist.  HEADER, TEXT and HEADER.FIELDS of
+ * a numbered part that is not message/rfc822 give no octets. */
 int imap_section_fetch(const struct message *msg, const struct imap_section *sec,
 		       struct buf *out);
 
 /* BINARY[section]: the part's body decoded from its
  * Content-Transfer-Encoding (7bit/8bit/binary as is, base64,
- * quoted-printable).  Returns 0, -1 when the part does not exist or is a
- * multipart, -2 for an unknown encoding (RFC 3516 UNKNOWN-CTE). */
+ * quoted-printable); BINARY[] and multipart or message/rfc822 parts are
+ * returned undecoded.  Returns 0, -1 when the part does not exist, -2 for
+ * an unknown encoding (RFC 3516 UNKNOWN-CTE). */
 int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
 		      struct buf *out);
 

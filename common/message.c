@@ -508,7 +508,6 @@ const struct message_part *message_part_by_number(const struct message *msg,
 						  size_t n)
 {
 	const struct message_part *cur = msg->root;
-	int is_message = 1;              /* cur is a whole (sub)message */
 
 	for (size_t i = 0; i < n && cur != NULL; i++) {
 		if (cur->flags & MESSAGE_PART_MULTIPART) {
@@ -516,16 +515,14 @@ const struct message_part *message_part_by_number(const struct message *msg,
 			for (unsigned int k = 1; k < nums[i] && c != NULL; k++)
 				c = c->next;
 			cur = nums[i] == 0 ? NULL : c;
-		} else if (!is_message || nums[i] != 1) {
-			/* a non-multipart message is its own part 1; a leaf
-			 * part has no subparts */
+		} else if (nums[i] != 1) {
+			/* a non-multipart part is its own part 1 (the
+			 * reference server answers BODY[1.1] of a text part
+			 * with that part) */
 			return NULL;
 		}
-		is_message = 0;
-		if (cur != NULL && i + 1 < n && (cur->flags & MESSAGE_PART_RFC822)) {
+		if (cur != NULL && i + 1 < n && (cur->flags & MESSAGE_PART_RFC822))
 			cur = cur->children;
-			is_message = 1;
-		}
 	}
 	return cur;
 }

@@ -85,7 +85,7 @@ static void section_item(const struct message *msg, const char *kind, const char
 		usage_exit("unknown Content-Transfer-Encoding");
 	}
 	if (r < 0) {
-		buf_puts(out, "NIL");
+		buf_puts(out, size_only ? "0" : "NIL");
 	} else if (size_only) {
 		buf_printf(out, "%zu", data.len);
 	} else {

@@ -163,7 +163,16 @@ START_TEST(sections)
 	ck_assert_str_eq(section(nested, "HEADER.FIELDS (\"SUBJECT\" X-NONE)", 0),
 			 "Subject: top\r\n\r\n");
 	ck_assert_str_eq(section(nested, "4", 0), "(none -1)");
-	ck_assert_str_eq(section(nested, "1.1", 0), "(none -1)");
+	/* a leaf is its own part 1; HEADER/TEXT of a leaf are empty */
+	ck_assert_str_eq(section(nested, "1.1", 0), "hello");
+	ck_assert_str_eq(section(nested, "1.2", 0), "(none -1)");
+	ck_assert_str_eq(section(nested, "1.TEXT", 0), "");
+	ck_assert_str_eq(section(nested, "1.HEADER.FIELDS (X)", 0), "");
+	/* HEADER.FIELDS of a header without an empty line */
+	ck_assert_str_eq(section("A: 1\nB: 2", "HEADER.FIELDS (A)", 0), "A: 1\r\n");
+	ck_assert_str_eq(section("A: 1\nB: 2", "HEADER.FIELDS (B)", 0), "B: 2\r\n");
+	ck_assert_str_eq(section("A: 1\nB: 2\n", "HEADER.FIELDS (C)", 0), "\r\n");
+	ck_assert_str_eq(section("A: 1\nB: 2\n", "HEADER.FIELDS (A)", 0), "A: 1\r\n\r\n");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "1", 0), "body\r\n");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "1.MIME", 0), "Subject: s\r\n\r\n");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "TEXT", 0), "body\r\n");
@@ -175,6 +184,8 @@ START_TEST(binary_sections)
 {
 	ck_assert_str_eq(section(nested, "3", 1), "hi");
 	ck_assert_str_eq(section(nested, "1", 1), "hello");
+	ck_assert_str_eq(section(nested, "2", 1), "Subject: inner\r\nFrom: i@x\r\n\r\ninner body");
+	ck_assert_uint_eq(strlen(section(nested, "", 1)), message_crlf_size(nested, strlen(nested)));
 	ck_assert_str_eq(section(
 		"Content-Transfer-Encoding: quoted-printable\n\na=3Db=\nc\n", "1", 1),
 		"a=bc\r\n");
