@@ -16,8 +16,6 @@
 #include "imap_quote.h"
 #include "log.h"
 
-#define UIDSET_MAX_RANGES 10000
-
 /* --- names -------------------------------------------------------------- */
 
 int
@@ -81,88 +79,6 @@ imap_index_release(struct imap_session *s, struct maildir_index *idx)
 	if (idx == NULL || (s->mbox != NULL && s->mbox->idx == idx))
 		return;
 	maildir_index_free(idx);
-}
-
-/* --- UID sets ------------------------------------------------------------ */
-
-static int
-parse_num(const char **pp, const char *end, uint32_t maxuid, uint32_t *out)
-{
-	const char *p = *pp;
-	unsigned long long v = 0;
-
-	if (p < end && *p == '*') {
-		*out = maxuid;
-		*pp = p + 1;
-		return 0;
-	}
-	if (p >= end || *p < '1' || *p > '9')
-		return -1;
-	while (p < end && *p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > UINT32_MAX)
-			return -1;
-		p++;
-	}
-	*out = (uint32_t)v;
-	*pp = p;
-	return 0;
-}
-
-int
-imap_uidset_parse(const char *p, size_t len, uint32_t maxuid,
-    struct imap_uid_range **ranges, size_t *n)
-{
-	const char *end = p + len;
-	struct imap_uid_range *r = NULL;
-	size_t count = 0, cap = 0;
-
-	*ranges = NULL;
-	*n = 0;
-	if (len == 0)
-		return -1;
-	while (p < end) {
-		uint32_t a, b;
-		if (parse_num(&p, end, maxuid, &a) < 0)
-			goto bad;
-		b = a;
-		if (p < end && *p == ':') {
-			p++;
-			if (parse_num(&p, end, maxuid, &b) < 0)
-				goto bad;
-		}
-		if (p < end) {
-			if (*p != ',' || p + 1 == end)
-				goto bad;
-			p++;
-		}
-		if (count == UIDSET_MAX_RANGES)
-			goto bad;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			r = xreallocarray(r, cap, sizeof(*r));
-		}
-		r[count].lo = a < b ? a : b;
-		r[count].hi = a < b ? b : a;
-		count++;
-	}
-	*ranges = r;
-	*n = count;
-	return 0;
-bad:
-	free(r);
-	return -1;
-}
-
-int
-imap_uidset_contains(const struct imap_uid_range *r, size_t n, uint32_t uid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (uid >= r[i].lo && uid <= r[i].hi)
-			return 1;
-	return 0;
 }
 
 /* --- SELECT / EXAMINE ---------------------------------------------------- */
