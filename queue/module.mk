@@ -5,3 +5,7 @@
 # postern-queue: the only way into the queue (setuid queue user).
 PROGRAMS += postern-queue
 postern-queue_SRCS := queue/queue_main.c queue/queue_conf.c queue/queue_store.c
+
+# postern-lspawn: local delivery spawner (root), hJ.
+PROGRAMS += postern-lspawn
+postern-lspawn_SRCS := queue/lspawn_main.c queue/lspawn_deliver.c

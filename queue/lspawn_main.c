@@ -1,0 +1,301 @@
+/* lspawn_main.c: postern-lspawn, the local delivery spawner (DESIGN.md
+ * rule 6, the qmail-lspawn idea).  Stays root; takes requests
+ * (common/spawnproto.h) from postern-send on fds 0/1 (a socketpair from
+ * the supervisor) and from postern-lmtpd on a listening UNIX socket whose
+ * peers are checked with SO_PEERCRED (only the queue and LMTP users; run
+ * by an ordinary user, only that user).  Each request is handled in a
+ * child that runs postern-deliver per recipient (lspawn_deliver.c).  It
+ * parses nothing but its own protocol. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "lspawn.h"
+#include "privdrop.h"
+#include "spawnproto.h"
+#include "svcusers.h"
+
+#define MAX_CONNS    64      /* fd 0 plus lmtpd connections */
+#define MAX_CHILDREN 100     /* requests handled at once */
+
+struct conn {
+	int fd;
+	struct spawn_reader rd;
+};
+
+static struct conn conns[MAX_CONNS];
+static size_t nconns;
+static int children;
+static volatile sig_atomic_t got_term;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGTERM)
+		got_term = 1;
+}
+
+static void
+reap(int block)
+{
+	int st;
+
+	while (children > 0 && waitpid(-1, &st, block ? 0 : WNOHANG) > 0) {
+		children--;
+		block = 0;
+	}
+}
+
+static void
+conn_add(int fd)
+{
+	if (nconns == MAX_CONNS) {
+		close(fd);
+		return;
+	}
+	conns[nconns].fd = fd;
+	spawn_reader_init(&conns[nconns].rd);
+	nconns++;
+}
+
+static void
+conn_drop(size_t i)
+{
+	spawn_reader_free(&conns[i].rd);
+	close(conns[i].fd);
+	conns[i] = conns[--nconns];
+}
+
+static int
+listen_socket(const struct config *c)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *p = config_str(c, "lspawn_socket");
+	struct sockaddr_un sa;
+	int fd;
+
+	if (p == NULL) {
+		const char *q = config_str(c, "queue_dir");
+		char *copy;
+
+		if (q == NULL)
+			return -1;
+		copy = xstrdup(q);
+		if ((size_t)snprintf(path, sizeof(path), "%s/run/%s", dirname(copy),
+		    SPAWN_LSPAWN_SOCKET) >= sizeof(path)) {
+			free(copy);
+			return -1;
+		}
+		free(copy);
+	} else if ((size_t)snprintf(path, sizeof(path), "%s", p) >= sizeof(path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+		log_error("listen", "path=%s error=\"%m\"", path);
+		close(fd);
+		return -1;
+	}
+	/* anyone may connect; SO_PEERCRED decides who is served */
+	chmod(path, 0666);
+	log_info("listening", "path=%s", path);
+	return fd;
+}
+
+/* Is the peer of a new connection the queue or the LMTP user? */
+static int
+peer_allowed(int fd, const struct lspawn_conf *lc)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	uid_t u;
+	gid_t g;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return 0;
+	if (!lc->root)
+		return cr.uid == getuid();
+	if (svcusers_lookup(lc->user_prefix, SVCUSER_LMTP, &u, &g) == 0 && cr.uid == u)
+		return 1;
+	if (svcusers_lookup(lc->user_prefix, SVCUSER_QUEUE, &u, &g) == 0 && cr.uid == u)
+		return 1;
+	log_warn("refused-peer", "uid=%lu pid=%ld", (unsigned long)cr.uid, (long)cr.pid);
+	return 0;
+}
+
+static void
+dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
+    struct spawn_request *req, int msgfd)
+{
+	pid_t pid;
+
+	while (children >= MAX_CHILDREN)
+		reap(1);
+	pid = fork();
+	if (pid < 0) {
+		/* answer temporary rather than leave the client waiting */
+		struct spawn_reply *rep = spawn_reply_new(req->id);
+		struct buf out = BUF_INIT;
+		size_t i;
+
+		for (i = 0; i < req->nrcpts; i++)
+			spawn_reply_add(rep, 4, 451, "4.3.0", "fork failed", NULL);
+		if (spawn_reply_encode(rep, &out) == 0)
+			(void)spawn_send(conns[ci].fd, out.p, out.len, -1);
+		buf_free(&out);
+		spawn_reply_free(rep);
+		return;
+	}
+	if (pid == 0) {
+		int sock = conns[ci].fd;
+
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		if (lfd >= 0)
+			close(lfd);
+		lspawn_handle(lc, req, msgfd, sock);
+		_exit(0);
+	}
+	children++;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct lspawn_conf lc;
+	struct config *conf;
+	struct buf payload = BUF_INIT;
+	struct sigaction sa;
+	char self[4096];
+	ssize_t sl;
+	int lfd, type;
+	socklen_t tl = sizeof(type);
+
+	log_init("postern-lspawn", 0);
+	conf = config_load_or_die();
+	memset(&lc, 0, sizeof(lc));
+	lc.conf = conf;
+	lc.root = priv_is_root();
+	lc.uid_min = config_int(conf, "uid_min");
+	lc.uid_max = config_int(conf, "uid_max");
+	lc.delivery_timeout = (int)config_int(conf, "delivery_timeout");
+	snprintf(lc.user_prefix, sizeof(lc.user_prefix), "%s",
+	    config_str(conf, "user_prefix") ? config_str(conf, "user_prefix") : "postern-");
+	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (sl <= 0) {
+		log_error("start", "error=\"readlink /proc/self/exe: %m\"");
+		return 111;
+	}
+	self[sl] = '\0';
+	snprintf(lc.deliver, sizeof(lc.deliver), "%s/postern-deliver", dirname(self));
+	if (access(lc.deliver, X_OK) < 0) {
+		log_error("start", "error=\"%s: %m\"", lc.deliver);
+		return 111;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);   /* no SA_RESTART: wakes poll */
+	signal(SIGPIPE, SIG_IGN);
+	if (!lc.root)
+		log_info("unprivileged", "uid=%lu note=\"deliveries run as this uid\"",
+		    (unsigned long)getuid());
+	if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &tl) == 0)
+		conn_add(0);
+	lfd = listen_socket(conf);
+	log_info("start", "deliver=%s from_send=%s lmtp_socket=%s", lc.deliver,
+	    nconns ? "yes" : "no", lfd >= 0 ? "yes" : "no");
+	while (!got_term) {
+		struct pollfd pfd[MAX_CONNS + 1];
+		size_t i, n = 0;
+
+		reap(0);
+		for (i = 0; i < nconns; i++) {
+			pfd[n].fd = conns[i].fd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+		if (lfd >= 0) {
+			pfd[n].fd = lfd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+		if (n == 0)
+			break;
+		if (poll(pfd, n, 1000) < 0)
+			continue;
+		if (lfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (c >= 0) {
+				if (peer_allowed(c, &lc))
+					conn_add(c);
+				else
+					close(c);
+			}
+		}
+		/* walk backwards: conn_drop moves the last one into place */
+		for (i = nconns; i-- > 0;) {
+			long r;
+			int rc, fd;
+
+			if (i >= n || pfd[i].fd != conns[i].fd || !pfd[i].revents)
+				continue;
+			r = spawn_reader_fill(&conns[i].rd, conns[i].fd);
+			if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+				if (conns[i].fd == 0) {
+					log_info("stop", "reason=\"postern-send closed its socket\"");
+					got_term = 1;
+				}
+				conn_drop(i);
+				continue;
+			}
+			while ((rc = spawn_reader_take(&conns[i].rd, &payload, 1, &fd)) == 1) {
+				struct spawn_request *req;
+				char err[128];
+
+				if (fd < 0 || spawn_request_parse(payload.p, payload.len,
+				    &req, err, sizeof(err)) < 0) {
+					log_error("bad-request", "error=\"%s\"",
+					    fd < 0 ? "no descriptor" : err);
+					if (fd >= 0)
+						close(fd);
+					rc = -1;
+					break;
+				}
+				dispatch(&lc, lfd, i, req, fd);
+				close(fd);
+				spawn_request_free(req);
+			}
+			if (rc < 0) {
+				if (conns[i].fd == 0)
+					got_term = 1;
+				conn_drop(i);
+			}
+		}
+	}
+	if (lfd >= 0)
+		close(lfd);
+	/* running deliveries finish; their replies go to a closed peer */
+	return 0;
+}
