@@ -150,6 +150,16 @@ static void header_fields_write(const struct message *msg, const struct message_
 		if (field_listed(msg, f, sec) == want)
 			message_write_crlf(msg->p + f->start, f->end - f->start, out);
 	}
+	if (!want) {
+		/* HEADER.FIELDS.NOT: the header's own empty line, if any */
+		size_t hs = part->header_start, be = part->body_start;
+		const char *p = msg->p;
+		if (be > hs && p[be - 1] == '\n' &&
+		    (be - hs == 1 || p[be - 2] == '\n' ||
+		     (p[be - 2] == '\r' && (be - hs == 2 || p[be - 3] == '\n'))))
+			buf_append(out, "\r\n", 2);
+		return;
+	}
 	/* the empty line that ends the header; a header cut off at the end
 	 * of the data without a line end only gets its last line ended (what
 	 * the reference server sends) */

@@ -508,21 +508,29 @@ const struct message_part *message_part_by_number(const struct message *msg,
 						  size_t n)
 {
 	const struct message_part *cur = msg->root;
+	int is_message = 1;              /* cur is a whole (sub)message */
+	int self_used = 0;               /* ... already taken as its part 1 */
 
+	/* As the reference server: a single-part message is its own part 1
+	 * (and has no part 1.1); a non-multipart part inside a multipart is
+	 * its own part 1 as well (BODY[1.1] of a text part is that part). */
 	for (size_t i = 0; i < n && cur != NULL; i++) {
 		if (cur->flags & MESSAGE_PART_MULTIPART) {
 			const struct message_part *c = cur->children;
 			for (unsigned int k = 1; k < nums[i] && c != NULL; k++)
 				c = c->next;
 			cur = nums[i] == 0 ? NULL : c;
-		} else if (nums[i] != 1) {
-			/* a non-multipart part is its own part 1 (the
-			 * reference server answers BODY[1.1] of a text part
-			 * with that part) */
-			return NULL;
+			is_message = self_used = 0;
+		} else {
+			if (nums[i] != 1 || self_used)
+				return NULL;
+			self_used = is_message;
 		}
-		if (cur != NULL && i + 1 < n && (cur->flags & MESSAGE_PART_RFC822))
+		if (cur != NULL && i + 1 < n && (cur->flags & MESSAGE_PART_RFC822)) {
 			cur = cur->children;
+			is_message = 1;
+			self_used = 0;
+		}
 	}
 	return cur;
 }

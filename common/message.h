@@ -121,8 +121,9 @@ message_part_field(const struct message *msg, const struct message_part *part,
 		   const char *name);
 
 /* Part number "1.2.3" (RFC 3501 6.4.5) → part, or NULL.  Parts of a
- * message/rfc822 are those of its message; "1" of any non-multipart part
- * (a single-part message in particular) is that part itself. */
+ * message/rfc822 are those of its message; "1" of a single-part message
+ * is that message, "1" of a non-multipart part inside a multipart is that
+ * part (both as the reference server answers). */
 const struct message_part *message_part_by_number(const struct message *msg,
 						  const unsigned int *nums,
 						  size_t n);

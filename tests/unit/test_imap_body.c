@@ -173,7 +173,11 @@ START_TEST(sections)
 	ck_assert_str_eq(section("A: 1\nB: 2", "HEADER.FIELDS (B)", 0), "B: 2\r\n");
 	ck_assert_str_eq(section("A: 1\nB: 2\n", "HEADER.FIELDS (C)", 0), "\r\n");
 	ck_assert_str_eq(section("A: 1\nB: 2\n", "HEADER.FIELDS (A)", 0), "A: 1\r\n\r\n");
+	ck_assert_str_eq(section("A: 1\nB: 2\n", "HEADER.FIELDS.NOT (A)", 0), "B: 2\r\n");
+	ck_assert_str_eq(section("A: 1\nB: 2", "HEADER.FIELDS.NOT (A)", 0), "B: 2");
+	ck_assert_str_eq(section("A: 1\r\n\r\nb", "HEADER.FIELDS.NOT (B)", 0), "A: 1\r\n\r\n");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "1", 0), "body\r\n");
+	ck_assert_str_eq(section("Subject: s\n\nbody\n", "1.1", 0), "(none -1)");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "1.MIME", 0), "Subject: s\r\n\r\n");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "TEXT", 0), "body\r\n");
 	ck_assert_str_eq(section("Subject: s\n\nbody\n", "", 0), "Subject: s\r\n\r\nbody\r\n");
