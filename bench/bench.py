@@ -300,49 +300,72 @@ def clear_new(maildir):
             os.unlink(os.path.join(maildir, sub, n))
 
 
+def failed(out, keys, why):
+    """Record why figures failed (the table shows "failed", the report the why)."""
+    for k in keys:
+        out.setdefault("errors", {}).setdefault(k, str(why)[:200])
+
+
 def smtp_once(side, conc, out):
-    clear_new(side.smtp_maildir)
-    pid = side.pid("smtp")
-    cpu0 = proctree.cpu_seconds(pid)
-    r = subprocess.run(["bash", os.path.join(HERE, "smtp_bench.sh"), "127.0.0.1",
-                        str(side.ports["smtp"]), str(conc), str(SMTP_MSGS), RCPT,
-                        side.smtp_maildir], capture_output=True, text=True)
-    time.sleep(0.3)             # let the last delivery agents finish their bookkeeping
-    cpu1 = proctree.cpu_seconds(pid)
-    if r.returncode != 0:
-        raise RuntimeError("smtp_bench failed: %s %s" % (r.stdout, r.stderr))
-    kv = dict(x.split("=", 1) for x in r.stdout.split())
-    out.setdefault("smtp_accept_c%d" % conc, []).append(float(kv["accept_rate"]))
-    out.setdefault("smtp_e2e_c%d" % conc, []).append(float(kv["e2e_rate"]))
-    out.setdefault("cpu_per_1000_c%d" % conc, []).append((cpu1 - cpu0) * 1000.0 / SMTP_MSGS)
+    keys = ["smtp_accept_c%d" % conc, "smtp_e2e_c%d" % conc, "cpu_per_1000_c%d" % conc]
+    try:
+        clear_new(side.smtp_maildir)
+        pid = side.pid("smtp")
+        cpu0 = proctree.cpu_seconds(pid)
+        r = subprocess.run(["bash", os.path.join(HERE, "smtp_bench.sh"), "127.0.0.1",
+                            str(side.ports["smtp"]), str(conc), str(SMTP_MSGS), RCPT,
+                            side.smtp_maildir], capture_output=True, text=True,
+                           timeout=900)
+        time.sleep(0.3)         # let the last delivery agents finish their bookkeeping
+        cpu1 = proctree.cpu_seconds(pid)
+        if r.returncode != 0:
+            raise RuntimeError("smtp_bench: %s %s" % (r.stdout.strip(), r.stderr.strip()))
+        kv = dict(x.split("=", 1) for x in r.stdout.split())
+        vals = [float(kv["accept_rate"]), float(kv["e2e_rate"]),
+                (cpu1 - cpu0) * 1000.0 / SMTP_MSGS]
+    except (RuntimeError, OSError, ValueError, KeyError, subprocess.TimeoutExpired) as e:
+        failed(out, keys, e)
+        return
+    for k, v in zip(keys, vals):
+        out.setdefault(k, []).append(v)
+
+
+def record(out, r, rate_key):
+    """Figures from one client round: ms, or MB/s for rate_key; errors kept."""
+    for k, v in r.items():
+        if "error" in v:
+            failed(out, [k], v["error"])
+            continue
+        for extra in ("hits", "exists"):
+            if extra in v:
+                out.setdefault("%s_%s" % (k, extra), []).append(v[extra])
+        if k == rate_key:
+            out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
+        else:
+            out.setdefault(k, []).append(v["s"] * 1000.0)
 
 
 def imap_once(side, out):
     r = imap_bench.one_round("127.0.0.1", side.ports["imap"], side.user, PASSWORD,
                              side.cold_cmd)
-    out.setdefault("fetch_env_bs_n", []).append(r["fetch_env_bs"]["untagged"])
-    for k, v in r.items():
-        if "hits" in v:
-            out.setdefault(k + "_hits", []).append(v["hits"])
-        if k == "body_peek_all":
-            out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
-        else:
-            out.setdefault(k, []).append(v["s"] * 1000.0)
+    if "untagged" in r.get("fetch_env_bs", {}):
+        out.setdefault("fetch_env_bs_n", []).append(r["fetch_env_bs"]["untagged"])
+    record(out, r, "body_peek_all")
 
 
 def pop3_once(side, out):
-    r = pop3_bench.one_round("127.0.0.1", side.ports["pop3"], side.user, PASSWORD)
-    for k, v in r.items():
-        if k == "retr_all":
-            out.setdefault(k, []).append(v["bytes"] / v["s"] / 1e6)
-        else:
-            out.setdefault(k, []).append(v["s"] * 1000.0)
+    record(out, pop3_bench.one_round("127.0.0.1", side.ports["pop3"], side.user, PASSWORD),
+           "retr_all")
 
 
 def sessions_once(side, svc, out):
     mod = imap_bench if svc == "imap" else pop3_bench
-    m = mod.sessions_memory("127.0.0.1", side.ports[svc], side.sess_fmt, PASSWORD, SESSIONS,
-                            side.pid(svc))
+    try:
+        m = mod.sessions_memory("127.0.0.1", side.ports[svc], side.sess_fmt, PASSWORD,
+                                SESSIONS, side.pid(svc))
+    except (imap_bench.ImapError, pop3_bench.PopError, OSError) as e:
+        failed(out, [svc + "_pss", svc + "_uss"], "%s: %s" % (type(e).__name__, e))
+        return
     out.setdefault(svc + "_pss", []).append(m["pss_kb"])
     out.setdefault(svc + "_uss", []).append(m["uss_kb"])
 
@@ -398,6 +421,7 @@ ROWS = [
 
 def table(res, postern, ceiling):
     lines = ["| figure | postern | peer | ratio |", "| --- | ---: | ---: | ---: |"]
+    notes = []
     for key, label, unit, fmt, hib, svc in ROWS:
         peer = res["peer"].get(key)
         pv = res["postern"].get(key)
@@ -410,17 +434,26 @@ def table(res, postern, ceiling):
             ratio = "%.2f" % r if peer else "–"
         else:
             qs, ratio = "failed", "–"
+        for side in ("postern", "peer"):
+            why = res[side].get("errors", {}).get(key)
+            if why:
+                notes.append("- %s, %s: %s" % (side, label, why))
         better = "higher" if hib else "lower"
         lines.append("| %s (%s, %s is better) | %s | %s | %s |" % (label, unit, better, qs, ps,
                                                                     ratio))
+    if notes:
+        lines += ["", "Figures that failed in at least one round (the first reason; a figure "
+                  "with a number is the median of the rounds that worked):", ""] + notes
     checks = []
     for side in ("postern", "peer"):
-        for k in ("search_from_hits", "search_text_hits", "fetch_env_bs_n"):
+        for k in ("select_cold_exists", "select_warm_exists", "fetch_env_bs_n",
+                  "search_from_hits", "search_text_hits"):
             if res[side].get(k):
                 checks.append("%s %s %s" % (side, k, "/".join(str(x) for x in res[side][k])))
     if checks:
-        lines += ["", "Sanity (per round; SEARCH hits expected: 1%% of the messages = %d): %s"
-                  % ((SCALE + 99) // 100, "; ".join(checks))]
+        lines += ["", "Sanity (per round; EXISTS and FETCH responses expected: %d; SEARCH hits "
+                  "expected: 1%% of the messages = %d): %s"
+                  % (SCALE, (SCALE + 99) // 100, "; ".join(checks))]
     lines += ["", "The disk's durable-write ceiling beside the SMTP figures (the physical limit "
               "for both sides: bench/fsync_ceiling.c, one operation = create + write 4 KB + "
               "fsync + rename into new/ + fsync of new/; median of one 3-second run per round):", "",

@@ -29,7 +29,7 @@ static double now(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int one_delivery(int id, long n, int newfd)
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		}
 		total += ws[i].ops;
 	}
-	printf("%.1f ops/s\n", total / (now() - start));
+	printf("%.1f ops/s\n", (double)total / (now() - start));
 	free(ws);
 	return 0;
 }

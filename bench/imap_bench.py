@@ -25,7 +25,7 @@ class ImapError(Exception):
 
 
 class Imap:
-    def __init__(self, host, port, timeout=600):
+    def __init__(self, host, port, timeout=120):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = bytearray()
         self.pos = 0
@@ -105,6 +105,17 @@ def timed(conn, text, keep=None):
             "untagged": untagged}
 
 
+def timed_select(conn, text):
+    """A timed SELECT; also records the EXISTS count."""
+    lines = []
+    r = timed(conn, text, lines)
+    for l in lines:
+        f = l.split()
+        if len(f) == 3 and f[2].upper() == b"EXISTS" and f[1].isdigit():
+            r["exists"] = int(f[1])
+    return r
+
+
 def timed_search(conn, text):
     """A timed UID SEARCH; also counts the hits (checks the figure means something)."""
     lines = []
@@ -113,42 +124,99 @@ def timed_search(conn, text):
     return r
 
 
+class Session:
+    """A logged-in connection that is reopened (and INBOX reselected) after
+    a connection-level failure, so that one failing figure does not take
+    the later ones with it (a server under construction may lack commands)."""
+
+    def __init__(self, host, port, user, password):
+        self.args = (host, port, user, password)
+        self.c = None
+
+    def get(self, select=True):
+        if self.c is None:
+            host, port, user, password = self.args
+            self.c = Imap(host, port)
+            self.c.login(user, password)
+            if select:
+                self.c.cmd("SELECT INBOX")
+        return self.c
+
+    def broken(self):
+        if self.c is not None:
+            try:
+                self.c.sock.close()
+            except OSError:
+                pass
+        self.c = None
+
+    def close(self):
+        if self.c is not None:
+            self.c.close()
+        self.c = None
+
+
+def step(out, name, fn, sess):
+    """out[name] = fn(), or {"error": why} when the server fails it."""
+    try:
+        out[name] = fn()
+    except ImapError as e:
+        out[name] = {"error": str(e)[:200]}
+        if "connection closed" in str(e):
+            sess.broken()
+    except OSError as e:
+        out[name] = {"error": "%s: %s" % (type(e).__name__, e)}
+        sess.broken()
+
+
 def one_round(host, port, user, password, cold_cmd=None, search_from="searchme",
               search_text="quokkamarker", logins=20):
-    """All IMAP figures once, in a fixed order; returns a dict of figures."""
+    """All IMAP figures once, in a fixed order; returns a dict of figures,
+    each {"s": seconds, ...} or {"error": why}."""
     out = {}
     if cold_cmd:
         subprocess.run(cold_cmd, shell=True, check=True)
-    c = Imap(host, port)
-    c.login(user, password)
-    out["select_cold"] = timed(c, "SELECT INBOX")
-    out["fetch_env_bs_first"] = timed(c, "FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
-    c.close()
+    s = Session(host, port, user, password)
+    step(out, "select_cold", lambda: timed_select(s.get(select=False), "SELECT INBOX"), s)
+    step(out, "fetch_env_bs_first",
+         lambda: timed(s.get(), "FETCH 1:* (ENVELOPE BODYSTRUCTURE)"), s)
+    s.close()
 
-    t0 = time.perf_counter()
-    for _ in range(logins):
-        c = Imap(host, port)
-        c.login(user, password)
-        c.close()
-    out["login"] = {"s": (time.perf_counter() - t0) / logins}
+    def login_loop():
+        t0 = time.perf_counter()
+        for _ in range(logins):
+            c = Imap(host, port)
+            c.login(user, password)
+            c.close()
+        return {"s": (time.perf_counter() - t0) / logins}
+    step(out, "login", login_loop, s)
 
-    c = Imap(host, port)
-    c.login(user, password)
-    out["select_warm"] = timed(c, "SELECT INBOX")
-    out["uid_fetch_flags"] = timed(c, "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)")
-    out["fetch_env_bs"] = timed(c, "FETCH 1:* (ENVELOPE BODYSTRUCTURE)")
-    out["search_from"] = timed_search(c, 'UID SEARCH FROM "%s"' % search_from)
-    out["search_text"] = timed_search(c, 'UID SEARCH TEXT "%s"' % search_text)
-    out["body_peek_all"] = timed(c, "FETCH 1:* BODY.PEEK[]")
-    # STORE on a copy, so the mailbox stays as generated
-    copy = "benchcopy%d" % int(time.time() * 1000)
-    c.cmd("CREATE %s" % copy)
-    c.cmd("COPY 1:* %s" % copy)
-    c.cmd("SELECT %s" % copy)
-    out["store_flags"] = timed(c, "STORE 1:* +FLAGS (\\Flagged)")
-    c.cmd("CLOSE")
-    c.cmd("DELETE %s" % copy)
-    c.close()
+    s = Session(host, port, user, password)
+    step(out, "select_warm", lambda: timed_select(s.get(select=False), "SELECT INBOX"), s)
+    step(out, "uid_fetch_flags",
+         lambda: timed(s.get(), "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)"), s)
+    step(out, "fetch_env_bs", lambda: timed(s.get(), "FETCH 1:* (ENVELOPE BODYSTRUCTURE)"), s)
+    step(out, "search_from",
+         lambda: timed_search(s.get(), 'UID SEARCH FROM "%s"' % search_from), s)
+    step(out, "search_text",
+         lambda: timed_search(s.get(), 'UID SEARCH TEXT "%s"' % search_text), s)
+    step(out, "body_peek_all", lambda: timed(s.get(), "FETCH 1:* BODY.PEEK[]"), s)
+
+    def store_on_copy():
+        # STORE on a copy, so the mailbox stays as generated (setup not timed)
+        c = s.get()
+        copy = "benchcopy%d" % int(time.time() * 1000)
+        c.cmd("CREATE %s" % copy)
+        try:
+            c.cmd("COPY 1:* %s" % copy)
+            c.cmd("SELECT %s" % copy)
+            r = timed(c, "STORE 1:* +FLAGS (\\Flagged)")
+            c.cmd("CLOSE")
+        finally:
+            c.cmd("DELETE %s" % copy)
+        return r
+    step(out, "store_flags", store_on_copy, s)
+    s.close()
     return out
 
 

@@ -23,7 +23,7 @@ class PopError(Exception):
 
 
 class Pop3:
-    def __init__(self, host, port, timeout=600):
+    def __init__(self, host, port, timeout=120):
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = bytearray()
         self.pos = 0
@@ -117,24 +117,33 @@ class Pop3:
 
 
 def one_round(host, port, user, password):
+    """The POP3 figures once; each {"s": seconds, ...} or {"error": why}
+    (a failing command ends the session: later figures get the same error)."""
     out = {}
-    t0 = time.perf_counter()
-    p = Pop3(host, port)
-    p.login(user, password)
-    n, octets = p.stat()
-    out["login_stat"] = {"s": time.perf_counter() - t0, "messages": n, "octets": octets}
-    r0, t0 = p.received, time.perf_counter()
-    p.multi("UIDL")
-    out["uidl"] = {"s": time.perf_counter() - t0, "bytes": p.received - r0}
-    r0, t0 = p.received, time.perf_counter()
-    p.multi_many(["TOP %d 0" % i for i in range(1, n + 1)])
-    out["top_all"] = {"s": time.perf_counter() - t0, "bytes": p.received - r0}
-    r0, t0 = p.received, time.perf_counter()
-    p.multi_many(["RETR %d" % i for i in range(1, n + 1)])
-    out["retr_all"] = {"s": time.perf_counter() - t0, "bytes": p.received - r0}
-    p.sock.sendall(b"RSET\r\n")   # leave the mailbox as it was (no \Seen updates)
-    p._status("RSET")
-    p.close()
+    names = ("login_stat", "uidl", "top_all", "retr_all")
+    p = None
+    try:
+        t0 = time.perf_counter()
+        p = Pop3(host, port)
+        p.login(user, password)
+        n, octets = p.stat()
+        out["login_stat"] = {"s": time.perf_counter() - t0, "messages": n, "octets": octets}
+        r0, t0 = p.received, time.perf_counter()
+        p.multi("UIDL")
+        out["uidl"] = {"s": time.perf_counter() - t0, "bytes": p.received - r0}
+        r0, t0 = p.received, time.perf_counter()
+        p.multi_many(["TOP %d 0" % i for i in range(1, n + 1)])
+        out["top_all"] = {"s": time.perf_counter() - t0, "bytes": p.received - r0}
+        r0, t0 = p.received, time.perf_counter()
+        p.multi_many(["RETR %d" % i for i in range(1, n + 1)])
+        out["retr_all"] = {"s": time.perf_counter() - t0, "bytes": p.received - r0}
+        p.simple("RSET")          # leave the mailbox as it was (no \Seen updates)
+    except (PopError, OSError) as e:
+        for k in names:
+            out.setdefault(k, {"error": ("%s: %s" % (type(e).__name__, e))[:200]})
+    finally:
+        if p is not None:
+            p.close()
     return out
 
 

@@ -39,6 +39,6 @@ fi
 
 tools=$(mktemp -d /tmp/postern-bench-tools.XXXXXX)
 trap 'rm -rf "$tools"' EXIT
-cc -O2 -Wall -Wextra -pthread -o "$tools/fsync_ceiling" "$here/fsync_ceiling.c"
+cc -std=c11 -O2 -Wall -Wextra -pthread -o "$tools/fsync_ceiling" "$here/fsync_ceiling.c"
 
 python3 "$here/bench.py" "$bindir" "$tools/fsync_ceiling"
