@@ -80,6 +80,19 @@ const struct config_key config_keys[] = {
 
 	SECTION("remote", "postern-rspawn, postern-remote: delivery to other hosts."),
 	/* remote keys: added by the remote delivery owner. */
+	KEY("resolver_address", CFG_STRING, "", "postern-remote: DNS server (IPv4 or IPv6 literal) for MX and address lookups; empty: the system's resolv.conf."),
+	KEY("resolver_port", CFG_INT, "53", "postern-remote: port of resolver_address."),
+	KEY("resolver_timeout", CFG_DURATION, "10s", "postern-remote: time one DNS query may take (all tries)."),
+	KEY("remote_port", CFG_INT, "25", "postern-remote: port of hosts found through MX or address records (routes name their own)."),
+	KEY("remote_max_hosts", CFG_INT, "10", "postern-remote: most MX hosts (and addresses) tried for one delivery."),
+	KEY("remote_connect_timeout", CFG_DURATION, "30s", "postern-remote: time a TCP connection may take to open."),
+	KEY("remote_greeting_timeout", CFG_DURATION, "5m", "postern-remote: wait for the 220 greeting (RFC 5321 4.5.3.2.1)."),
+	KEY("remote_command_timeout", CFG_DURATION, "5m", "postern-remote: wait for replies to EHLO, STARTTLS, AUTH, MAIL and RCPT (RFC 5321 4.5.3.2.2-3)."),
+	KEY("remote_data_timeout", CFG_DURATION, "2m", "postern-remote: wait for the 354 reply to DATA (RFC 5321 4.5.3.2.4)."),
+	KEY("remote_block_timeout", CFG_DURATION, "3m", "postern-remote: time each block of message data may take to send (RFC 5321 4.5.3.2.5)."),
+	KEY("remote_done_timeout", CFG_DURATION, "10m", "postern-remote: wait for the reply to the final dot (RFC 5321 4.5.3.2.6)."),
+	KEY("remote_tls_ca_file", CFG_PATH, NULL, "postern-remote: CA certificates (PEM) for verified TLS; unset: the system's trust store."),
+	KEY("remote_delivery_timeout", CFG_DURATION, "1h", "postern-rspawn: a postern-remote running longer is killed (temporary failure)."),
 
 	SECTION("recipients", "Local recipient resolution (common/recipient.c), used by smtpd, lspawn, deliver and lmtpd."),
 	KEY("recipient_delimiter", CFG_STRING, "+",
