@@ -209,37 +209,122 @@ int imap_section_fetch(const struct message *msg, const struct imap_section *sec
 	return 0;
 }
 
+static int cte_is(const char *cte, const char *name)
+{
+	return cte != NULL && strcasecmp(cte, name) == 0;
+}
+
+/* Append the decoded body of a leaf part; -2 for an unknown encoding. */
+static int leaf_decode(const struct message *msg, const struct message_part *part,
+		       struct buf *out)
+{
+	const char *p = msg->p + part->body_start;
+	size_t len = part->body_end - part->body_start;
+
+	if (cte_is(part->cte, "base64")) {
+		base64_decode_mime(p, len, out);
+	} else if (cte_is(part->cte, "quoted-printable")) {
+		struct buf t = BUF_INIT;
+		qp_decode(p, len, &t);
+		message_write_crlf(t.p ? t.p : "", t.len, out);
+		buf_free(&t);
+	} else if (cte_is(part->cte, "binary")) {
+		buf_append(out, p, len);
+	} else if (part->cte == NULL || cte_is(part->cte, "7bit") || cte_is(part->cte, "8bit")) {
+		message_write_crlf(p, len, out);
+	} else {
+		return -2;
+	}
+	return 0;
+}
+
+static int leaf_is_encoded(const struct message_part *part)
+{
+	return (part->flags & (MESSAGE_PART_MULTIPART | MESSAGE_PART_RFC822)) == 0 &&
+	       (cte_is(part->cte, "base64") || cte_is(part->cte, "quoted-printable"));
+}
+
+static void binary_part_write(const struct message *msg, const struct message_part *part,
+			      struct buf *out);
+
+/* The body of a part with its encoded leaves decoded; the text between
+ * the parts (preamble, delimiters, epilogue) as it is. */
+static void binary_body_write(const struct message *msg, const struct message_part *part,
+			      struct buf *out)
+{
+	if (part->children == NULL) {
+		if (leaf_decode(msg, part, out) < 0)
+			message_write_crlf(msg->p + part->body_start,
+					   part->body_end - part->body_start, out);
+		return;
+	}
+	size_t pos = part->body_start;
+	for (const struct message_part *c = part->children; c != NULL; c = c->next) {
+		if (c->header_start > pos)
+			message_write_crlf(msg->p + pos, c->header_start - pos, out);
+		binary_part_write(msg, c, out);
+		if (c->body_end > pos)
+			pos = c->body_end;
+	}
+	if (part->body_end > pos)
+		message_write_crlf(msg->p + pos, part->body_end - pos, out);
+}
+
+/* Header and body of a part as the reference server writes them for
+ * BINARY: a decoded part loses its Content-Transfer-Encoding fields and
+ * gets "Content-Transfer-Encoding: binary" before its empty line. */
+static void binary_part_write(const struct message *msg, const struct message_part *part,
+			      struct buf *out)
+{
+	const char *p = msg->p;
+	size_t hs = part->header_start, be = part->body_start;
+
+	if (!leaf_is_encoded(part)) {
+		message_write_crlf(p + hs, be - hs, out);
+		binary_body_write(msg, part, out);
+		return;
+	}
+	size_t blank = be;               /* where the header's empty line starts */
+	if (be > hs && p[be - 1] == '\n') {
+		size_t k = be - 1;
+		if (k > hs && p[k - 1] == '\r')
+			k--;
+		if (k == hs || p[k - 1] == '\n')
+			blank = k;
+	}
+	size_t pos = hs;
+	for (size_t i = 0; i < part->nfields; i++) {
+		const struct message_header_field *f = &part->fields[i];
+		if (!message_field_is(msg, f, "Content-Transfer-Encoding") || f->end > blank)
+			continue;
+		message_write_crlf(p + pos, f->start - pos, out);
+		pos = f->end;
+	}
+	message_write_crlf(p + pos, blank - pos, out);
+	if (blank > hs && p[blank - 1] != '\n')
+		buf_append(out, "\r\n", 2);
+	buf_puts(out, "Content-Transfer-Encoding: binary\r\n");
+	message_write_crlf(p + blank, be - blank, out);
+	leaf_decode(msg, part, out);
+}
+
 int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
 		      struct buf *out)
 {
 	const struct message_part *part = msg->root;
 
 	if (sec->nnums == 0) {
-		/* BINARY[]: the whole message as it is */
-		message_write_crlf(msg->p, msg->len, out);
+		binary_part_write(msg, msg->root, out);
 		return 0;
 	}
 	part = message_part_by_number(msg, sec->nums, sec->nnums);
 	if (part == NULL)
 		return -1;
-	const char *p = msg->p + part->body_start;
-	size_t len = part->body_end - part->body_start;
-	const char *cte = part->cte;
-	if (part->flags & (MESSAGE_PART_MULTIPART | MESSAGE_PART_RFC822) ||
-	    cte == NULL || strcasecmp(cte, "7bit") == 0 || strcasecmp(cte, "8bit") == 0)
-		message_write_crlf(p, len, out);
-	else if (strcasecmp(cte, "binary") == 0)
-		buf_append(out, p, len);
-	else if (strcasecmp(cte, "base64") == 0)
-		base64_decode_mime(p, len, out);
-	else if (strcasecmp(cte, "quoted-printable") == 0) {
-		struct buf t = BUF_INIT;
-		qp_decode(p, len, &t);
-		message_write_crlf(t.p ? t.p : "", t.len, out);
-		buf_free(&t);
-	} else
-		return -2;
-	return 0;
+	if (part->children != NULL) {
+		binary_body_write(msg, part, out);
+		return 0;
+	}
+	return leaf_decode(msg, part, out);
 }
 
 void imap_partial_write(const char *p, size_t len, size_t origin, size_t count,

@@ -42,9 +42,11 @@ int imap_section_fetch(const struct message *msg, const struct imap_section *sec
 
 /* BINARY[section]: the part's body decoded from its
  * Content-Transfer-Encoding (7bit/8bit/binary as is, base64,
- * quoted-printable); BINARY[] and multipart or message/rfc822 parts are
- * returned undecoded.  Returns 0, -1 when the part does not exist, -2 for
- * an unknown encoding (RFC 3516 UNKNOWN-CTE). */
+ * quoted-printable).  For BINARY[] and multipart or message/rfc822 parts,
+ * as the reference server: every base64/QP leaf inside is decoded and its
+ * header says "Content-Transfer-Encoding: binary"; the rest is as is.
+ * Returns 0, -1 when the part does not exist, -2 when a leaf has an
+ * unknown encoding (RFC 3516 UNKNOWN-CTE). */
 int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
 		      struct buf *out);
 
