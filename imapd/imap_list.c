@@ -54,8 +54,8 @@ add_with_ancestors(struct cands *cs, const char *folder)
 	for (i = len; i > 0; i--)
 		if (tmp[i - 1] == IMAP_DELIM) {
 			tmp[i - 1] = '\0';
-			if (i > 1)
-				add_cand(cs, tmp);
+			if (i > 1)   /* an "INBOX" parent is INBOX itself */
+				add_cand(cs, maildir_folder_is_inbox(tmp, i - 1) ? "" : tmp);
 		}
 }
 
@@ -83,8 +83,8 @@ is_child(const char *parent, const char *child)
 {
 	size_t n = strlen(parent);
 
-	if (parent[0] == '\0')
-		return 0;   /* INBOX has no Maildir++ children here */
+	if (parent[0] == '\0')   /* INBOX: children are "INBOX.x", any case */
+		return strncasecmp(child, "INBOX", 5) == 0 && child[5] == IMAP_DELIM;
 	return strncmp(parent, child, n) == 0 && child[n] == IMAP_DELIM;
 }
 

@@ -96,6 +96,17 @@ class ImapMailbox(unittest.TestCase):
         _, t = self.r.cmd("l", "CREATE a/b")
         self.assertTrue(t.startswith("l NO"), t)
 
+    def test_inbox_children(self):
+        self.ok("a", "CREATE INBOX.kid")
+        names = self.list_names('LIST "" "INBOX*"')
+        self.assertEqual(set(names), {"INBOX", "INBOX.kid"})
+        self.assertIn("\\HasChildren", names["INBOX"])
+        names = self.list_names('LIST "" "inbox.%"')
+        self.assertEqual(set(names), {"INBOX.kid"})
+        self.ok("b", "DELETE INBOX.kid")
+        names = self.list_names('LIST "" "INBOX*"')
+        self.assertEqual(names, {"INBOX": ["\\HasNoChildren"]})
+
     def test_subscribe(self):
         self.ok("a", "CREATE subs")
         self.ok("b", "CREATE subs.child")
