@@ -9,3 +9,8 @@ postern-queue_SRCS := queue/queue_main.c queue/queue_conf.c queue/queue_store.c
 # postern-lspawn: local delivery spawner (root), hJ.
 PROGRAMS += postern-lspawn
 postern-lspawn_SRCS := queue/lspawn_main.c queue/lspawn_deliver.c
+
+# postern-send: the queue manager, hJ.
+PROGRAMS += postern-send
+postern-send_SRCS := queue/send_main.c queue/send_store.c queue/send_run.c \
+	queue/send_notify.c

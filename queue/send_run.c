@@ -1,0 +1,328 @@
+/* send_run.c: postern-send's deliveries: which recipient goes when
+ * (retry schedule, local/remote/per-domain concurrency), the spawnproto
+ * requests to lspawn and rspawn, their replies turned into durable state
+ * records, expiry, and the end of a message (DSN, removal). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "envelope.h"
+#include "log.h"
+#include "queuedir.h"
+#include "recipient.h"
+#include "send.h"
+#include "spawnproto.h"
+
+void
+send_run_reload_tables(struct send_state *s, int force)
+{
+	struct recipient_tables *t;
+	char err[256];
+	time_t now = time(NULL);
+
+	if (!force && s->tables && now - s->tables_loaded < 30)
+		return;
+	s->tables_loaded = now;
+	t = recipient_tables_load(s->conf, err, sizeof(err));
+	if (t == NULL) {
+		log_error("tables", "error=\"%s\"", err);
+		return;   /* keep the old ones */
+	}
+	recipient_tables_free(s->tables);
+	s->tables = t;
+}
+
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at ? at + 1 : NULL;
+}
+
+static int
+is_local(struct send_state *s, const char *addr)
+{
+	const char *d = domain_of(addr);
+
+	if (d == NULL)
+		return 1;   /* "postmaster" */
+	return recipient_domain_is_local(s->tables, d, strlen(d));
+}
+
+static long
+domain_active(struct send_state *s, const char *domain)
+{
+	long n = 0;
+	size_t i;
+
+	for (i = 0; i < s->njobs; i++)
+		if (s->jobs[i].remote && strcasecmp(s->jobs[i].domain, domain) == 0)
+			n++;
+	return n;
+}
+
+static void
+start_job(struct send_state *s, struct send_msg *m, const size_t *rcpts,
+    size_t n, int remote, const char *domain)
+{
+	char path[QUEUEDIR_PATH_MAX];
+	struct spawn_request *req;
+	struct send_job *j;
+	struct buf rec = BUF_INIT;
+	int fd, sock = remote ? s->rspawn_fd : s->lspawn_fd;
+	size_t k;
+
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, m->id) < 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_error("open-message", "id=%s error=\"%m\"", m->id);
+		m->gone = 1;
+		return;
+	}
+	req = spawn_request_new();
+	req->id = ++s->next_job_id;
+	spawn_set(&req->queue_id, m->id);
+	spawn_set(&req->sender, m->env->sender);
+	spawn_set(&req->envid, m->env->envid);
+	req->ret = m->env->ret;
+	req->body = m->env->body;
+	req->smtputf8 = m->env->smtputf8;
+	req->size = m->env->size;
+	for (k = 0; k < n; k++) {
+		const struct envelope_rcpt *r = &m->env->rcpts[rcpts[k]];
+
+		spawn_request_add_rcpt(req, r->addr, r->notify, r->orcpt_type, r->orcpt);
+	}
+	if (spawn_request_encode(req, &rec) < 0) {
+		log_error("request", "id=%s error=\"cannot encode\"", m->id);
+		close(fd);
+		spawn_request_free(req);
+		return;
+	}
+	if (spawn_send(sock, rec.p, rec.len, fd) < 0) {
+		log_error("spawner-gone", "remote=%d error=\"%m\"", remote);
+		exit(111);   /* the supervisor restarts send and the spawners */
+	}
+	close(fd);
+	if (s->njobs == s->jobs_cap) {
+		s->jobs_cap = s->jobs_cap ? s->jobs_cap * 2 : 64;
+		s->jobs = xreallocarray(s->jobs, s->jobs_cap, sizeof(*s->jobs));
+	}
+	j = &s->jobs[s->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->id = req->id;
+	j->msg = m;
+	j->n = n;
+	memcpy(j->rcpt, rcpts, n * sizeof(*rcpts));
+	j->remote = remote;
+	snprintf(j->domain, sizeof(j->domain), "%s", domain ? domain : "");
+	j->started = time(NULL);
+	for (k = 0; k < n; k++)
+		m->busy[rcpts[k]] = 1;
+	m->inflight++;
+	if (remote)
+		s->remote_active++;
+	else
+		s->local_active++;
+	spawn_request_free(req);
+	buf_free(&rec);
+}
+
+static int
+eligible(const struct send_msg *m, size_t i, time_t now)
+{
+	const struct envelope_rcpt *r = &m->env->rcpts[i];
+
+	return (r->state == ENVELOPE_PENDING || r->state == ENVELOPE_DEFERRED) &&
+	    !m->busy[i] && m->next[i] <= now;
+}
+
+void
+send_run_schedule(struct send_state *s)
+{
+	time_t now = time(NULL);
+	size_t mi, i;
+
+	send_run_reload_tables(s, 0);
+	if (s->tables == NULL)
+		return;
+	for (mi = 0; mi < s->nmsgs; mi++) {
+		struct send_msg *m = s->msgs[mi];
+		int local_full = s->lspawn_fd < 0 || s->local_active >= s->conc_local;
+		int remote_full = s->rspawn_fd < 0 || s->remote_active >= s->conc_remote;
+
+		if (local_full && remote_full)
+			break;
+		if (m->gone)
+			continue;
+		for (i = 0; i < m->env->nrcpts; i++) {
+			const char *addr = m->env->rcpts[i].addr, *dom;
+			size_t batch[SPAWN_MAX_RCPTS], nb = 0, k;
+
+			if (!eligible(m, i, now))
+				continue;
+			if (is_local(s, addr)) {
+				if (s->lspawn_fd < 0 || s->local_active >= s->conc_local)
+					continue;
+				batch[0] = i;
+				start_job(s, m, batch, 1, 0, NULL);
+				if (m->gone)
+					break;
+				continue;
+			}
+			if (s->rspawn_fd < 0 || s->remote_active >= s->conc_remote)
+				continue;
+			dom = domain_of(addr);
+			if (domain_active(s, dom) >= s->conc_domain)
+				continue;
+			/* every eligible recipient of this domain in one request */
+			for (k = i; k < m->env->nrcpts && nb < SPAWN_MAX_RCPTS; k++) {
+				const char *d2 = domain_of(m->env->rcpts[k].addr);
+
+				if (eligible(m, k, now) && d2 && strcasecmp(d2, dom) == 0)
+					batch[nb++] = k;
+			}
+			start_job(s, m, batch, nb, 1, dom);
+			if (m->gone)
+				break;
+		}
+	}
+}
+
+/* Results of job j (rep may be NULL: all temporary with why). */
+static void
+apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
+    const char *why)
+{
+	struct send_job j = s->jobs[ji];
+	struct send_msg *m = j.msg;
+	int states[SPAWN_MAX_RCPTS];
+	unsigned codes[SPAWN_MAX_RCPTS];
+	char *status[SPAWN_MAX_RCPTS], *diag[SPAWN_MAX_RCPTS], *mta[SPAWN_MAX_RCPTS];
+	char *owned[SPAWN_MAX_RCPTS];
+	time_t now = time(NULL);
+	size_t k;
+
+	s->jobs[ji] = s->jobs[--s->njobs];
+	if (j.remote)
+		s->remote_active--;
+	else
+		s->local_active--;
+	m->inflight--;
+	for (k = 0; k < j.n; k++) {
+		const struct spawn_result *r = rep && k < rep->nresults ? &rep->results[k] : NULL;
+		const struct envelope_rcpt *er = &m->env->rcpts[j.rcpt[k]];
+		unsigned cls = r ? r->cls : 4;
+
+		owned[k] = NULL;
+		m->busy[j.rcpt[k]] = 0;
+		codes[k] = r ? r->smtp_code : 0;
+		status[k] = r ? r->dsn_status : (char *)"4.3.0";
+		diag[k] = r ? r->diag : (char *)why;
+		mta[k] = r ? r->remote_mta : NULL;
+		states[k] = cls == 2 ? ENVELOPE_DONE : cls == 5 ? ENVELOPE_FAILED :
+		    ENVELOPE_DEFERRED;
+		if (states[k] == ENVELOPE_DEFERRED) {
+			int quota = status[k] && strcmp(status[k], "4.2.2") == 0;
+
+			if (quota && now - (time_t)m->env->arrival >= s->quota_lifetime) {
+				states[k] = ENVELOPE_FAILED;
+				status[k] = (char *)"5.2.2";
+			} else if (now - (time_t)m->env->arrival >= s->lifetime) {
+				/* RFC 3463 4.4.7: delivery time expired */
+				states[k] = ENVELOPE_FAILED;
+				if (status[k] == NULL)
+					status[k] = (char *)"4.4.7";
+			}
+			if (states[k] == ENVELOPE_FAILED) {
+				struct buf b = BUF_INIT;
+
+				buf_printf(&b, "giving up after %u attempts: %s",
+				    er->attempts + 1, diag[k] ? diag[k] : "temporary failure");
+				owned[k] = buf_steal(&b, NULL);
+				diag[k] = owned[k];
+			}
+		}
+		log_info("result", "id=%s rcpt=%s state=%s status=%s attempts=%u diag=\"%s\"",
+		    m->id, er->addr, states[k] == ENVELOPE_DONE ? "delivered" :
+		    states[k] == ENVELOPE_FAILED ? "failed" : "deferred",
+		    status[k] ? status[k] : "-", er->attempts + 1, diag[k] ? diag[k] : "");
+	}
+	send_store_record(s, m, j.rcpt, j.n, states, codes, status, diag, mta, 0);
+	for (k = 0; k < j.n; k++) {
+		free(owned[k]);
+		if (states[k] == ENVELOPE_DEFERRED)
+			m->next[j.rcpt[k]] = now + (s->nschedule ?
+			    s->schedule[m->env->rcpts[j.rcpt[k]].attempts - 1 < s->nschedule ?
+			    m->env->rcpts[j.rcpt[k]].attempts - 1 : s->nschedule - 1] : 300);
+	}
+	if (m->gone && m->inflight == 0) {
+		send_store_forget(s, m);
+		return;
+	}
+	send_run_maybe_finish(s, m);
+}
+
+void
+send_run_reply(struct send_state *s, const char *p, size_t len)
+{
+	struct spawn_reply *rep;
+	char err[128];
+	size_t i;
+
+	if (spawn_reply_parse(p, len, &rep, err, sizeof(err)) < 0) {
+		log_error("bad-reply", "error=\"%s\"", err);
+		exit(111);
+	}
+	for (i = 0; i < s->njobs; i++)
+		if (s->jobs[i].id == rep->id) {
+			apply(s, i, rep, NULL);
+			break;
+		}
+	spawn_reply_free(rep);
+}
+
+void
+send_run_timeouts(struct send_state *s)
+{
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = s->njobs; i-- > 0;)
+		if (now - s->jobs[i].started > s->job_timeout)
+			apply(s, i, NULL, "delivery timed out");
+}
+
+void
+send_run_maybe_finish(struct send_state *s, struct send_msg *m)
+{
+	size_t i;
+
+	if (m->inflight > 0 || m->gone || m->finish_after > time(NULL))
+		return;
+	for (i = 0; i < m->env->nrcpts; i++)
+		if (m->env->rcpts[i].state != ENVELOPE_DONE &&
+		    m->env->rcpts[i].state != ENVELOPE_FAILED)
+			return;
+	if (send_notify(s, m) < 0) {
+		m->finish_after = time(NULL) + 60;
+		return;
+	}
+	send_store_remove(s, m);
+}
+
+void
+send_run_finish(struct send_state *s)
+{
+	size_t i;
+
+	for (i = s->nmsgs; i-- > 0;)
+		if (i < s->nmsgs)
+			send_run_maybe_finish(s, s->msgs[i]);
+}

@@ -1,0 +1,377 @@
+/* send_store.c: postern-send's view of the queue tree: taking new
+ * messages from todo/ into env/, recovering env/ and state/ at start
+ * (truncating a state file torn by a crash to its clean prefix), removing
+ * orphans of crashed injections, appending fsynced state records, and
+ * removing a message once it is done. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "envelope.h"
+#include "log.h"
+#include "queuedir.h"
+#include "send.h"
+
+#define ORPHAN_AGE 3600
+
+static unsigned
+hash_id(const char *id)
+{
+	unsigned h = 5381;
+
+	while (*id)
+		h = h * 33 + (unsigned char)*id++;
+	return h % 4096;
+}
+
+struct send_msg *
+send_store_find(struct send_state *s, const char *id)
+{
+	struct send_msg *m;
+
+	for (m = s->hash[hash_id(id)]; m != NULL; m = m->hnext)
+		if (strcmp(m->id, id) == 0)
+			return m;
+	return NULL;
+}
+
+static void
+add_msg(struct send_state *s, struct send_msg *m)
+{
+	unsigned h = hash_id(m->id);
+
+	if (s->nmsgs == s->msgs_cap) {
+		s->msgs_cap = s->msgs_cap ? s->msgs_cap * 2 : 256;
+		s->msgs = xreallocarray(s->msgs, s->msgs_cap, sizeof(*s->msgs));
+	}
+	m->index = s->nmsgs;
+	s->msgs[s->nmsgs++] = m;
+	m->hnext = s->hash[h];
+	s->hash[h] = m;
+}
+
+void
+send_store_forget(struct send_state *s, struct send_msg *m)
+{
+	struct send_msg **pp = &s->hash[hash_id(m->id)];
+	size_t i;
+
+	while (*pp != NULL && *pp != m)
+		pp = &(*pp)->hnext;
+	if (*pp == m)
+		*pp = m->hnext;
+	i = m->index;
+	s->msgs[i] = s->msgs[--s->nmsgs];
+	s->msgs[i]->index = i;
+	envelope_free(m->env);
+	free(m->next);
+	free(m->busy);
+	free(m);
+}
+
+/* Read a whole file of at most max bytes.  0, or -1 with errno. */
+static int
+read_file(const char *path, size_t max, struct buf *b)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		buf_append(b, chunk, (size_t)n);
+		if (b->len > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static time_t
+wait_after(struct send_state *s, uint32_t attempts)
+{
+	size_t i = attempts > 0 ? attempts - 1 : 0;
+
+	if (s->nschedule == 0)
+		return 300;
+	return s->schedule[i < s->nschedule ? i : s->nschedule - 1];
+}
+
+void
+send_msg_schedule(struct send_state *s, struct send_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->env->nrcpts; i++) {
+		const struct envelope_rcpt *r = &m->env->rcpts[i];
+
+		if (r->state == ENVELOPE_DEFERRED)
+			m->next[i] = (time_t)r->time + wait_after(s, r->attempts);
+		else
+			m->next[i] = 0;
+	}
+}
+
+static void
+remove_files(struct send_state *s, const char *id, int env_too)
+{
+	char path[QUEUEDIR_PATH_MAX];
+
+	if (env_too && queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, id) == 0)
+		unlink(path);
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0)
+		unlink(path);
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) == 0)
+		unlink(path);
+}
+
+/* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the envelope is
+ * moved to env/ first (the take-in). */
+static void
+load(struct send_state *s, const char *sub, const char *id)
+{
+	char path[QUEUEDIR_PATH_MAX], envpath[QUEUEDIR_PATH_MAX], err[128];
+	struct buf b = BUF_INIT;
+	struct envelope *env = NULL;
+	struct send_msg *m;
+	struct stat sb;
+	size_t valid = 0;
+
+	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
+		return;
+	if (queuedir_path(path, sizeof(path), s->queue, sub, id) < 0 ||
+	    queuedir_path(envpath, sizeof(envpath), s->queue, QUEUEDIR_ENV, id) < 0)
+		return;
+	if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
+		if (errno != ENOENT)
+			log_error("read-envelope", "id=%s error=\"%m\"", id);
+		buf_free(&b);
+		return;
+	}
+	if (envelope_parse(b.p ? b.p : "", b.len, &env, err, sizeof(err)) < 0) {
+		log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
+		buf_free(&b);
+		return;
+	}
+	buf_free(&b);
+	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
+		char dir[QUEUEDIR_PATH_MAX];
+
+		if (rename(path, envpath) < 0) {
+			log_error("take-in", "id=%s error=\"%m\"", id);
+			envelope_free(env);
+			return;
+		}
+		if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_ENV, NULL) == 0)
+			queuedir_fsync_dir(dir);
+		log_info("new", "id=%s from=<%s> rcpts=%zu size=%llu", id, env->sender,
+		    env->nrcpts, (unsigned long long)env->size);
+	}
+	/* the results so far; a record torn by a crash is cut off */
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0 &&
+	    read_file(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0) {
+		if (envelope_state_apply(env, b.p ? b.p : "", b.len, &valid, err,
+		    sizeof(err)) < 0)
+			log_error("bad-state", "id=%s error=\"%s\"", id, err);
+		else if (valid < b.len) {
+			log_warn("state-truncated", "id=%s from=%zu to=%zu", id, b.len, valid);
+			if (truncate(path, (off_t)valid) < 0)
+				log_error("state-truncate", "id=%s error=\"%m\"", id);
+		}
+	}
+	buf_free(&b);
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) < 0 ||
+	    stat(path, &sb) < 0) {
+		log_error("missing-message", "id=%s note=\"envelope without message removed\"", id);
+		envelope_free(env);
+		remove_files(s, id, 1);
+		return;
+	}
+	m = xcalloc(1, sizeof(*m));
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	m->env = env;
+	m->next = xcalloc(env->nrcpts, sizeof(*m->next));
+	m->busy = xcalloc(env->nrcpts, 1);
+	send_msg_schedule(s, m);
+	add_msg(s, m);
+	send_run_maybe_finish(s, m);
+}
+
+/* Call fn for every valid id in QUEUE/sub. */
+static void
+each_id(struct send_state *s, const char *sub,
+    void (*fn)(struct send_state *, const char *, const char *, void *), void *arg)
+{
+	char dir[QUEUEDIR_PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	if (queuedir_path(dir, sizeof(dir), s->queue, sub, NULL) < 0 ||
+	    (d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL)
+		if (queuedir_id_valid(de->d_name, strlen(de->d_name)))
+			fn(s, sub, de->d_name, arg);
+	closedir(d);
+}
+
+static void
+load_cb(struct send_state *s, const char *sub, const char *id, void *arg)
+{
+	load(s, sub, id);
+}
+
+static int
+exists(struct send_state *s, const char *sub, const char *id)
+{
+	char path[QUEUEDIR_PATH_MAX];
+
+	return queuedir_path(path, sizeof(path), s->queue, sub, id) == 0 &&
+	    access(path, F_OK) == 0;
+}
+
+static void
+orphan_cb(struct send_state *s, const char *sub, const char *id, void *arg)
+{
+	char path[QUEUEDIR_PATH_MAX];
+	time_t now = *(time_t *)arg;
+	struct stat sb;
+
+	if (exists(s, QUEUEDIR_ENV, id) || exists(s, QUEUEDIR_TODO, id) ||
+	    exists(s, QUEUEDIR_HOLD, id))
+		return;
+	if (queuedir_path(path, sizeof(path), s->queue, sub, id) < 0 ||
+	    stat(path, &sb) < 0 || now - sb.st_mtime < ORPHAN_AGE)
+		return;
+	log_info("orphan", "dir=%s id=%s note=\"removed\"", sub, id);
+	unlink(path);
+}
+
+static void
+tmp_cb(struct send_state *s, const char *sub, const char *id, void *arg)
+{
+	char path[QUEUEDIR_PATH_MAX];
+	time_t now = *(time_t *)arg;
+	struct stat sb;
+
+	if (queuedir_path(path, sizeof(path), s->queue, sub, id) < 0 ||
+	    stat(path, &sb) < 0 || now - sb.st_mtime < ORPHAN_AGE)
+		return;
+	unlink(path);
+}
+
+void
+send_store_recover(struct send_state *s)
+{
+	time_t now = time(NULL);
+
+	each_id(s, QUEUEDIR_MESS, orphan_cb, &now);
+	each_id(s, QUEUEDIR_STATE, orphan_cb, &now);
+	each_id(s, QUEUEDIR_TMP, tmp_cb, &now);
+	each_id(s, QUEUEDIR_BOUNCE, tmp_cb, &now);
+	each_id(s, QUEUEDIR_ENV, load_cb, NULL);
+	each_id(s, QUEUEDIR_TODO, load_cb, NULL);
+	log_info("recovered", "messages=%zu", s->nmsgs);
+}
+
+void
+send_store_scan(struct send_state *s, int full)
+{
+	size_t i;
+
+	each_id(s, QUEUEDIR_TODO, load_cb, NULL);
+	if (!full)
+		return;
+	/* held or deleted by an admin: forget (after any request in flight) */
+	for (i = s->nmsgs; i-- > 0;) {
+		struct send_msg *m = s->msgs[i];
+
+		if (!exists(s, QUEUEDIR_ENV, m->id)) {
+			m->gone = 1;
+			if (m->inflight == 0) {
+				log_info("forget", "id=%s note=\"no longer in env/\"", m->id);
+				send_store_forget(s, m);
+			}
+		}
+	}
+	/* released from hold */
+	each_id(s, QUEUEDIR_ENV, load_cb, NULL);
+}
+
+int
+send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
+    size_t n, const int *states, const unsigned *codes, char *const *status,
+    char *const *diag, char *const *mta, unsigned flags)
+{
+	char path[QUEUEDIR_PATH_MAX];
+	struct buf b = BUF_INIT;
+	time_t now = time(NULL);
+	size_t k;
+	int fd, rc = 0;
+
+	for (k = 0; k < n; k++) {
+		struct envelope_rcpt *r = &m->env->rcpts[rcpts[k]];
+		struct envelope_state st;
+
+		memset(&st, 0, sizeof(st));
+		st.rcpt = (uint32_t)rcpts[k];
+		st.state = (enum envelope_rcpt_state)states[k];
+		st.time = (uint64_t)now;
+		st.attempts = r->attempts + (flags ? 0 : 1);
+		st.smtp_code = codes[k];
+		st.dsn_status = status[k];
+		st.diag = diag[k];
+		st.remote_mta = mta[k];
+		st.flags = flags | r->flags;
+		if (envelope_state_write(&st, &b) < 0) {
+			st.diag = "(diagnostic too long)";
+			envelope_state_write(&st, &b);
+		}
+		/* the same in memory */
+		r->state = st.state;
+		r->time = st.time;
+		r->attempts = st.attempts;
+		r->smtp_code = st.smtp_code;
+		r->flags = st.flags;
+		envelope_set(&r->dsn_status, status[k]);
+		envelope_set(&r->diag, diag[k]);
+		envelope_set(&r->remote_mta, mta[k]);
+	}
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, m->id) < 0 ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
+		log_error("state-write", "id=%s error=\"%m\"", m->id);
+		buf_free(&b);
+		return -1;
+	}
+	if (write(fd, b.p, b.len) != (ssize_t)b.len || fdatasync(fd) < 0) {
+		log_error("state-write", "id=%s error=\"%m\"", m->id);
+		rc = -1;
+	}
+	close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+void
+send_store_remove(struct send_state *s, struct send_msg *m)
+{
+	char path[QUEUEDIR_PATH_MAX];
+
+	/* env/ID goes first: without it the rest are orphans; if it is gone
+	 * already an admin held or deleted the message: leave the rest */
+	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, m->id) == 0 &&
+	    unlink(path) == 0)
+		remove_files(s, m->id, 0);
+	log_info("done", "id=%s", m->id);
+	send_store_forget(s, m);
+}
