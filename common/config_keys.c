@@ -104,6 +104,11 @@ const struct config_key config_keys[] = {
 
 	SECTION("pop3", "postern-pop3-login, postern-pop3d."),
 	/* pop3 keys: added by the POP3 owner. */
+	KEY("pop3_login_timeout", CFG_DURATION, "60s", "postern-pop3-login: time a client has for each command before the connection is closed."),
+	KEY("pop3_auth_failures", CFG_INT, "3", "postern-pop3-login: failed logins in one session before it is closed."),
+	KEY("pop3_auth_fail_delay", CFG_DURATION, "1s", "postern-pop3-login: pause after each failed login (doubled for each further failure, at most 15s)."),
+	KEY("pop3_max_bad_commands", CFG_INT, "20", "postern-pop3-login, postern-pop3d: unknown, malformed or misplaced commands in one session before it is closed."),
+	KEY("pop3_idle_timeout", CFG_DURATION, "10m", "postern-pop3d: autologout after this long without a command (RFC 1939 3: at least 10 minutes; never below 1 minute)."),
 
 	SECTION("imap", "postern-imap-login, postern-imapd."),
 	/* imap keys: added by the IMAP owner. */
