@@ -14,3 +14,14 @@ postern-lspawn_SRCS := queue/lspawn_main.c queue/lspawn_deliver.c
 PROGRAMS += postern-send
 postern-send_SRCS := queue/send_main.c queue/send_store.c queue/send_run.c \
 	queue/send_notify.c
+
+# postern-rspawn: remote delivery spawner (remote user), hK.
+PROGRAMS += postern-rspawn
+postern-rspawn_SRCS := queue/rspawn_main.c
+
+# postern-remote: the SMTP client, the only TLS client (GnuTLS), hK.
+PROGRAMS += postern-remote
+postern-remote_SRCS := queue/remote_main.c queue/remote_conn.c queue/remote_smtp.c
+postern-remote_LIBS := $(TLS_LIBS)
+test_remote_stuff_EXTRA := queue/remote_smtp.c queue/remote_conn.c
+test_remote_stuff_LIBS := $(TLS_LIBS)
