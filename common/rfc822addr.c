@@ -347,6 +347,33 @@ static void set_field(char **field, char *value)
 	*field = value;
 }
 
+/* dot-atom for a local part, tolerant as the reference server: dots may
+ * lead, trail or repeat ("a.", ".c", "a..b"); white space around dots is
+ * allowed (RFC 822). */
+static int parse_local_dot_atom(struct rfc822_lexer *lx, struct buf *str)
+{
+	int ret;
+
+	if (!IS_ATEXT(LX_CUR(lx)) && LX_CUR(lx) != '.')
+		return -1;
+	for (;;) {
+		const unsigned char *start = lx->p;
+		while (lx->p < lx->end && (IS_ATEXT(*lx->p) || *lx->p == '.'))
+			lx->p++;
+		buf_append(str, start, lx->p - start);
+		if ((ret = rfc822_skip_lwsp(lx)) <= 0)
+			return ret;
+		if (LX_CUR(lx) != '.')
+			return 1;
+		buf_putc(str, '.');
+		lx->p++;
+		if ((ret = rfc822_skip_lwsp(lx)) <= 0)
+			return ret;
+		if (!IS_ATEXT(LX_CUR(lx)) && LX_CUR(lx) != '.')
+			return 1;
+	}
+}
+
 static int parse_local_part(struct addr_parser *ap)
 {
 	int ret;
@@ -355,7 +382,7 @@ static int parse_local_part(struct addr_parser *ap)
 	if (LX_CUR(&ap->lx) == '"')
 		ret = rfc822_parse_quoted_string(&ap->lx, &ap->str);
 	else
-		ret = rfc822_parse_dot_atom(&ap->lx, &ap->str);
+		ret = parse_local_dot_atom(&ap->lx, &ap->str);
 	if (ret < 0)
 		return -1;
 	set_field(&ap->cur.mailbox, dup_buf(&ap->str));

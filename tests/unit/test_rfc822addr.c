@@ -54,6 +54,9 @@ START_TEST(obsolete_and_odd)
 	ck_assert_str_eq(addrs("user@[192.0.2.1]"), "((NIL NIL \"user\" \"[192.0.2.1]\"))");
 	ck_assert_str_eq(addrs("first . last @ example . com"),
 			 "((NIL NIL \"first.last\" \"example.com\"))");
+	/* misplaced dots in a local part are kept */
+	ck_assert_str_eq(addrs("a.@b, .c@d, e..f@g"),
+			 "((NIL NIL \"a.\" \"b\")(NIL NIL \".c\" \"d\")(NIL NIL \"e..f\" \"g\"))");
 	/* missing parts get placeholders */
 	ck_assert_str_eq(addrs("<>"), "((NIL NIL \"MISSING_MAILBOX\" \"MISSING_DOMAIN\"))");
 	ck_assert_str_eq(addrs("user"), "((NIL NIL \"user\" \"MISSING_DOMAIN\"))");
