@@ -16,7 +16,9 @@ struct piece {
 static int piece_cmp(const void *a, const void *b)
 {
 	const struct piece *x = a, *y = b;
-	int r = strcasecmp(x->key, y->key);
+	/* the reference server sorts by name case-sensitively but groups
+	 * pieces case-insensitively: "a*0 a*1 A*2" has a gap */
+	int r = strcmp(x->key, y->key);
 	if (r != 0)
 		return r;
 	if (x->idx != y->idx)

@@ -61,6 +61,11 @@ START_TEST(gap_left_unjoined)
 	ck_assert_str_eq(ps.v[2].name, "filename*3");
 	ck_assert_str_eq(ps.v[2].value, "d");
 	mime_params_free(&ps);
+	parse("; a*0=x; a*1=y; A*2=z", &ps);
+	ck_assert_uint_eq(ps.count, 3);
+	ck_assert_str_eq(ps.v[0].name, "A*2");
+	ck_assert_str_eq(ps.v[1].name, "a*0");
+	mime_params_free(&ps);
 }
 END_TEST
 
