@@ -27,9 +27,12 @@ void imap_write_string(struct buf *out, const char *p, size_t len)
 {
 	int quotable = len <= QUOTED_MAX;
 
-	for (size_t i = 0; quotable && i < len; i++)
-		if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0')
+	/* RFC 3501 9: a quoted string holds 7-bit TEXT-CHARs only */
+	for (size_t i = 0; quotable && i < len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '\r' || c == '\n' || c == '\0' || c >= 0x80)
 			quotable = 0;
+	}
 	if (!quotable) {
 		imap_write_literal(out, p, len);
 		return;

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include "buf.h"
 
-/* Quoted when (p, len) has no CR, LF or NUL and is at most 1024 octets
- * (8-bit octets are allowed in quoted strings here, as the reference
- * server sends them); otherwise a literal {n}CRLF.  NUL octets can not be
- * sent in IMAP4rev1 strings: they are replaced by 0x80. */
+/* Quoted when (p, len) is 7-bit without CR, LF or NUL and at most 1024
+ * octets; otherwise a literal {n}CRLF.  NUL octets can not be sent in
+ * IMAP4rev1 strings: they are replaced by 0x80 (as the reference server
+ * does in BODY[] data). */
 void imap_write_string(struct buf *out, const char *p, size_t len);
 /* NIL when p is NULL. */
 void imap_write_nstring(struct buf *out, const char *p, size_t len);

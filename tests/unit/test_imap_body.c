@@ -56,6 +56,9 @@ START_TEST(quoting)
 	imap_write_string(&b, "two\r\nlines", 10);
 	ck_assert_str_eq(buf_cstr(&b), "{10}\r\ntwo\r\nlines");
 	buf_reset(&b);
+	imap_write_cstring(&b, "\xc3\xa4");               /* 8-bit: literal */
+	ck_assert_str_eq(buf_cstr(&b), "{2}\r\n\xc3\xa4");
+	buf_reset(&b);
 	imap_write_ncstring(&b, NULL);
 	ck_assert_str_eq(buf_cstr(&b), "NIL");
 	buf_reset(&b);
