@@ -7,6 +7,7 @@
  * required before MAIL.  No no-new-privileges: messages go through the
  * setuid postern-queue (DESIGN.md rule 3). */
 #include <err.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,17 @@ load_settings(struct smtp_session *s, const struct config *c)
 		setup_fail("queue", "postern-queue not found");
 }
 
+/* Input waiting before the greeting (within pause_ms, or right now). */
+static int
+client_talked_first(struct io *io, int pause_ms)
+{
+	struct pollfd p = { 0, POLLIN, 0 };
+
+	if (pause_ms > 0)
+		return io_wait_input(io, pause_ms) == 1;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -146,7 +158,7 @@ main(int argc, char **argv)
 	s.io = io_new(0, 1, s.cmd_timeout_ms);
 	pause_ms = ms(config_int(c, "smtpd_greet_pause"));
 	/* A client that talks before the greeting is not a real MTA. */
-	if (io_wait_input(s.io, pause_ms) == 1) {
+	if (client_talked_first(s.io, pause_ms)) {
 		smtp_reply(&s, RP_GREET_REFUSED, s.hostname);
 		io_flush(s.io);
 		log_info("greet-refused", "ip=%s", s.client.remote_ip);
