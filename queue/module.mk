@@ -25,3 +25,4 @@ postern-remote_SRCS := queue/remote_main.c queue/remote_conn.c queue/remote_smtp
 postern-remote_LIBS := $(TLS_LIBS)
 test_remote_stuff_EXTRA := queue/remote_smtp.c queue/remote_conn.c
 test_remote_stuff_LIBS := $(TLS_LIBS)
+$(BUILD)/tests/test_remote_stuff: CPPFLAGS += -Iqueue
