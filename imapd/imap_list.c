@@ -256,7 +256,7 @@ list_run(struct imap_session *s, const char *cmdname, unsigned opts,
 			}
 		}
 		buf_puts(&b, ") \".\" ");
-		imap_write_string(&b, c->name, strlen(c->name));
+		imap_write_mailbox(s, &b, c->name, strlen(c->name));
 		if (childinfo && !lsub)
 			buf_puts(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 		buf_puts(&b, "\r\n");
@@ -266,7 +266,7 @@ list_run(struct imap_session *s, const char *cmdname, unsigned opts,
 			const char *why;
 			if (maildir_folder_path(s->root, c->folder, dir, sizeof(dir)) == 0) {
 				buf_puts(&b, "* STATUS ");
-				imap_write_string(&b, c->name, strlen(c->name));
+				imap_write_mailbox(s, &b, c->name, strlen(c->name));
 				buf_putc(&b, ' ');
 				if (imap_status_items(s, dir, status, &b, &why) == 0) {
 					buf_puts(&b, "\r\n");

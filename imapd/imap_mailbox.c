@@ -358,7 +358,7 @@ do_select(struct imap_session *s, const struct imap_arg *args, size_t nargs,
 		struct buf n = BUF_INIT;
 		buf_puts(&b, "* LIST () \".\" ");
 		imap_name_from_folder(1, folder, strlen(folder), &n);
-		imap_write_string(&b, n.p, n.len);
+		imap_write_mailbox(s, &b, n.p, n.len);
 		buf_puts(&b, "\r\n");
 		buf_free(&n);
 	}
@@ -848,7 +848,7 @@ imap_cmd_status(struct imap_session *s, const struct imap_arg *args,
 	}
 	buf_puts(&b, "* STATUS ");
 	imap_name_from_folder(imap_utf8(s), folder, strlen(folder), &n);
-	imap_write_string(&b, n.p, n.len);
+	imap_write_mailbox(s, &b, n.p, n.len);
 	buf_putc(&b, ' ');
 	if (imap_status_items(s, dir, &args[1], &b, &why) < 0) {
 		int e = errno;

@@ -83,7 +83,7 @@ imap_cmd_getquotaroot(struct imap_session *s, const struct imap_arg *args,
 		return;
 	}
 	buf_puts(&b, "* QUOTAROOT ");
-	imap_write_string(&b, args[0].p, args[0].len);
+	imap_write_mailbox(s, &b, args[0].p, args[0].len);
 	if (have_limits(s))
 		buf_puts(&b, " \"\"");
 	buf_puts(&b, "\r\n");

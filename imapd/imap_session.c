@@ -128,6 +128,33 @@ imap_untagged(struct imap_session *s, const char *fmt, ...)
 	buf_free(&b);
 }
 
+/* Mailbox names: after ENABLE UTF8=ACCEPT / IMAP4rev2 UTF-8 may stand in
+ * a quoted string (RFC 6855 3, RFC 9051 4.3), as other servers send it;
+ * otherwise the general rule of imap_write_string. */
+void
+imap_write_mailbox(struct imap_session *s, struct buf *out, const char *p,
+    size_t len)
+{
+	size_t i;
+
+	if (imap_utf8(s) && len <= 1024) {
+		for (i = 0; i < len; i++)
+			if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0')
+				break;
+		if (i == len) {
+			buf_putc(out, '"');
+			for (i = 0; i < len; i++) {
+				if (p[i] == '"' || p[i] == '\\')
+					buf_putc(out, '\\');
+				buf_putc(out, p[i]);
+			}
+			buf_putc(out, '"');
+			return;
+		}
+	}
+	imap_write_string(out, p, len);
+}
+
 void
 imap_send_buf(struct imap_session *s, struct buf *b)
 {

@@ -178,6 +178,11 @@ void imap_untagged(struct imap_session *s, const char *fmt, ...)
  * with imap_quote.h), then reset b. */
 void imap_send_buf(struct imap_session *s, struct buf *b);
 
+/* A mailbox name in a response: quoted UTF-8 for UTF-8 sessions, else
+ * as imap_write_string (quoted 7-bit or a literal). */
+void imap_write_mailbox(struct imap_session *s, struct buf *out,
+    const char *p, size_t len);
+
 /* IMAP4rev2 in force (ENABLE IMAP4rev2): no \Recent, no RECENT response,
  * VANISHED/ESEARCH forms, UTF-8 names. */
 int imap_rev2(const struct imap_session *s);
