@@ -1,0 +1,8 @@
+# imapd/msgcmd.mk: unit tests and fuzz harness of the IMAP message
+# commands' pure parts (sequence sets, SEARCH keys and evaluation).
+test_imap_seqset_EXTRA := imapd/imap_seqset.c
+test_imap_search_EXTRA := imapd/imap_seqset.c imapd/imap_search_parse.c \
+	imapd/imap_search_eval.c imapd/imap_parser.c
+test_imap_fetch_items_EXTRA := imapd/imap_seqset.c
+fuzz_imap_search_EXTRA := imapd/imap_seqset.c imapd/imap_search_parse.c \
+	imapd/imap_search_eval.c imapd/imap_parser.c
