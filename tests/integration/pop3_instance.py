@@ -151,8 +151,8 @@ class Pop3Instance:
         if isinstance(text, str):
             text = text.encode()
         deliver.counter += 1
-        name = name or "%d.M%dP%dQ%d.test" % (time.time(), time.time_ns() % 1000000,
-                                             os.getpid(), deliver.counter)
+        # names sort in delivery order (UIDs are given in name order)
+        name = name or "%d.M%06dP%d.test" % (time.time(), deliver.counter, os.getpid())
         if sizes:
             crlf = len(text) + text.count(b"\n") - text.count(b"\r\n")
             name = "%s,S=%d,W=%d" % (name, len(text), crlf)
