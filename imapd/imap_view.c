@@ -376,6 +376,9 @@ view_flush_expunged(struct imap_session *s)
 		imap_untagged(s, "VANISHED %s", buf_cstr(&b));
 	}
 	buf_free(&b);
+	/* the client counts them gone: no EXISTS for the smaller number */
+	if (mb->exists_sent >= (int)(mb->count - out))
+		mb->exists_sent -= (int)(mb->count - out);
 	mb->count = out;
 }
 
