@@ -253,6 +253,24 @@ class ImapMailbox(unittest.TestCase):
         self.assertEqual(u, ['* STATUS "saved" (MESSAGES 2)'])
         r.cmd("z", "LOGOUT")
 
+    def test_append_literal8(self):
+        u, _ = self.r.cmd("a", "CAPABILITY")
+        if "BINARY" not in u[0].split():
+            self.skipTest("BINARY not advertised (FETCH not built)")
+        self.ok("b", "CREATE bin")
+        m = b"Subject: bin\r\n\r\n\x00\x01\x02\r\n"
+        self.r.send(b"c APPEND bin ~{%d+}\r\n" % len(m) + m + b"\r\n")
+        _, t = self.r.until_tag("c")
+        self.assertTrue(t.startswith("c OK"), t)
+        cur = os.path.join(self.i.maildir(), ".bin", "cur")
+        with open(os.path.join(cur, os.listdir(cur)[0]), "rb") as f:
+            self.assertEqual(f.read(), b"Subject: bin\n\n\x00\x01\x02\n")
+        # NUL in an ordinary literal is refused
+        self.r.send(b"d APPEND bin {%d+}\r\n" % len(m) + m + b"\r\n")
+        _, t = self.r.until_tag("d")
+        self.assertTrue(t.startswith("d BAD"), t)
+        self.assertEqual(len(os.listdir(cur)), 1)
+
     def test_bad_syntax(self):
         for tag, cmd in (("a", "SELECT"), ("b", "STATUS INBOX"), ("c", "STATUS INBOX (BOGUS)"),
                          ("d", "LIST"), ("e", "CREATE"), ("f", "RENAME a"), ("g", "FOO"),
