@@ -92,6 +92,24 @@ def chown_tree(path, uid, gid):
             os.lchown(os.path.join(root, n), uid, gid)
 
 
+def password_hash(password):
+    """A {CRYPT} yescrypt hash (libxcrypt's default cost), the kind `postern
+    user add` stores, so that Dovecot's LOGIN does the same work as postern's."""
+    import ctypes
+    import ctypes.util
+    lib = ctypes.CDLL(ctypes.util.find_library("crypt"))
+    lib.crypt_gensalt.restype = ctypes.c_char_p
+    lib.crypt_gensalt.argtypes = [ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p,
+                                  ctypes.c_int]
+    lib.crypt.restype = ctypes.c_char_p
+    lib.crypt.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    setting = lib.crypt_gensalt(b"$y$", 0, None, 0)
+    h = lib.crypt(password.encode(), setting) if setting else None
+    if not h or not h.startswith(b"$y$"):
+        raise RuntimeError("libcrypt cannot make a yescrypt hash")
+    return "{CRYPT}" + h.decode()
+
+
 def copy_maildir(src, dst, link=False):
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     run(["cp", "-al" if link else "-a", src, dst])
@@ -140,11 +158,11 @@ class Peer:
         # Dovecot
         os.makedirs(os.path.join(d, "dovecot"), exist_ok=True)
         template(os.path.join(HERE, "peers", "dovecot", "dovecot.conf"), self.dv_conf, self.subst)
+        pw = password_hash(PASSWORD)
         with open(os.path.join(d, "dovecot", "users"), "w") as f:
-            f.write("%s:{PLAIN}%s:%d:%d::%s/mail/%s::\n" % (USER, PASSWORD, VUID, VUID, d, USER))
+            f.write("%s:%s:%d:%d::%s/mail/%s::\n" % (USER, pw, VUID, VUID, d, USER))
             for i in range(1, SESSIONS + 1):
-                f.write("sess%d:{PLAIN}%s:%d:%d::%s/mail/sess%d::\n"
-                        % (i, PASSWORD, VUID, VUID, d, i))
+                f.write("sess%d:%s:%d:%d::%s/mail/sess%d::\n" % (i, pw, VUID, VUID, d, i))
         copy_maildir(corpus, self.maildir)
         for i in range(1, SESSIONS + 1):
             copy_maildir(small, os.path.join(d, "mail", "sess%d" % i, "Maildir"), link=True)
@@ -249,10 +267,13 @@ class Postern:
             self.install()
             self.cli("init", self.d, "--domain", POSTERN_DOMAIN)
             conf = os.path.join(self.d, "etc", "postern.conf")
+            # ports, and the connection limits 200 idle sessions need (as for Dovecot)
+            settings = {"port_base": POSTERN_PORT_BASE, "max_connections": 1000,
+                        "max_connections_per_ip": 500}
             with open(conf) as f:
                 lines = [l for l in f.read().splitlines()
-                         if not l.replace(" ", "").startswith("port_base=")]
-            lines.append("port_base = %d" % POSTERN_PORT_BASE)
+                         if l.split("=")[0].strip() not in settings]
+            lines += ["%s = %s" % kv for kv in settings.items()]
             with open(conf, "w") as f:
                 f.write("\n".join(lines) + "\n")
             self.cli("user", "add", self.d, self.user, stdin=PASSWORD + "\n")
@@ -557,6 +578,9 @@ postern programs missing (figures shown as "not yet"):
 - POP3 (`bench/pop3_bench.py`): one session: login+STAT, UIDL, TOP n 0 for
   every message, RETR of every message (pipelined in windows of 64 when the
   server announces PIPELINING), RSET, QUIT (nothing deleted or marked).
+- Passwords: both sides store `{{CRYPT}}` yescrypt hashes (libxcrypt's default
+  cost; `postern user add` makes them, bench.py makes Dovecot's the same way),
+  so LOGIN does the same hashing work on both.
 - Memory: {sess} sessions (IMAP: LOGIN + SELECT INBOX; POP3: USER/PASS + STAT)
   held idle, each as its own user with a 100-message mailbox; PSS and USS
   (Private_Clean + Private_Dirty) from /proc/PID/smaps_rollup summed over the
