@@ -5,7 +5,10 @@ once.  A's view stays exact: every EXISTS/EXPUNGE it gets keeps its
 count equal to what is on disk at the end, EXPUNGE sequence numbers are
 always in range, flag changes arrive as FETCH (UID n FLAGS ...), and no
 UID is ever handed out twice (APPENDUID after expunges is above every
-earlier UID)."""
+earlier UID).  With the message commands built: two sessions adding flags
+to one message at once lose neither, one session's STORE reaches the
+other as FETCH, and an expunge is not announced while answering FETCH,
+STORE or SEARCH by sequence number, only with UID SEARCH or NOOP."""
 import os, re, threading, time, unittest
 
 from imap_instance import ImapInstance, message
@@ -120,6 +123,49 @@ class ImapConcurrency(unittest.TestCase):
         u, _ = c.cmd("c1", "STATUS INBOX (MESSAGES UIDNEXT)")
         self.assertEqual(u, ['* STATUS "INBOX" (MESSAGES 21 UIDNEXT %d)' % (last + 1)])
         for r in (a, b, c):
+            r.cmd("z", "LOGOUT")
+
+    def store_built(self, r):
+        _, t = r.cmd("s0", "STORE 1 +FLAGS.SILENT (\\Seen)")
+        return "Unknown" not in t
+
+    def test_store_expunge_rules(self):
+        a = self.i.raw_login()
+        b = self.i.raw_login()
+        a.cmd("a0", "CREATE conc")
+        for n in range(4):
+            m = "Subject: c%d\r\n\r\nx\r\n" % n
+            a.cmd("a1%d" % n, "APPEND conc {%d+}\r\n%s" % (len(m), m))
+        a.cmd("a2", "SELECT conc")
+        b.cmd("b2", "SELECT conc")
+        if not self.store_built(a):
+            self.skipTest("STORE/FETCH not built into postern-imapd")
+        # both sessions add a flag to the same message at once: none is lost
+        a.send("a3 STORE 2 +FLAGS (\\Flagged)\r\n")
+        b.send("b3 STORE 2 +FLAGS (\\Answered)\r\n")
+        a.until_tag("a3")
+        b.until_tag("b3")
+        u, _ = a.cmd("a4", "FETCH 2 (FLAGS)")
+        self.assertTrue(any("\\Flagged" in l and "\\Answered" in l for l in u), u)
+        # B's STORE reaches A as an unsolicited FETCH
+        b.cmd("b5", "STORE 3 +FLAGS (\\Draft)")
+        u, _ = a.cmd("a5", "NOOP")
+        self.assertTrue(any(re.match(r"^\* 3 FETCH \(UID 3 FLAGS \(.*\\Draft.*\)\)$", l) for l in u), u)
+        # B expunges message 1; A's FETCH/STORE/SEARCH by sequence number
+        # must not announce it (RFC 9051 7.5.1), the UID form and NOOP may
+        b.cmd("b6", "STORE 1 +FLAGS.SILENT (\\Deleted)")
+        _, t = b.cmd("b7", "EXPUNGE")
+        self.assertTrue(t.startswith("b7 OK"), t)
+        for tag, cmd in (("a6", "FETCH 1:* (FLAGS)"), ("a7", "STORE 4 +FLAGS (\\Seen)"),
+                         ("a8", "SEARCH ALL")):
+            u, t = a.cmd(tag, cmd)
+            self.assertTrue(t.startswith(tag + " OK"), t)
+            self.assertFalse(any(l.endswith(" EXPUNGE") for l in u), (cmd, u))
+        u, t = a.cmd("a9", "UID SEARCH ALL")
+        self.assertIn("* 1 EXPUNGE", u)
+        u, _ = a.cmd("a10", "SEARCH ALL")
+        self.assertIn("* SEARCH 1 2 3", u)
+        for r in (a, b):
             r.cmd("z", "LOGOUT")
 
 
