@@ -105,10 +105,15 @@ start_child(const struct buf *payload, const struct spawn_request *req,
 	}
 	if (pid == 0) {
 		char *argv[] = { "postern-remote", NULL };
-		int i;
-		/* fds 0 (message), 1 (reply pipe), 3 (request) */
-		if (dup2(msgfd, 10) < 0 || dup2(p[1], 11) < 0 || dup2(mfd, 12) < 0 ||
-		    dup2(10, 0) < 0 || dup2(11, 1) < 0 || dup2(12, 3) < 0)
+		int i, a, b, m;
+		/* fds 0 (message), 1 (reply pipe), 3 (request); fresh copies
+		 * first, so that no target clobbers a source (0, 1 and 2 are
+		 * open, so the copies are >= 3 and distinct) */
+		a = dup(msgfd);
+		b = dup(p[1]);
+		m = dup(mfd);
+		if (a < 0 || b < 0 || m < 0 || dup2(a, 0) < 0 || dup2(b, 1) < 0 ||
+		    dup2(m, 3) < 0)
 			_exit(111);
 		for (i = 4; i < 64; i++)
 			close(i);
