@@ -14,6 +14,7 @@
 #include "imapd.h"
 #include "imap_names.h"
 #include "imap_quote.h"
+#include "imap_seqset.h"
 #include "log.h"
 
 /* --- names -------------------------------------------------------------- */
@@ -386,10 +387,28 @@ imap_cmd_examine(struct imap_session *s, const struct imap_arg *args,
 }
 
 /* The UIDs of the view whose file has \Deleted now (read under the
- * lock, so a flag set by another session a moment ago counts). */
+ * lock, so a flag set by another session a moment ago counts); only those
+ * in sel (ascending UIDs) when sel is not NULL. */
+static int
+uid_in(const uint32_t *sel, size_t nsel, uint32_t uid)
+{
+	size_t lo = 0, hi = nsel;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sel[mid] == uid)
+			return 1;
+		if (sel[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 static uint32_t *
-deleted_uids(struct imap_session *s, const struct imap_uid_range *r,
-    size_t nr, size_t *n)
+deleted_uids(struct imap_session *s, const uint32_t *sel, size_t nsel,
+    size_t *n)
 {
 	struct imap_mailbox *mb = s->mbox;
 	uint32_t *uids = NULL;
@@ -406,7 +425,7 @@ deleted_uids(struct imap_session *s, const struct imap_uid_range *r,
 		f = maildir_index_find(mb->idx, mb->msgs[i].uid);
 		if (f == NULL || !(f->flags & MAILDIR_FLAG_TRASHED))
 			continue;
-		if (r != NULL && !imap_uidset_contains(r, nr, f->uid))
+		if (sel != NULL && !uid_in(sel, nsel, f->uid))
 			continue;
 		uids[count++] = f->uid;
 	}
@@ -479,31 +498,42 @@ void
 imap_cmd_expunge(struct imap_session *s, const struct imap_arg *args,
     size_t nargs)
 {
-	struct imap_uid_range *r = NULL;
-	size_t nr = 0, n = 0;
-	uint32_t *uids;
+	uint32_t *sel = NULL, *uids;
+	size_t nsel = 0, n = 0, i;
+	const char *why = NULL;
 
 	if (s->uid) {
+		/* a UID set, "$" (SEARCHRES) too; UIDs not in the view skipped */
 		if (nargs != 1 || args[0].type != IMAP_ARG_ATOM ||
-		    imap_uidset_parse(args[0].p, args[0].len,
-		    imap_view_max_uid(s), &r, &nr) < 0) {
-			imap_bad(s, NULL, "UID EXPUNGE needs a UID set");
+		    imap_seqset_resolve(s, &args[0], 1, &sel, &nsel, &why) < 0) {
+			free(sel);
+			imap_bad(s, NULL, "UID EXPUNGE needs a UID set%s%s",
+			    why ? ": " : "", why ? why : "");
 			return;
 		}
+		/* sequence numbers now, UIDs before the view changes below */
+		for (i = 0; i < nsel; i++)
+			sel[i] = imap_view_get(s, sel[i])->uid;
 	} else if (nargs != 0) {
 		imap_bad(s, NULL, "EXPUNGE takes no arguments");
 		return;
 	}
 	if (s->mbox->readonly) {
-		free(r);
+		free(sel);
 		imap_no(s, "READ-ONLY", "Mailbox is read-only");
 		return;
 	}
 	/* Bring the client up to date first (EXISTS for what arrived), so
 	 * the EXPUNGE numbers below refer to messages it knows. */
 	imap_mailbox_update(s, 1);
-	uids = deleted_uids(s, r, nr, &n);
-	free(r);
+	if (s->uid && nsel == 0) {
+		/* no message of the set is in the view: nothing to expunge */
+		free(sel);
+		imap_ok(s, NULL, "EXPUNGE completed");
+		return;
+	}
+	uids = deleted_uids(s, s->uid ? sel : NULL, nsel, &n);
+	free(sel);
 	if (uids == NULL) {
 		imap_no(s, "SERVERBUG", "Cannot read mailbox");
 		return;

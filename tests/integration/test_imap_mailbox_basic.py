@@ -233,6 +233,10 @@ class ImapMailbox(unittest.TestCase):
         self.assertEqual([l for l in u if "FETCH" not in l], ["* 3 EXPUNGE"])
         u = self.ok("e2", "CHECK")
         self.assertEqual(u, [])
+        u = self.ok("e3", "UID EXPUNGE 100:200")      # none of these exist
+        self.assertEqual(u, [])
+        _, t = self.r.cmd("e4", "UID EXPUNGE 1:x")
+        self.assertTrue(t.startswith("e4 BAD"), t)
         u = self.ok("f", "CLOSE")
         self.assertFalse(any("EXPUNGE" in l for l in u), u)
         self.assertEqual(len(os.listdir(cur)), 1)
@@ -252,6 +256,21 @@ class ImapMailbox(unittest.TestCase):
         u, _ = r.cmd("d", "STATUS saved (MESSAGES)")
         self.assertEqual(u, ['* STATUS "saved" (MESSAGES 2)'])
         r.cmd("z", "LOGOUT")
+
+    def test_uid_expunge_saved_result(self):
+        u, _ = self.r.cmd("a", "CAPABILITY")
+        if "SEARCHRES" not in u[0].split():
+            self.skipTest("SEARCHRES not advertised (SEARCH not built)")
+        self.ok("b", "CREATE sr")
+        for n in range(3):
+            m = "Subject: %d\r\n\r\n" % n
+            self.ok("c%d" % n, "APPEND sr (%s) {%d+}\r\n%s" % ("\\Deleted" if n else "", len(m), m))
+        self.ok("d", "SELECT sr")
+        self.ok("e", "UID SEARCH RETURN (SAVE) UID 1:2")
+        u = self.ok("f", "UID EXPUNGE $")
+        self.assertEqual(u, ["* 2 EXPUNGE"])          # UID 2; UID 3 stays
+        u = self.ok("g", "STATUS sr (MESSAGES)")
+        self.assertEqual(u, ['* STATUS "sr" (MESSAGES 2)'])
 
     def test_append_literal8(self):
         u, _ = self.r.cmd("a", "CAPABILITY")
