@@ -244,45 +244,42 @@ static int leaf_is_encoded(const struct message_part *part)
 	       (cte_is(part->cte, "base64") || cte_is(part->cte, "quoted-printable"));
 }
 
-static void binary_part_write(const struct message *msg, const struct message_part *part,
-			      struct buf *out);
+static int binary_part_write(const struct message *msg, const struct message_part *part,
+			     struct buf *out);
 
 /* The body of a part with its encoded leaves decoded; the text between
  * the parts (preamble, delimiters, epilogue) as it is. */
-static void binary_body_write(const struct message *msg, const struct message_part *part,
-			      struct buf *out)
+static int binary_body_write(const struct message *msg, const struct message_part *part,
+			     struct buf *out)
 {
-	if (part->children == NULL) {
-		if (leaf_decode(msg, part, out) < 0)
-			message_write_crlf(msg->p + part->body_start,
-					   part->body_end - part->body_start, out);
-		return;
-	}
+	if (part->children == NULL)
+		return leaf_decode(msg, part, out);
 	size_t pos = part->body_start;
 	for (const struct message_part *c = part->children; c != NULL; c = c->next) {
 		if (c->header_start > pos)
 			message_write_crlf(msg->p + pos, c->header_start - pos, out);
-		binary_part_write(msg, c, out);
+		if (binary_part_write(msg, c, out) < 0)
+			return -2;
 		if (c->body_end > pos)
 			pos = c->body_end;
 	}
 	if (part->body_end > pos)
 		message_write_crlf(msg->p + pos, part->body_end - pos, out);
+	return 0;
 }
 
 /* Header and body of a part as the reference server writes them for
  * BINARY: a decoded part loses its Content-Transfer-Encoding fields and
  * gets "Content-Transfer-Encoding: binary" before its empty line. */
-static void binary_part_write(const struct message *msg, const struct message_part *part,
-			      struct buf *out)
+static int binary_part_write(const struct message *msg, const struct message_part *part,
+			     struct buf *out)
 {
 	const char *p = msg->p;
 	size_t hs = part->header_start, be = part->body_start;
 
 	if (!leaf_is_encoded(part)) {
 		message_write_crlf(p + hs, be - hs, out);
-		binary_body_write(msg, part, out);
-		return;
+		return binary_body_write(msg, part, out);
 	}
 	size_t blank = be;               /* where the header's empty line starts */
 	if (be > hs && p[be - 1] == '\n') {
@@ -305,7 +302,7 @@ static void binary_part_write(const struct message *msg, const struct message_pa
 		buf_append(out, "\r\n", 2);
 	buf_puts(out, "Content-Transfer-Encoding: binary\r\n");
 	message_write_crlf(p + blank, be - blank, out);
-	leaf_decode(msg, part, out);
+	return leaf_decode(msg, part, out);
 }
 
 int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
@@ -313,18 +310,12 @@ int imap_binary_fetch(const struct message *msg, const struct imap_section *sec,
 {
 	const struct message_part *part = msg->root;
 
-	if (sec->nnums == 0) {
-		binary_part_write(msg, msg->root, out);
-		return 0;
-	}
+	if (sec->nnums == 0)
+		return binary_part_write(msg, msg->root, out);
 	part = message_part_by_number(msg, sec->nums, sec->nnums);
 	if (part == NULL)
 		return -1;
-	if (part->children != NULL) {
-		binary_body_write(msg, part, out);
-		return 0;
-	}
-	return leaf_decode(msg, part, out);
+	return binary_body_write(msg, part, out);
 }
 
 void imap_partial_write(const char *p, size_t len, size_t origin, size_t count,

@@ -204,6 +204,10 @@ START_TEST(binary_sections)
 	ck_assert_str_eq(section("Content-Transfer-Encoding: x-uuencode\n\nbegin", "1", 1),
 			 "(none -2)");
 	ck_assert_str_eq(section(nested, "9", 1), "(none -1)");
+	/* a whole message with an undecodable part: UNKNOWN-CTE */
+	ck_assert_str_eq(section("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+				 "Content-Transfer-Encoding: x-uuencode\n\nbegin\n--b--\n", "", 1),
+			 "(none -2)");
 }
 END_TEST
 
