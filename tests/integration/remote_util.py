@@ -178,6 +178,7 @@ class SMTPSink:
         self.tls_ctx = None
         self.auth = None
         self.silent = False
+        self.starttls_raw = None
         self.transactions = []
         self.connections = 0
         self.lines = []
@@ -255,6 +256,10 @@ class SMTPSink:
                 tr["helo"] = cmd
                 send("250 sink.test")
             elif verb == "STARTTLS":
+                if self.starttls_raw:
+                    send(self.starttls_raw)
+                    f.readline()
+                    return
                 send("220 2.0.0 go ahead")
                 c = self.tls_ctx.wrap_socket(c, server_side=True)
                 f = c.makefile("rb")

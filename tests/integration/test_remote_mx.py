@@ -1,0 +1,128 @@
+"""postern-remote's MX logic against the stub DNS server (dnsstub.py):
+preference order, next host on a 4xx greeting or a refused connection,
+fallback to the A record without MX, null MX, NXDOMAIN (permanent),
+SERVFAIL (temporary), MX hosts without addresses."""
+import os, shutil, socket, unittest
+
+from dnsstub import DNSStub
+from postern_instance import make_instance, make_tmpdir
+from remote_util import RSpawn, SMTPSink
+
+
+def common_port(hosts):
+    for _ in range(50):
+        s = socket.socket()
+        s.bind((hosts[0], 0))
+        port = s.getsockname()[1]
+        s.close()
+        ok = True
+        for h in hosts:
+            t = socket.socket()
+            try:
+                t.bind((h, port))
+            except OSError:
+                ok = False
+            t.close()
+        if ok:
+            return port
+    raise RuntimeError("no common port")
+
+
+class RemoteMX(unittest.TestCase):
+    def setUp(self):
+        self.tmp = make_tmpdir("postern-remote-mx-")
+        self.inst = make_instance(self.tmp)
+        self.port = common_port(["127.0.0.2", "127.0.0.3", "127.0.0.4"])
+        self.sinks = {h: SMTPSink(h, self.port) for h in ("127.0.0.2", "127.0.0.3", "127.0.0.4")}
+        self.dns = DNSStub({
+            "mx.test": {"MX": [(20, "b.mx.test"), (10, "a.mx.test")]},
+            "a.mx.test": {"A": ["127.0.0.2"]},
+            "b.mx.test": {"A": ["127.0.0.3"]},
+            "nomx.test": {"A": ["127.0.0.4"]},
+            "null.test": {"MX": [(0, ".")]},
+            "fail.test": "SERVFAIL",
+            "gone.test": {"MX": [(10, "nohost.gone.test")]},
+            "failhost.test": {"MX": [(10, "broken.failhost.test")]},
+            "broken.failhost.test": "SERVFAIL",
+        }).start()
+        for k, v in (("resolver_address", "127.0.0.1"), ("resolver_port", str(self.dns.port)),
+                     ("resolver_timeout", "4s"), ("remote_port", str(self.port)),
+                     ("remote_greeting_timeout", "3s"), ("remote_command_timeout", "3s")):
+            self.inst.set_config(k, v)
+        self.rs = RSpawn(self.inst.conf, self.tmp)
+
+    def tearDown(self):
+        self.rs.close()
+        for s in self.sinks.values():
+            s.close()
+        self.dns.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def deliver(self, domain):
+        return self.rs.deliver(b"hello\n", "s@example.test", ["u@" + domain])[0]
+
+    def delivered_at(self):
+        return [h for h, s in sorted(self.sinks.items()) if s.transactions]
+
+    def test_preference_order(self):
+        r = self.deliver("mx.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(r["mta"], "a.mx.test")
+        self.assertEqual(self.delivered_at(), ["127.0.0.2"])
+        self.assertEqual(self.sinks["127.0.0.3"].connections, 0)
+        self.assertEqual(self.dns.queries[0], ("mx.test", "MX"))
+
+    def test_next_host_on_4xx_greeting(self):
+        self.sinks["127.0.0.2"].greeting = "421 4.3.2 busy"
+        r = self.deliver("mx.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(r["mta"], "b.mx.test")
+        self.assertEqual(self.delivered_at(), ["127.0.0.3"])
+        self.assertEqual(self.sinks["127.0.0.2"].connections, 1)
+
+    def test_next_host_on_refused_connection_and_4xx_mail(self):
+        self.sinks["127.0.0.2"].close()
+        r = self.deliver("mx.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(self.delivered_at(), ["127.0.0.3"])
+        self.sinks["127.0.0.3"].mail_reply = "451 4.3.0 later"
+        r = self.deliver("mx.test")
+        self.assertEqual(r["cls"], 4, r)
+        self.assertIn("451", r["diag"])
+
+    def test_fallback_to_address_record(self):
+        r = self.deliver("nomx.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(self.delivered_at(), ["127.0.0.4"])
+        self.assertIn(("nomx.test", "MX"), self.dns.queries)
+        self.assertIn(("nomx.test", "A"), self.dns.queries)
+
+    def test_null_mx_is_permanent(self):
+        r = self.deliver("null.test")
+        self.assertEqual((r["cls"], r["status"]), (5, "5.1.10"), r)
+        self.assertEqual(self.delivered_at(), [])
+
+    def test_nxdomain_is_permanent(self):
+        r = self.deliver("nowhere.test")
+        self.assertEqual((r["cls"], r["status"]), (5, "5.1.2"), r)
+
+    def test_servfail_is_temporary(self):
+        r = self.deliver("fail.test")
+        self.assertEqual((r["cls"], r["status"]), (4, "4.4.3"), r)
+        r = self.deliver("failhost.test")
+        self.assertEqual(r["cls"], 4, r)
+
+    def test_mx_host_without_address(self):
+        r = self.deliver("gone.test")
+        self.assertEqual(r["cls"], 5, r)
+        self.assertIn("nohost.gone.test", r["diag"])
+
+    def test_all_hosts_down_is_temporary(self):
+        for s in self.sinks.values():
+            s.close()
+        r = self.deliver("mx.test")
+        self.assertEqual((r["cls"], r["status"]), (4, "4.4.1"), r)
+
+
+if __name__ == "__main__":
+    unittest.main()
