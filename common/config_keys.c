@@ -77,6 +77,9 @@ const struct config_key config_keys[] = {
 	KEY("delivery_max_received", CFG_INT, "100", "postern-deliver: a message with more Received header fields is refused as a loop."),
 	KEY("delivery_timeout", CFG_DURATION, "1h", "postern-lspawn: a postern-deliver running longer is killed (temporary failure)."),
 	KEY("delivery_pipe_timeout", CFG_DURATION, "10m", "postern-deliver: a rule-file pipe command running longer is killed (temporary failure)."),
+	KEY("lmtp_timeout", CFG_DURATION, "5m", "postern-lmtpd: time a client has for each command and each block of message data."),
+	KEY("lmtp_max_message_size", CFG_SIZE, "64m", "postern-lmtpd: largest message accepted (advertised as SIZE); larger ones get 552 for every recipient."),
+	KEY("lmtp_max_recipients", CFG_INT, "100", "postern-lmtpd: recipients per transaction; beyond it RCPT gets 452 4.5.3."),
 
 	SECTION("remote", "postern-rspawn, postern-remote: delivery to other hosts."),
 	/* remote keys: added by the remote delivery owner. */
