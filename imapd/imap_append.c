@@ -1,6 +1,7 @@
 /* imap_append.c: APPEND (RFC 3501 6.3.11, RFC 9051 6.3.12) with
- * MULTIAPPEND (RFC 3502), literal8 (BINARY, RFC 3516), APPENDUID
- * (UIDPLUS, RFC 4315) and the Maildir++ quota (OVERQUOTA, RFC 9208). */
+ * MULTIAPPEND (RFC 3502), literal8 (BINARY, RFC 3516), the UTF8 data
+ * item (RFC 6855), APPENDUID (UIDPLUS, RFC 4315) and the Maildir++ quota
+ * (OVERQUOTA, RFC 9208). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #define APPEND_MAX_MESSAGES 1000
 
 struct one {
+	const struct imap_arg *flaglist;
 	unsigned flags;
 	uint32_t keywords;
 	time_t date;
@@ -46,7 +48,7 @@ imap_cmd_append(struct imap_session *s, const struct imap_arg *args,
 			return;
 		}
 		if (args[i].type == IMAP_ARG_LIST)
-			i++;   /* flags: checked below against the target */
+			o->flaglist = &args[i++];   /* checked against the target */
 		if (i < nargs && args[i].type == IMAP_ARG_QUOTED) {
 			if (imap_parse_datetime(args[i].p, args[i].len, &o->date) < 0) {
 				free(msgs);
@@ -55,19 +57,27 @@ imap_cmd_append(struct imap_session *s, const struct imap_arg *args,
 			}
 			i++;
 		}
-		if (i >= nargs || args[i].type != IMAP_ARG_LITERAL) {
-			free(msgs);
-			imap_bad(s, NULL, "APPEND needs a message literal");
-			return;
+		/* RFC 6855 4: UTF8 (literal8) once UTF8=ACCEPT is on */
+		if (i + 1 < nargs && imap_utf8(s) && imap_arg_is_atom(&args[i], "UTF8") &&
+		    args[i + 1].type == IMAP_ARG_LIST && args[i + 1].count == 1 &&
+		    args[i + 1].list[0].type == IMAP_ARG_LITERAL &&
+		    args[i + 1].list[0].literal8) {
+			o->msg = &args[i + 1].list[0];
+			i += 2;
+		} else {
+			if (i >= nargs || args[i].type != IMAP_ARG_LITERAL) {
+				free(msgs);
+				imap_bad(s, NULL, "APPEND needs a message literal");
+				return;
+			}
+			if (args[i].literal8 && imap_cmd_fetch == NULL) {
+				free(msgs);
+				imap_bad(s, NULL, "literal8 not supported");
+				return;
+			}
+			o->msg = &args[i++];
 		}
-		if (args[i].literal8 && imap_cmd_fetch == NULL) {
-			free(msgs);
-			imap_bad(s, NULL, "literal8 not supported");
-			return;
-		}
-		o->msg = &args[i];
-		total += args[i].len;
-		i++;
+		total += o->msg->len;
 		n++;
 	}
 	if (imap_mailbox_resolve(s, &args[0], folder, sizeof(folder), dir,
@@ -88,22 +98,20 @@ imap_cmd_append(struct imap_session *s, const struct imap_arg *args,
 		return;
 	}
 	/* flags (keywords need the target's index) */
-	for (i = 1, k = 0; i < nargs && k < n; i++) {
-		if (args[i].type == IMAP_ARG_LIST) {
-			size_t f;
-			for (f = 0; f < args[i].count; f++) {
-				const struct imap_arg *a = &args[i].list[f];
-				if (a->type != IMAP_ARG_ATOM ||
-				    imap_parse_flag_idx(idx, a->p, a->len, 1,
-				    &msgs[k].flags, &msgs[k].keywords) < 0) {
-					imap_index_release(s, idx);
-					free(msgs);
-					imap_bad(s, NULL, "Bad flag in APPEND");
-					return;
-				}
+	for (k = 0; k < n; k++) {
+		const struct imap_arg *fl = msgs[k].flaglist;
+		size_t f;
+		for (f = 0; fl != NULL && f < fl->count; f++) {
+			const struct imap_arg *a = &fl->list[f];
+			if (a->type != IMAP_ARG_ATOM ||
+			    imap_parse_flag_idx(idx, a->p, a->len, 1,
+			    &msgs[k].flags, &msgs[k].keywords) < 0) {
+				imap_index_release(s, idx);
+				free(msgs);
+				imap_bad(s, NULL, "Bad flag in APPEND");
+				return;
 			}
-		} else if (args[i].type == IMAP_ARG_LITERAL)
-			k++;
+		}
 	}
 	for (i = 0; i < n; i++)
 		if (msgs[i].msg->len == 0) {

@@ -284,11 +284,24 @@ class ImapMailbox(unittest.TestCase):
         cur = os.path.join(self.i.maildir(), ".bin", "cur")
         with open(os.path.join(cur, os.listdir(cur)[0]), "rb") as f:
             self.assertEqual(f.read(), b"Subject: bin\n\n\x00\x01\x02\n")
+        # RFC 6855: APPEND ... UTF8 (~{n}) once UTF8=ACCEPT is enabled
+        r2 = self.i.raw_login()
+        r2.cmd("a", "ENABLE UTF8=ACCEPT")
+        m8 = "Subject: caf\u00e9\r\n\r\n\u00e9t\u00e9\r\n".encode()
+        r2.send(b"b APPEND bin (\\Seen) UTF8 (~{%d+}\r\n" % len(m8) + m8 + b")\r\n")
+        _, t = r2.until_tag("b")
+        self.assertTrue(t.startswith("b OK"), t)
+        r2.cmd("z", "LOGOUT")
+        self.assertEqual(len(os.listdir(cur)), 2)
+        for f in os.listdir(cur):
+            if f.endswith(":2,S"):
+                with open(os.path.join(cur, f), "rb") as fh:
+                    self.assertEqual(fh.read(), m8.replace(b"\r\n", b"\n"))
         # NUL in an ordinary literal is refused
         self.r.send(b"d APPEND bin {%d+}\r\n" % len(m) + m + b"\r\n")
         _, t = self.r.until_tag("d")
         self.assertTrue(t.startswith("d BAD"), t)
-        self.assertEqual(len(os.listdir(cur)), 1)
+        self.assertEqual(len(os.listdir(cur)), 2)
 
     def test_bad_syntax(self):
         for tag, cmd in (("a", "SELECT"), ("b", "STATUS INBOX"), ("c", "STATUS INBOX (BOGUS)"),
