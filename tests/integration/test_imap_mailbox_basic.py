@@ -129,6 +129,29 @@ class ImapMailbox(unittest.TestCase):
         self.ok("l", "DELETE subs.child")
         self.ok("m", "DELETE subs")
 
+    def test_capability_id_logout(self):
+        u = self.ok("a", "CAPABILITY")
+        caps = u[0].split()[2:]
+        for c in ("IMAP4rev1", "IDLE", "NAMESPACE", "UNSELECT", "CHILDREN", "SPECIAL-USE",
+                  "LIST-EXTENDED", "LIST-STATUS", "STATUS=SIZE", "MULTIAPPEND", "ENABLE",
+                  "UTF8=ACCEPT", "QUOTA", "LITERAL+", "ID"):
+            self.assertIn(c, caps)
+        for c in ("STARTTLS", "LOGINDISABLED", "SASL-IR") :
+            self.assertNotIn(c, caps)
+        self.assertFalse(any(c.startswith("AUTH=") for c in caps))
+        u = self.ok("b", 'ID ("name" "test" "version" "1")')
+        self.assertEqual(u, ['* ID ("name" "postern")'])
+        self.ok("c", "ID NIL")
+        _, t = self.r.cmd("d", 'ID ("odd")')
+        self.assertTrue(t.startswith("d BAD"), t)
+        _, t = self.r.cmd("e", 'LOGIN a b')
+        self.assertTrue(t.startswith("e BAD"), t)
+        r = self.i.raw_login()
+        u, t = r.cmd("f", "LOGOUT")
+        self.assertEqual(u, ["* BYE Logging out"])
+        self.assertEqual(t, "f OK LOGOUT completed")
+        self.assertTrue(r.eof())
+
     def test_namespace_and_enable(self):
         u = self.ok("a", "NAMESPACE")
         self.assertEqual(u, ['* NAMESPACE (("" ".")) NIL NIL'])
