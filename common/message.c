@@ -12,14 +12,16 @@
 #include "rfc2047.h"
 #include "rfc822addr.h"
 
-#define BOUNDARY_MAX_LEN 200
+/* boundaries are cut to 80 octets (RFC 2046 allows 70), as the reference
+ * server does: a longer delimiter line matches by its prefix */
+#define BOUNDARY_MAX_LEN 80
 
 void message_limits_default(struct message_limits *lim)
 {
-	lim->max_header_fields = 1000;
+	lim->max_header_fields = 10000;
 	lim->max_header_bytes = 1024 * 1024;
-	lim->max_depth = 50;
-	lim->max_parts = 5000;
+	lim->max_depth = 100;
+	lim->max_parts = 10000;
 	lim->max_params = 256;
 	lim->max_addresses = 10000;
 }

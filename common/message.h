@@ -39,7 +39,8 @@ struct message_limits {
 	unsigned int max_addresses;      /* addresses per address field */
 };
 
-/* Fills the defaults: 1000 fields, 1 MB of header, depth 50, 5000 parts,
+/* Fills the defaults: 10000 fields, 1 MB of header, depth 100, 10000 parts
+ * (the reference server's part limits),
  * 256 parameters, 10000 addresses. */
 void message_limits_default(struct message_limits *lim);
 

@@ -230,7 +230,7 @@ START_TEST(big_inputs_linear)
 	for (int i = 0; i < 100000; i++)
 		buf_puts(&b, "--b\n");
 	m = message_parse(b.p, b.len, NULL);
-	ck_assert_uint_eq(m->nparts, 5000);
+	ck_assert_uint_eq(m->nparts, 10000);
 	message_free(m);
 	buf_reset(&b);
 	buf_puts(&b, "References:");
