@@ -16,207 +16,7 @@
 #include "imap_section.h"
 #include "imap_seqset.h"
 #include "log.h"
-
-#define FETCH_MAX_ITEMS 64
-
-enum fkind {
-	F_UID, F_FLAGS, F_INTERNALDATE, F_SIZE, F_ENVELOPE, F_BODY,
-	F_BODYSTRUCTURE, F_MODSEQ, F_SECTION, F_BINARY, F_BINARY_SIZE,
-	F_RFC822, F_RFC822_HEADER, F_RFC822_TEXT
-};
-
-struct fitem {
-	enum fkind kind;
-	int peek;
-	struct imap_section sec;
-	int has_sec;
-	char *name;             /* response name ("BODY[1.MIME]", "BINARY[2]") */
-	int partial;
-	size_t origin, count;
-};
-
-struct freq {
-	struct fitem items[FETCH_MAX_ITEMS];
-	size_t n;
-	int need_msg;           /* sections: the message must be parsed */
-	int need_cache;         /* ENVELOPE, BODY, BODYSTRUCTURE */
-	int sets_seen;
-	int want_uid, want_flags, want_modseq;
-};
-
-static void
-freq_free(struct freq *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++) {
-		if (r->items[i].has_sec)
-			imap_section_free(&r->items[i].sec);
-		free(r->items[i].name);
-	}
-	r->n = 0;
-}
-
-static struct fitem *
-add(struct freq *r, enum fkind k)
-{
-	struct fitem *it;
-
-	if (r->n == FETCH_MAX_ITEMS)
-		return NULL;
-	it = &r->items[r->n++];
-	memset(it, 0, sizeof(*it));
-	it->kind = k;
-	return it;
-}
-
-static int
-parse_partial(const char *p, const char *end, struct fitem *it)
-{
-	unsigned long long a = 0, b = 0;
-	int da = 0, db = 0;
-
-	/* "<" number "." nz-number ">" */
-	if (p >= end || *p != '<')
-		return -1;
-	p++;
-	while (p < end && *p >= '0' && *p <= '9') {
-		a = a * 10 + (unsigned long long)(*p++ - '0');
-		if (a > UINT32_MAX)
-			return -1;
-		da = 1;
-	}
-	if (!da || p >= end || *p != '.')
-		return -1;
-	p++;
-	while (p < end && *p >= '0' && *p <= '9') {
-		b = b * 10 + (unsigned long long)(*p++ - '0');
-		if (b > UINT32_MAX)
-			return -1;
-		db = 1;
-	}
-	if (!db || b == 0 || p + 1 != end || *p != '>')
-		return -1;
-	it->partial = 1;
-	it->origin = (size_t)a;
-	it->count = (size_t)b;
-	return 0;
-}
-
-/* BODY[...]<..>, BODY.PEEK[...], BINARY[...], BINARY.PEEK[...],
- * BINARY.SIZE[...] as one atom. */
-static int
-parse_section_item(struct freq *r, const char *p, size_t len)
-{
-	const char *lb = memchr(p, '[', len), *end = p + len, *rb;
-	size_t plen;
-	struct fitem *it;
-	int binary = 0, size = 0, peek = 0;
-
-	if (lb == NULL)
-		return -1;
-	plen = (size_t)(lb - p);
-	if (plen == 4 && strncasecmp(p, "BODY", 4) == 0)
-		;
-	else if (plen == 9 && strncasecmp(p, "BODY.PEEK", 9) == 0)
-		peek = 1;
-	else if (plen == 6 && strncasecmp(p, "BINARY", 6) == 0)
-		binary = 1;
-	else if (plen == 11 && strncasecmp(p, "BINARY.PEEK", 11) == 0)
-		binary = peek = 1;
-	else if (plen == 11 && strncasecmp(p, "BINARY.SIZE", 11) == 0)
-		binary = size = 1;
-	else
-		return -1;
-	/* the closing bracket: the last ']' before any "<" partial */
-	rb = NULL;
-	{
-		const char *q;
-		for (q = lb + 1; q < end; q++)
-			if (*q == ']')
-				rb = q;
-	}
-	if (rb == NULL)
-		return -1;
-	it = add(r, size ? F_BINARY_SIZE : binary ? F_BINARY : F_SECTION);
-	if (it == NULL)
-		return -1;
-	it->peek = peek || size;
-	it->has_sec = 1;
-	if (imap_section_parse(lb + 1, (size_t)(rb - lb - 1), binary,
-	    &it->sec) < 0)
-		return -1;
-	if (rb + 1 < end) {
-		if (size || parse_partial(rb + 1, end, it) < 0)
-			return -1;
-	}
-	{
-		struct buf nb = BUF_INIT;
-		buf_puts(&nb, size ? "BINARY.SIZE" : binary ? "BINARY" : "BODY");
-		buf_append(&nb, lb, (size_t)(rb - lb + 1));
-		if (it->partial)
-			buf_printf(&nb, "<%zu>", it->origin);
-		it->name = xstrdup(buf_cstr(&nb));
-		buf_free(&nb);
-	}
-	if (!it->peek)
-		r->sets_seen = 1;
-	r->need_msg = 1;
-	return 0;
-}
-
-static int
-parse_item(struct freq *r, const struct imap_arg *a, int top)
-{
-	static const struct {
-		const char *name;
-		enum fkind kind;
-	} simple[] = {
-		{ "UID", F_UID }, { "FLAGS", F_FLAGS },
-		{ "INTERNALDATE", F_INTERNALDATE }, { "RFC822.SIZE", F_SIZE },
-		{ "ENVELOPE", F_ENVELOPE }, { "BODY", F_BODY },
-		{ "BODYSTRUCTURE", F_BODYSTRUCTURE }, { "MODSEQ", F_MODSEQ },
-		{ "RFC822", F_RFC822 }, { "RFC822.HEADER", F_RFC822_HEADER },
-		{ "RFC822.TEXT", F_RFC822_TEXT },
-	};
-	size_t i;
-
-	if (a->type != IMAP_ARG_ATOM)
-		return -1;
-	if (top && (imap_arg_is_atom(a, "ALL") || imap_arg_is_atom(a, "FAST") ||
-	    imap_arg_is_atom(a, "FULL"))) {
-		if (add(r, F_FLAGS) == NULL || add(r, F_INTERNALDATE) == NULL ||
-		    add(r, F_SIZE) == NULL)
-			return -1;
-		if (!imap_arg_is_atom(a, "FAST") && add(r, F_ENVELOPE) == NULL)
-			return -1;
-		if (imap_arg_is_atom(a, "FULL") && add(r, F_BODY) == NULL)
-			return -1;
-		r->need_cache = !imap_arg_is_atom(a, "FAST");
-		return 0;
-	}
-	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
-		if (imap_arg_is_atom(a, simple[i].name)) {
-			if (add(r, simple[i].kind) == NULL)
-				return -1;
-			switch (simple[i].kind) {
-			case F_ENVELOPE: case F_BODY: case F_BODYSTRUCTURE:
-				r->need_cache = 1;
-				break;
-			case F_RFC822: case F_RFC822_TEXT:
-				r->sets_seen = 1;
-				r->need_msg = 1;
-				break;
-			case F_RFC822_HEADER:
-				r->need_msg = 1;
-				break;
-			default:
-				break;
-			}
-			return 0;
-		}
-	return parse_section_item(r, a->p, a->len);
-}
+#include "imap_fetch_items.h"
 
 static void
 write_internaldate(struct buf *out, int64_t t)
@@ -498,9 +298,9 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 		if (args[1].count == 0)
 			goto bad_items;
 		for (i = 0; i < args[1].count; i++)
-			if (parse_item(&r, &args[1].list[i], 0) < 0)
+			if (imap_fetch_item_parse(&r, &args[1].list[i], 0) < 0)
 				goto bad_items;
-	} else if (parse_item(&r, &args[1], 1) < 0)
+	} else if (imap_fetch_item_parse(&r, &args[1], 1) < 0)
 		goto bad_items;
 	if (nargs == 3) {
 		const struct imap_arg *mod = &args[2];
@@ -522,7 +322,7 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 		}
 		if (vanished && (!s->uid || !have_changedsince ||
 		    !(s->enabled & IMAP_EXT_QRESYNC))) {
-			freq_free(&r);
+			imap_fetch_items_free(&r);
 			imap_bad(s, NULL, "VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC");
 			return;
 		}
@@ -538,14 +338,14 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	if (s->uid)
 		r.want_uid = 1;
 	if (have_changedsince && !r.want_modseq) {
-		if (add(&r, F_MODSEQ) == NULL)
+		if (imap_fetch_item_add(&r, F_MODSEQ) == NULL)
 			goto bad_items;
 		r.want_modseq = 1;
 	}
 	if (r.want_modseq || have_changedsince)
 		imap_condstore_enable(s);
 	if (imap_seqset_resolve(s, &args[0], s->uid, &seqs, &nseqs, &why) < 0) {
-		freq_free(&r);
+		imap_fetch_items_free(&r);
 		imap_bad(s, NULL, "%s", why);
 		return;
 	}
@@ -565,7 +365,7 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	imap_cache_flush(s);
 	free(seqs);
 	buf_free(&out);
-	freq_free(&r);
+	imap_fetch_items_free(&r);
 	if (badcte)
 		imap_no(s, "UNKNOWN-CTE", "Can not decode the part's content");
 	else if (gone)
@@ -574,10 +374,10 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 		imap_ok(s, NULL, "%sFETCH completed", s->uid ? "UID " : "");
 	return;
 bad_items:
-	freq_free(&r);
+	imap_fetch_items_free(&r);
 	imap_bad(s, NULL, "Invalid FETCH data items");
 	return;
 bad_mod:
-	freq_free(&r);
+	imap_fetch_items_free(&r);
 	imap_bad(s, NULL, "Invalid FETCH modifiers");
 }
