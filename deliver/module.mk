@@ -5,3 +5,7 @@
 PROGRAMS += postern-deliver
 postern-deliver_SRCS := deliver/deliver_main.c deliver/deliver_header.c \
 	deliver/deliver_maildir.c deliver/deliver_rules.c
+
+# postern-lmtpd: LMTP server in front of postern-lspawn, hK.
+PROGRAMS += postern-lmtpd
+postern-lmtpd_SRCS := deliver/lmtpd_main.c deliver/lmtpd_data.c deliver/lmtpd_deliver.c
