@@ -148,6 +148,22 @@ class ImapLoginBasic(unittest.TestCase):
                 self.assertEqual(st["Uid"], [os.getuid()] * 4)
         r.cmd("z", "LOGOUT")
 
+    def test_postauth_runs_as_mail_user(self):
+        r = self.i.raw_login()
+        r.cmd("a", "SELECT INBOX")
+        pids = H.wait_for(lambda: [p for p in H.descendants(self.i.sup.proc.pid)
+                                   if H.proc_exe_name(p) == "postern-imapd"])
+        self.assertTrue(pids)
+        home = os.path.dirname(self.i.maildir())
+        for pid in pids:
+            st = H.proc_status(pid)
+            self.assertEqual(st["CapEff"], 0)
+            want = os.stat(home).st_uid if H.IS_ROOT else os.getuid()
+            self.assertEqual(st["Uid"], [want] * 4)
+            if H.IS_ROOT:
+                self.assertNotEqual(want, 0)
+        r.cmd("z", "LOGOUT")
+
 
 class ImapLoginLimits(unittest.TestCase):
     def test_failure_limit_and_delay(self):
