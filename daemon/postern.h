@@ -14,6 +14,7 @@ int postern_user(int argc, char **argv);
 int postern_check(int argc, char **argv);
 int postern_run(int argc, char **argv);
 int postern_config_man(int argc, char **argv);
+int postern_queue_cmd(int argc, char **argv);   /* postern_queue.c */
 
 /* postern_cert.c: a self-signed certificate for hostname, localhost and
  * 127.0.0.1, written to cert_path (0644) and key_path (0600).  0, or -1

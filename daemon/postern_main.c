@@ -18,6 +18,7 @@ static const struct {
 	{ "user", postern_user, "user add|del|passwd|list DIR [NAME]" },
 	{ "check", postern_check, "check DIR" },
 	{ "run", postern_run, "run DIR" },
+	{ "queue", postern_queue_cmd, "queue list|flush DIR, queue delete|hold|release DIR ID" },
 	{ "config-man", postern_config_man, "config-man" },
 };
 

@@ -26,3 +26,7 @@ postern-remote_LIBS := $(TLS_LIBS)
 test_remote_stuff_EXTRA := queue/remote_smtp.c queue/remote_conn.c
 test_remote_stuff_LIBS := $(TLS_LIBS)
 $(BUILD)/tests/test_remote_stuff: CPPFLAGS += -Iqueue
+
+# postern-qstat: queue listing for admins, hJ.
+PROGRAMS += postern-qstat
+postern-qstat_SRCS := queue/qstat_main.c
