@@ -9,6 +9,7 @@
  * (command, bytes pipelined behind it, TLS facts) go to the monitor; on
  * success postern-pop3d, started as the user on the same connection,
  * answers the login command and this program exits silently. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,7 @@ main(void)
 	struct config *cfg;
 
 	log_init("postern-pop3-login", 0);
+	signal(SIGPIPE, SIG_IGN);
 	cfg = config_load_or_die();
 	memset(&l, 0, sizeof(l));
 	l.cfg = cfg;

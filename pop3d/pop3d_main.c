@@ -10,6 +10,7 @@
  * that execs it directly, or by hand), it greets with "+OK" as if the
  * login had just succeeded. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ main(int argc, char **argv)
 	int hr, c, rc;
 
 	log_init("postern-pop3d", 0);
+	/* a client gone mid-reply: the write fails, the session ends */
+	signal(SIGPIPE, SIG_IGN);
 	while ((c = getopt(argc, argv, "c:")) != -1) {
 		if (c == 'c')
 			path = optarg;
