@@ -3,6 +3,7 @@
  * descriptor), one result per recipient back (RFC 2033 4.2: a reply per
  * recipient after DATA). */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +52,7 @@ lmtp_deliver(const char *path, int fd, uint64_t size, const char *session,
 	struct spawn_reader rd;
 	struct buf rec = BUF_INIT, payload = BUF_INIT;
 	size_t i, pending = 0;
+	unsigned char *answered = xcalloc(t->nrcpts ? t->nrcpts : 1, 1);
 	int sock;
 
 	for (i = 0; i < t->nrcpts; i++)
@@ -59,6 +61,7 @@ lmtp_deliver(const char *path, int fd, uint64_t size, const char *session,
 	sock = connect_lspawn(path);
 	if (sock < 0) {
 		log_error("lspawn-connect", "path=%s error=%s", path, strerror(errno));
+		free(answered);
 		return;
 	}
 	for (i = 0; i < t->nrcpts; i++) {
@@ -100,7 +103,8 @@ lmtp_deliver(const char *path, int fd, uint64_t size, const char *session,
 			log_error("lspawn-reply", "error=%s", err);
 			break;
 		}
-		if (rep->id >= 1 && rep->id <= t->nrcpts && rep->nresults == 1) {
+		if (rep->id >= 1 && rep->id <= t->nrcpts && rep->nresults == 1 &&
+		    !answered[rep->id - 1]) {
 			struct lmtp_rcpt *r = &t->rcpts[rep->id - 1];
 			const struct spawn_result *x = &rep->results[0];
 			unsigned cls = x->cls;
@@ -110,11 +114,13 @@ lmtp_deliver(const char *path, int fd, uint64_t size, const char *session,
 			    x->dsn_status : cls == 2 ? "2.0.0" : cls == 5 ? "5.0.0" : "4.0.0";
 			set_result(r, cls, code, st, x->diag ? x->diag :
 			    cls == 2 ? "delivered" : "delivery failed");
+			answered[rep->id - 1] = 1;
 			pending--;
 		}
 		spawn_reply_free(rep);
 	}
 	spawn_reader_free(&rd);
+	free(answered);
 	buf_free(&rec);
 	buf_free(&payload);
 	close(sock);
