@@ -215,12 +215,13 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 			buf_printf(&out, " MIN %u", res[0]);
 		if ((ret & RET_MAX) && nres > 0)
 			buf_printf(&out, " MAX %u", res[nres - 1]);
-		if (ret & RET_COUNT)
-			buf_printf(&out, " COUNT %zu", nres);
+		/* the reference server's order: MIN MAX ALL COUNT */
 		if ((ret & RET_ALL) && nres > 0) {
 			buf_puts(&out, " ALL ");
 			imap_seqset_write(&out, res, nres);
 		}
+		if (ret & RET_COUNT)
+			buf_printf(&out, " COUNT %zu", nres);
 		if (uses_modseq && nres > 0)
 			buf_printf(&out, " MODSEQ %llu",
 			    (unsigned long long)maxmod);

@@ -173,14 +173,12 @@ imap_search_match(const struct imap_skey *k, struct imap_search_msg *m)
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE:
-		if (need(m, SNEED_MSG) < 0 || m->msg == NULL ||
-		    sent_day(m->msg, &day) < 0) {
-			/* no usable Date: the INTERNALDATE stands in, as the
-			 * reference server does */
-			if (need(m, SNEED_DATE) < 0)
-				return 0;
-			day = m->day;
-		}
+		if (need(m, SNEED_MSG) < 0 || m->msg == NULL)
+			return 0;
+		/* no usable Date: the epoch, as the reference server
+		 * counts it (before every date) */
+		if (sent_day(m->msg, &day) < 0)
+			day = 0;
 	cmpday:
 		switch (k->kind) {
 		case SK_BEFORE: case SK_SENTBEFORE:

@@ -37,6 +37,8 @@ imap_cmd_store(struct imap_session *s, const struct imap_arg *args,
 	uint32_t keywords = 0;
 	unsigned long long unchangedsince = 0;
 	int have_unchanged = 0, silent = 0, gone = 0, failed = 0;
+	/* RFC 7162 3.2: with QRESYNC every FETCH response carries UID */
+	int want_uid = s->uid || (s->enabled & IMAP_EXT_QRESYNC);
 	enum maildir_store_mode mode;
 	const char *why, *name;
 	struct buf out = BUF_INIT;
@@ -135,7 +137,7 @@ imap_cmd_store(struct imap_session *s, const struct imap_arg *args,
 		}
 		if (!silent) {
 			buf_printf(&out, "* %u FETCH (", seqs[i]);
-			if (s->uid)
+			if (want_uid)
 				buf_printf(&out, "UID %u ", m->uid);
 			buf_puts(&out, "FLAGS ");
 			imap_write_flags(s, &out, m);
@@ -145,7 +147,7 @@ imap_cmd_store(struct imap_session *s, const struct imap_arg *args,
 			buf_puts(&out, ")\r\n");
 		} else if (imap_condstore(s) && m->modseq != before) {
 			buf_printf(&out, "* %u FETCH (", seqs[i]);
-			if (s->uid)
+			if (want_uid)
 				buf_printf(&out, "UID %u ", m->uid);
 			buf_printf(&out, "MODSEQ (%llu))\r\n",
 			    (unsigned long long)m->modseq);

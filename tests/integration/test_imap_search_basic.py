@@ -165,7 +165,7 @@ class ImapSearch(unittest.TestCase):
 
     def test_esearch(self):
         l = self.search("RETURN (MIN MAX COUNT ALL) UNDELETED", tag="e1")
-        self.assertEqual(l, '* ESEARCH (TAG "e1") MIN 1 MAX 2 COUNT 2 ALL 1:2')
+        self.assertEqual(l, '* ESEARCH (TAG "e1") MIN 1 MAX 2 ALL 1:2 COUNT 2')
         l = self.search("RETURN () ALL", tag="e2")
         self.assertEqual(l, '* ESEARCH (TAG "e2") ALL 1:3')
         l = self.search("RETURN (COUNT) KEYWORD $NoSuch", tag="e3")
