@@ -87,6 +87,18 @@ smtp_cmd_mail(struct smtp_session *s, const struct smtp_cmd *c)
 	s->env->smtputf8 = mp.smtputf8;
 	if (mp.has_auth && !mp.auth_null)
 		envelope_set(&s->env->auth_param, mp.auth);
+	/* The session's facts travel with the message (bounces, Received). */
+	if (s->client.remote_known)
+		envelope_set(&s->env->client_ip, s->client.remote_ip);
+	envelope_set(&s->env->helo, s->helo);
+	if (s->auth_user[0] != '\0')
+		envelope_set(&s->env->auth_user, s->auth_user);
+	if (s->tls.active) {
+		envelope_set(&s->env->tls_version, s->tls.version);
+		envelope_set(&s->env->tls_cipher, s->tls.cipher);
+	}
+	if (log_session() != NULL && *log_session() != '\0')
+		envelope_set(&s->env->session, log_session());
 	s->in_mail = 1;
 	log_info("mail", "from=<%s> size=%llu", a.addr,
 	    (unsigned long long)(mp.has_size ? mp.size : 0));

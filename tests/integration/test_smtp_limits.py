@@ -17,8 +17,8 @@ class SmtpLimitsTest(unittest.TestCase):
         cls.inst.set_config("smtpd_data_timeout", "1s")
         cls.inst.set_config("smtpd_command_timeout", "3s")
 
-    def start(self):
-        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
+    def start(self, ip="127.0.0.1"):
+        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP=ip,
                  TCPREMOTEPORT="4242", POSTERN_LOG_STDERR="1")
         p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
@@ -79,6 +79,49 @@ class SmtpLimitsTest(unittest.TestCase):
         p.stdin.close()
         p.wait(10)
         self.assertEqual(self.todo(), before)
+
+
+    def test_relaynets(self):
+        with open(os.path.join(self.inst.etc, "relaynets"), "w") as f:
+            f.write("# test\n192.0.2.0/24\n")
+        try:
+            p = self.start(ip="192.0.2.7")
+            out, _ = p.communicate(b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\n"
+                                   b"RCPT TO:<x@elsewhere.example>\r\nQUIT\r\n", timeout=10)
+            self.assertIn(b"250 2.1.5", out)
+            p = self.start(ip="198.51.100.7")
+            out, _ = p.communicate(b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\n"
+                                   b"RCPT TO:<x@elsewhere.example>\r\nQUIT\r\n", timeout=10)
+            self.assertIn(b"554 5.7.1", out)
+        finally:
+            with open(os.path.join(self.inst.etc, "relaynets"), "w") as f:
+                f.write("")
+
+    def test_envelope_contents(self):
+        envtool = os.path.join(os.environ.get("POSTERN_BUILD", "build"), "fixtures",
+                               "postern-test-envtool")
+        before = set(self.todo())
+        p = self.start()
+        out, _ = p.communicate(
+            b"EHLO client.example\r\nMAIL FROM:<a@remote.example> RET=HDRS ENVID=e+2B1 SIZE=100\r\n"
+            b"RCPT TO:<demo@example.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;Demo@example.test\r\n"
+            b"RCPT TO:<postmaster>\r\nDATA\r\nSubject: env\r\n\r\nx\r\n.\r\nQUIT\r\n", timeout=20)
+        self.assertIn(b"queued as", out)
+        new = set(self.todo()) - before
+        self.assertEqual(len(new), 1)
+        qid = new.pop()
+        self.assertIn(qid.encode(), out)
+        d = subprocess.run([envtool, "dump", os.path.join(self.inst.queue, "todo", qid)],
+                           capture_output=True, text=True, check=True).stdout
+        self.assertIn("sender=a@remote.example\n", d)
+        self.assertIn("envid=e+1\n", d)
+        self.assertIn("ret=2\n", d)
+        self.assertIn("client_ip=127.0.0.1\n", d)
+        self.assertIn("helo=client.example\n", d)
+        self.assertIn("rcpt=demo@example.test notify=10 orcpt=Demo@example.test\n", d)
+        self.assertIn("rcpt=postmaster notify=0", d)
+        uid = pwd.getpwnam(TEST_USER_PREFIX + "smtpd").pw_uid if IS_ROOT else os.getuid()
+        self.assertIn("uid=%d\n" % uid, d)
 
 
 if __name__ == "__main__":
