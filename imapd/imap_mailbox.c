@@ -330,20 +330,7 @@ do_select(struct imap_session *s, const struct imap_arg *args, size_t nargs,
 	if (condstore || qresync)
 		s->enabled |= IMAP_EXT_CONDSTORE;
 
-	buf_puts(&b, "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded");
-	for (i = 0; i < MAILDIR_KEYWORDS_MAX; i++)
-		if (idx->keywords[i] != NULL)
-			buf_printf(&b, " %s", idx->keywords[i]);
-	buf_puts(&b, ")\r\n");
-	if (readonly)
-		buf_puts(&b, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n");
-	else {
-		buf_puts(&b, "* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Forwarded");
-		for (i = 0; i < MAILDIR_KEYWORDS_MAX; i++)
-			if (idx->keywords[i] != NULL)
-				buf_printf(&b, " %s", idx->keywords[i]);
-		buf_puts(&b, " \\*)] Flags permitted\r\n");
-	}
+	imap_write_flag_lists(s, &b);
 	buf_printf(&b, "* %zu EXISTS\r\n", mb->count);
 	if (!imap_rev2(s)) {
 		buf_printf(&b, "* %zu RECENT\r\n", mb->recent);
@@ -702,9 +689,11 @@ imap_cmd_rename(struct imap_session *s, const struct imap_arg *args,
 		imap_no(s, "CANNOT", "Cannot rename a mailbox into itself");
 		return;
 	}
-	/* The selected mailbox (or one under it) moves away: leave it. */
-	if (s->mbox != NULL && (strcmp(s->mbox->folder, of) == 0 ||
-	    (of[0] != '\0' && strncmp(s->mbox->folder, of, olen) == 0 &&
+	/* The selected mailbox (or one under it) moves away: leave it.
+	 * (INBOX stays; its messages leaving show up as expunges.) */
+	if (s->mbox != NULL && of[0] != '\0' &&
+	    (strcmp(s->mbox->folder, of) == 0 ||
+	    (strncmp(s->mbox->folder, of, olen) == 0 &&
 	    s->mbox->folder[olen] == IMAP_DELIM))) {
 		imap_mailbox_close(s);
 		imap_untagged(s, "OK [CLOSED] Mailbox renamed");

@@ -220,6 +220,40 @@ imap_write_flags(struct imap_session *s, struct buf *out,
 	buf_putc(out, ')');
 }
 
+static uint32_t
+keyword_mask(const struct maildir_index *idx)
+{
+	uint32_t m = 0;
+	size_t i;
+
+	for (i = 0; i < MAILDIR_KEYWORDS_MAX; i++)
+		if (idx->keywords[i] != NULL)
+			m |= 1u << i;
+	return m;
+}
+
+void
+imap_write_flag_lists(struct imap_session *s, struct buf *out)
+{
+	struct imap_mailbox *mb = s->mbox;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		if (k == 1 && mb->readonly) {
+			buf_puts(out, "* OK [PERMANENTFLAGS ()] Read-only mailbox\r\n");
+			break;
+		}
+		buf_puts(out, k == 0 ? "* FLAGS (" : "* OK [PERMANENTFLAGS (");
+		for (i = 0; i < NSYSFLAGS; i++)
+			buf_printf(out, "%s%s", i ? " " : "", sysflags[i].name);
+		for (i = 0; i < MAILDIR_KEYWORDS_MAX; i++)
+			if (mb->idx->keywords[i] != NULL)
+				buf_printf(out, " %s", mb->idx->keywords[i]);
+		buf_puts(out, k == 0 ? ")\r\n" : " \\*)] Flags permitted\r\n");
+	}
+	mb->keywords_sent = keyword_mask(mb->idx);
+}
+
 /* RFC 3501 flag-keyword = atom: no atom-specials. */
 static int
 keyword_valid(const char *p, size_t len)
@@ -426,6 +460,14 @@ imap_mailbox_update(struct imap_session *s, int allow_expunge)
 		io_flush(s->io);
 		log_warn("uidvalidity_changed", "dir=%s", mb->dir);
 		exit(0);
+	}
+	if (keyword_mask(mb->idx) != mb->keywords_sent) {
+		/* a new keyword: FLAGS and PERMANENTFLAGS again (RFC 3501 7.2.6)
+		 * before any FETCH that uses it */
+		struct buf b = BUF_INIT;
+		imap_write_flag_lists(s, &b);
+		imap_send_buf(s, &b);
+		buf_free(&b);
 	}
 	view_merge(s, mb->readonly ? UINT32_MAX : first_recent);
 	view_send_flags(s);

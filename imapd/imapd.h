@@ -93,6 +93,7 @@ struct imap_mailbox {
 	uint64_t highest_modseq;   /* everything up to here was announced */
 	size_t recent;          /* messages with recent set */
 	int exists_sent;        /* count announced in the last EXISTS */
+	uint32_t keywords_sent; /* keyword slots named in the last FLAGS */
 };
 
 /* --- the session ----------------------------------------------------- */
@@ -182,6 +183,10 @@ void imap_send_buf(struct imap_session *s, struct buf *b);
  * as imap_write_string (quoted 7-bit or a literal). */
 void imap_write_mailbox(struct imap_session *s, struct buf *out,
     const char *p, size_t len);
+
+/* "* FLAGS (...)" and "* OK [PERMANENTFLAGS (...)]" of the selected
+ * mailbox (its keywords included) into out; remembers the keywords. */
+void imap_write_flag_lists(struct imap_session *s, struct buf *out);
 
 /* IMAP4rev2 in force (ENABLE IMAP4rev2): no \Recent, no RECENT response,
  * VANISHED/ESEARCH forms, UTF-8 names. */
