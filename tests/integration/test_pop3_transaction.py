@@ -198,6 +198,19 @@ class Pop3Transaction(unittest.TestCase):
         self.assertTrue(r.cmd("STAT").startswith("+OK 4 "))
         r.cmd("QUIT")
 
+    def test_message_removed_by_someone_else(self):
+        r = self.i.raw_login()
+        self.assertTrue(r.cmd("STAT").startswith("+OK 3 "))
+        os.unlink(os.path.join(self.i.maildir(), "new", self.files[0]))
+        self.assertEqual(r.cmd("RETR 1"), "-ERR [SYS/TEMP] Message 1 is no longer available.")
+        self.assertTrue(r.cmd("RETR 2").endswith("octets"))
+        r.multi()
+        self.assertEqual(r.cmd("DELE 1"), "+OK Message 1 deleted.")
+        self.assertEqual(r.cmd("QUIT"), "+OK Logging out, 1 messages deleted.")
+        r = self.i.raw_login()
+        self.assertTrue(r.cmd("STAT").startswith("+OK 2 "))
+        r.cmd("QUIT")
+
     def test_wrong_state_and_bad_arguments(self):
         r = self.i.raw_login()
         for cmd in ("USER x", "PASS x", "AUTH PLAIN", "STLS", "APOP a b"):
