@@ -450,8 +450,18 @@ imap_mailbox_update(struct imap_session *s, int allow_expunge)
 	if (mb == NULL)
 		return;
 	if (maildir_index_sync(mb->idx, !mb->readonly, &first_recent) < 0) {
+		char cur[MAILDIR_PATH_MAX];
+		struct stat st;
 		log_warn("sync_failed", "dir=%s error=\"%s\"", mb->dir,
 		    strerror(errno));
+		if ((size_t)snprintf(cur, sizeof(cur), "%s/cur", mb->dir) <
+		    sizeof(cur) && stat(cur, &st) < 0 && errno == ENOENT) {
+			/* deleted or renamed by another session or program */
+			io_puts(s->io, "* BYE Selected mailbox was deleted\r\n");
+			io_flush(s->io);
+			log_info("disconnect", "reason=mailbox-deleted");
+			exit(0);
+		}
 		return;
 	}
 	if (mb->idx->uidvalidity != mb->uidvalidity) {

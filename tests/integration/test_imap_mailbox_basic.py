@@ -271,6 +271,16 @@ class ImapMailbox(unittest.TestCase):
         u = self.ok("g", "STATUS exp (MESSAGES UIDNEXT)")
         self.assertEqual(u, ['* STATUS "exp" (MESSAGES 1 UIDNEXT 6)'])
 
+    def test_selected_mailbox_deleted_elsewhere(self):
+        self.ok("a", "CREATE gone")
+        r2 = self.i.raw_login()
+        _, t = r2.cmd("b", "SELECT gone")
+        self.assertTrue(t.startswith("b OK"), t)
+        self.ok("c", "DELETE gone")
+        r2.send("d NOOP\r\n")
+        self.assertEqual(r2.line(), "* BYE Selected mailbox was deleted")
+        self.assertTrue(r2.eof())
+
     def test_rename_inbox(self):
         r = self.i.raw_login(user="bob@example.test")
         for n in range(2):
