@@ -20,7 +20,9 @@ static const struct {
 	unsigned flags;
 } caps[] = {
 	{ "IMAP4rev1", PRE | POST },
-	{ "IMAP4rev2", POST | NEED_ALL },
+	/* pre-auth too (RFC 9051 clients look before they log in):
+	 * postern-imap-login ships with the postern-imapd that has it */
+	{ "IMAP4rev2", PRE | POST | NEED_ALL },
 	{ "LITERAL+", PRE | POST },
 	{ "SASL-IR", PRE },
 	{ "ID", PRE | POST },

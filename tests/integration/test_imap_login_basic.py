@@ -28,7 +28,7 @@ class ImapLoginBasic(unittest.TestCase):
         r = self.i.raw(greet=False)
         g = r.line()
         self.assertRegex(g, r"^\* OK \[CAPABILITY IMAP4rev1 .*\] ")
-        for cap in ("SASL-IR", "AUTH=PLAIN", "AUTH=LOGIN", "STARTTLS", "LITERAL+", "ID"):
+        for cap in ("IMAP4rev2", "SASL-IR", "AUTH=PLAIN", "AUTH=LOGIN", "STARTTLS", "LITERAL+", "ID"):
             self.assertIn(" " + cap, g)
         self.assertNotIn("LOGINDISABLED", g)       # loopback: allowed
         u, t = r.cmd("a", "CAPABILITY")
