@@ -3,8 +3,10 @@ new delivery within 2 seconds (inotify), of a flag change made by another
 program (FETCH FLAGS with the UID) and of an expunge made by another
 session (EXPUNGE); DONE ends it with a tagged OK; anything else is BAD.
 The same with inotify disabled (imap_idle_inotify = no: the polling
-fallback used when inotify is unavailable or on NFS)."""
-import os, re, socket, time, unittest
+fallback used when inotify is unavailable or on NFS).  And end to end: a
+message sent over SMTP goes through the queue and postern-deliver and
+reaches the idling session within 2 seconds."""
+import os, re, smtplib, socket, time, unittest
 
 from imap_instance import ImapInstance, message
 
@@ -65,6 +67,38 @@ class IdleMixin:
         r.send("DONE\r\n")
         _, t = r.until_tag("a")
         self.assertEqual(t, "a OK IDLE terminated")
+        r.cmd("z", "LOGOUT")
+
+
+class IdleRealDelivery(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.i = ImapInstance().start()
+        cls.i.sup.wait_line(r"event=listening service=smtp ")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.i.stop()
+
+    def test_smtp_delivery_reaches_idle(self):
+        r = self.i.raw_login()
+        r.cmd("a", "SELECT INBOX")
+        r.send("b IDLE\r\n")
+        self.assertEqual(r.line(), "+ idling")
+        s = smtplib.SMTP("127.0.0.1", self.i.inst.ports["smtp"], timeout=10)
+        s.sendmail("bob@example.net", ["alice@example.test"],
+                   "Subject: via smtp\r\n\r\nhello\r\n")
+        s.quit()
+        t0 = time.time()
+        r.s.settimeout(5)
+        while True:
+            l = r.line()
+            if re.match(r"^\* \d+ EXISTS$", l):
+                break
+        self.assertLess(time.time() - t0, 2.0)
+        r.send("DONE\r\n")
+        _, t = r.until_tag("b")
+        self.assertEqual(t, "b OK IDLE terminated")
         r.cmd("z", "LOGOUT")
 
 
