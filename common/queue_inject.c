@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -166,28 +165,37 @@ queue_inject_status(int wstatus)
 	return QUEUE_INJECT_TEMPFAIL;
 }
 
-/* Wait for the child at most timeout_ms (then kill it). */
+/* Wait for the child at most timeout_ms (then kill it).  The child's end
+ * of the id pipe closes when it exits, so wait for EOF there first (no
+ * polling delay), then reap. */
 static int
-reap(pid_t pid, int timeout_ms, int *wstatus)
+reap(pid_t pid, int idfd, int timeout_ms, int *wstatus)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	long waited = 0;
-
-	for (;;) {
-		pid_t r = waitpid(pid, wstatus, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (timeout_ms > 0 && waited >= timeout_ms) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
-				;
-			return -1;
+	if (idfd >= 0) {
+		char b[64];
+		for (;;) {
+			struct pollfd pf = { idfd, POLLIN, 0 };
+			int r = poll(&pf, 1, timeout_ms > 0 ? timeout_ms : -1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				kill(pid, SIGKILL);
+				break;
+			}
+			r = (int)read(idfd, b, sizeof(b));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
 		}
-		nanosleep(&ts, NULL);
-		waited += 10;
 	}
+	while (waitpid(pid, wstatus, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	if (WIFSIGNALED(*wstatus) && WTERMSIG(*wstatus) == SIGKILL && idfd >= 0)
+		return -1;
+	return 0;
 }
 
 /* Read the id line from fd: bounded, with the timeout. */
@@ -254,12 +262,13 @@ queue_inject_finish(struct queue_inject *q, const struct envelope *env,
 	buf_free(&eb);
 	close_fd(&q->envfd);
 	have_id = read_id(q->idfd, q->timeout_ms, idb, sizeof(idb)) == 0;
-	close_fd(&q->idfd);
-	if (reap(q->pid, q->timeout_ms, &wstatus) < 0) {
+	if (reap(q->pid, q->idfd, q->timeout_ms, &wstatus) < 0) {
+		close_fd(&q->idfd);
 		free(q);
 		set_err(err, errlen, "postern-queue timed out");
 		return QUEUE_INJECT_TEMPFAIL;
 	}
+	close_fd(&q->idfd);
 	free(q);
 	res = queue_inject_status(wstatus);
 	if (res == QUEUE_INJECT_OK && !have_id) {
@@ -286,8 +295,8 @@ queue_inject_abort(struct queue_inject *q)
 
 	close_fd(&q->msgfd);
 	close_fd(&q->envfd);
+	reap(q->pid, q->idfd, q->timeout_ms > 0 ? q->timeout_ms : 10000, &wstatus);
 	close_fd(&q->idfd);
-	reap(q->pid, q->timeout_ms > 0 ? q->timeout_ms : 10000, &wstatus);
 	free(q);
 }
 

@@ -1,7 +1,7 @@
 /* queue_store.c: the durable write of one message into the queue
- * (HACKING.md "The queue"): tmp/ID.m written and fsync'd, renamed to
- * mess/ID, mess/ fsync'd; tmp/ID.e written and fsync'd, renamed to todo/ID
- * (the commit point), todo/ fsync'd.  Any failure before the commit
+ * (HACKING.md "The queue"): tmp/ID.m written and fsync'd, tmp/ID.e
+ * written and fsync'd, renamed to mess/ID and todo/ID (the commit point),
+ * both directories fsync'd.  Any failure before the commit
  * removes what was made, so a full disk leaves nothing half-written. */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,15 +133,6 @@ queue_store_message_done(struct queue_store *s)
 	s->fd = -1;
 	if (close(fd) < 0)
 		return -1;
-	if (rename_new(s->tmp_mess, s->mess) < 0)
-		return -1;
-	s->mess_linked = 1;
-	{
-		char dir[4096];
-		if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_MESS, NULL) < 0 ||
-		    queuedir_fsync_dir(dir) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -161,9 +152,19 @@ queue_store_commit(struct queue_store *s, const char *env, size_t len)
 	}
 	if (close(fd) < 0)
 		return -1;
+	/* Both files are durable; now the two renames, message first, and
+	 * the directories: on a journaling file system the renames reach
+	 * the disk together with the first directory fsync, the second one
+	 * costs next to nothing (HACKING.md "The queue"). */
+	if (rename_new(s->tmp_mess, s->mess) < 0)
+		return -1;
+	s->mess_linked = 1;
 	if (rename_new(s->tmp_env, s->todo) < 0)
 		return -1;
 	s->todo_linked = 1;
+	if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_MESS, NULL) < 0 ||
+	    queuedir_fsync_dir(dir) < 0)
+		return -1;
 	if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_TODO, NULL) < 0 ||
 	    queuedir_fsync_dir(dir) < 0)
 		return -1;
