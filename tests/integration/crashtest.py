@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""crashtest.py: crash safety of the queue and delivery path.
+
+Messages flow into an instance through postern-queue while a killer
+SIGKILLs, at random moments, the programs of the path: postern-queue (the
+injectors), postern-send, postern-lspawn, postern-rspawn and
+postern-deliver.  The queue service (send + lspawn + rspawn) is wired here
+exactly as daemon/postern_queue.c wires it (UNIX socketpairs: spawners on
+fds 0/1, send with lspawn on fd 3 and rspawn on fd 4) but restarted at once
+when one of them dies, so that hundreds of kills fit in minutes (the
+supervisor backs off).  Only processes of this test are killed.
+
+At the end every acknowledged message (postern-queue exit 0 with an id)
+must be in every recipient's Maildir at least once and no file in new/ may
+be partial.
+
+    crashtest.py [--messages N] [--kills K] [--min-per-program M] [--seed S]
+
+Also imported by the integration tests (QueueService, inject, helpers)."""
+import argparse, os, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from postern_instance import LIBEXEC, IS_ROOT, make_instance, make_tmpdir, descendants  # noqa: E402
+
+BUILD = os.environ.get("POSTERN_BUILD", "build")
+ENVTOOL = os.path.join(BUILD, "fixtures", "postern-test-envtool")
+PROGRAMS = ("postern-queue", "postern-send", "postern-lspawn", "postern-rspawn", "postern-deliver")
+
+
+def envelope(sender, rcpts):
+    """Envelope file bytes (common/envelope.h) through the test fixture."""
+    return subprocess.run([ENVTOOL, "write", sender] + list(rcpts), check=True,
+                          capture_output=True).stdout
+
+
+class Injector:
+    """Runs postern-queue: message on fd 0, envelope on fd 1, id on fd 3."""
+
+    def __init__(self, inst, libexec=LIBEXEC):
+        self.inst = inst
+        self.program = os.path.join(libexec, "postern-queue")
+        self.live = set()
+        self.lock = threading.Lock()
+
+    def inject(self, sender, rcpts, message, env_bytes=None, timeout=60):
+        """(exit status, queue id or None)."""
+        if env_bytes is None:
+            env_bytes = envelope(sender, rcpts)
+        with tempfile.TemporaryFile() as mf, tempfile.TemporaryFile() as ef:
+            mf.write(message if isinstance(message, bytes) else message.encode())
+            mf.seek(0)
+            ef.write(env_bytes)
+            ef.seek(0)
+            r, w = os.pipe()
+
+            def setup():
+                hi = os.dup(w)
+                os.dup2(hi, 3)
+            # close_fds=False: Popen would close fd 3 after preexec_fn;
+            # Python's own descriptors are close-on-exec anyway
+            p = subprocess.Popen([self.program], stdin=mf, stdout=ef, close_fds=False,
+                                 preexec_fn=setup, stderr=subprocess.DEVNULL,
+                                 env=dict(os.environ, POSTERN_CONF=self.inst.conf))
+            with self.lock:
+                self.live.add(p.pid)
+            os.close(w)
+            out = b""
+            try:
+                while True:
+                    b = os.read(r, 256)
+                    if not b:
+                        break
+                    out += b
+                st = p.wait(timeout)
+            finally:
+                os.close(r)
+                with self.lock:
+                    self.live.discard(p.pid)
+            qid = out.decode().strip() or None
+            return st, (qid if st == 0 else None)
+
+
+class QueueService:
+    """postern-send + postern-lspawn + postern-rspawn joined by socketpairs;
+    restarted together at once when one exits."""
+
+    def __init__(self, inst, libexec=LIBEXEC, logfile=None):
+        self.inst, self.libexec = inst, libexec
+        self.log = open(logfile or os.devnull, "ab")
+        self.procs = {}
+        self.stopping = False
+        self.restarts = 0
+        self.lock = threading.Lock()
+        self.thread = None
+
+    def _env(self):
+        return dict(os.environ, POSTERN_CONF=self.inst.conf, POSTERN_LOG_STDERR="1",
+                    POSTERN_LSPAWN_FD="3", POSTERN_RSPAWN_FD="4")
+
+    def _start_all(self):
+        ls = socket.socketpair()
+        rs = socket.socketpair()
+        env = self._env()
+        procs = {}
+        for name, s in (("postern-lspawn", ls[1]), ("postern-rspawn", rs[1])):
+            procs[name] = subprocess.Popen([os.path.join(self.libexec, name)], stdin=s.fileno(),
+                                           stdout=s.fileno(), stderr=self.log, env=env)
+        a, b = ls[0].fileno(), rs[0].fileno()
+
+        def setup():
+            x, y = os.dup(a), os.dup(b)
+            os.dup2(x, 3)
+            os.dup2(y, 4)
+        procs["postern-send"] = subprocess.Popen([os.path.join(self.libexec, "postern-send")],
+                                                 close_fds=False, preexec_fn=setup,
+                                                 stdin=subprocess.DEVNULL, stdout=self.log,
+                                                 stderr=self.log, env=env)
+        for s in ls + rs:
+            s.close()
+        with self.lock:
+            self.procs = procs
+
+    def _watch(self):
+        while not self.stopping:
+            with self.lock:
+                procs = dict(self.procs)
+            if any(p.poll() is not None for p in procs.values()):
+                for p in procs.values():
+                    if p.poll() is None:
+                        p.kill()
+                for p in procs.values():
+                    p.wait()
+                if self.stopping:
+                    break
+                self.restarts += 1
+                self._start_all()
+            time.sleep(0.02)
+
+    def start(self):
+        self._start_all()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def pids(self):
+        """{program: [pid...]} of the live processes of the service."""
+        out = {}
+        with self.lock:
+            procs = dict(self.procs)
+        for name, p in procs.items():
+            if p.poll() is None:
+                out.setdefault(name, []).append(p.pid)
+                if name in ("postern-lspawn", "postern-rspawn"):
+                    for d in descendants(p.pid):
+                        n = comm(d)
+                        if n in PROGRAMS or n == "postern-remote":
+                            out.setdefault(n, []).append(d)
+        return out
+
+    def stop(self):
+        self.stopping = True
+        if self.thread:
+            self.thread.join(5)
+        with self.lock:
+            procs = dict(self.procs)
+        for p in procs.values():
+            if p.poll() is None:
+                p.terminate()
+        for p in procs.values():
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.log.close()
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def queue_files(inst):
+    n = 0
+    for sub in ("todo", "env"):
+        try:
+            n += len(os.listdir(os.path.join(inst.queue, sub)))
+        except FileNotFoundError:
+            pass
+    return n
+
+
+def wait_queue_empty(inst, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if queue_files(inst) == 0:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def maildir_messages(maildir, folder=""):
+    """[(name, bytes)] of the messages in new/ and cur/."""
+    out = []
+    base = os.path.join(maildir, folder) if folder else maildir
+    for sub in ("new", "cur"):
+        d = os.path.join(base, sub)
+        try:
+            names = sorted(os.listdir(d))
+        except FileNotFoundError:
+            continue
+        for n in names:
+            with open(os.path.join(d, n), "rb") as f:
+                out.append((n, f.read()))
+    return out
+
+
+def short_schedule(inst, schedule="1s 1s 2s", lifetime=None):
+    inst.set_config("queue_retry_schedule", schedule)
+    if lifetime:
+        inst.set_config("queue_lifetime", lifetime)
+
+
+def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_message=2,
+        verbose=True, time_limit=1800):
+    seed = seed if seed is not None else random.randrange(1 << 30)
+    rng = random.Random(seed)
+    if verbose:
+        print("crashtest seed=%d messages=%d kills>=%d per-program>=%d" % (
+            seed, messages, kills, min_per_program), flush=True)
+    tmp = make_tmpdir("postern-crash-")
+    users = {"u%d@example.test" % i: "pw-%d" % i for i in range(rcpts_per_message)}
+    inst = make_instance(tmp, users=users)
+    short_schedule(inst, "1s")
+    svc = QueueService(inst, logfile=os.path.join(tmp, "queue.log"))
+    inj = Injector(inst)
+    rcpts = sorted(users)
+    env_bytes = envelope("sender@example.org", rcpts)
+    acked = {}
+    counts = {p: 0 for p in PROGRAMS}
+    stop_kill = threading.Event()
+    injected = [0]
+    lock = threading.Lock()
+
+    def body(n):
+        filler = ("line %d of crash message %d, some padding to make it bigger\n" % (0, n)) * 40
+        return ("From: crash@example.org\nSubject: crash %d\nX-Crash-Id: %d\n\n%sEND-OF-MESSAGE %d\n"
+                % (n, n, filler, n)).encode()
+
+    def injector_loop(wid, nworkers):
+        n = wid
+        while True:
+            with lock:
+                total_kills = sum(counts.values())
+                enough_kills = total_kills >= kills and all(
+                    counts[p] >= min_per_program for p in PROGRAMS)
+                if injected[0] >= messages and (enough_kills or time.time() > t_end
+                                                or injected[0] >= 3 * messages):
+                    return
+                injected[0] += 1
+            st, qid = inj.inject("sender@example.org", rcpts, body(n), env_bytes=env_bytes)
+            if st == 0 and qid:
+                with lock:
+                    acked[n] = qid
+            n += nworkers
+
+    def killer():
+        while not stop_kill.is_set():
+            live = svc.pids()
+            with inj.lock:
+                if inj.live:
+                    live.setdefault("postern-queue", []).extend(inj.live)
+            cands = [p for p in PROGRAMS if live.get(p)]
+            with lock:
+                missing_now = [p for p in PROGRAMS if counts[p] < min_per_program and p not in cands]
+            # a program still short of kills but not running right now
+            # (postern-deliver lives for milliseconds): mostly wait for it
+            if missing_now and rng.random() < 0.5:
+                time.sleep(0.001)
+                continue
+            if cands:
+                with lock:
+                    lacking = [p for p in cands if counts[p] < min_per_program]
+                prog = rng.choice(lacking) if lacking and rng.random() < 0.7 else rng.choice(cands)
+                pid = rng.choice(live[prog])
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    with lock:
+                        counts[prog] += 1
+                except ProcessLookupError:
+                    pass
+                # the long-lived trio: let it get going again between kills
+                time.sleep(rng.uniform(0.02, 0.1) if prog in ("postern-send", "postern-lspawn",
+                                                              "postern-rspawn") else rng.uniform(0.002, 0.03))
+            else:
+                time.sleep(0.002)
+
+    t_end = time.time() + time_limit
+    svc.start()
+    kt = threading.Thread(target=killer, daemon=True)
+    kt.start()
+    workers = [threading.Thread(target=injector_loop, args=(i, 4)) for i in range(4)]
+    t0 = time.time()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    stop_kill.set()
+    kt.join()
+    flowed = time.time() - t0
+    empty = wait_queue_empty(inst, 120)
+    svc.stop()
+    # check the Maildirs
+    missing, partial, dups = 0, 0, 0
+    for u in rcpts:
+        seen = {}
+        for name, data in maildir_messages(inst.maildir(u)):
+            try:
+                hdr = data.split(b"\n\n", 1)[0]
+                cid = int([l for l in hdr.split(b"\n") if l.startswith(b"X-Crash-Id: ")][0][12:])
+            except (IndexError, ValueError):
+                partial += 1
+                continue
+            if not data.endswith(b"END-OF-MESSAGE %d\n" % cid) or data.count(b"\n") < 40:
+                partial += 1
+                continue
+            seen[cid] = seen.get(cid, 0) + 1
+        missing += sum(1 for n in acked if n not in seen)
+        dups += sum(c - 1 for c in seen.values() if c > 1)
+    result = {"seed": seed, "injected": injected[0], "acknowledged": len(acked),
+              "kills": sum(counts.values()), "per_program": counts, "restarts": svc.restarts,
+              "missing": missing, "partial": partial, "duplicates": dups,
+              "queue_empty": empty, "seconds": round(flowed, 1)}
+    if verbose:
+        print("crashtest " + " ".join("%s=%s" % kv for kv in result.items()), flush=True)
+    if missing or partial or not empty:
+        print("kept for inspection: " + tmp, flush=True)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=2000)
+    ap.add_argument("--kills", type=int, default=500)
+    ap.add_argument("--min-per-program", type=int, default=50)
+    ap.add_argument("--seed", type=int)
+    a = ap.parse_args()
+    r = run(a.messages, a.kills, a.min_per_program, a.seed)
+    ok = (not r["missing"] and not r["partial"] and r["queue_empty"] and r["kills"] >= a.kills
+          and all(v >= a.min_per_program for v in r["per_program"].values()))
+    print("crashtest %s" % ("PASSED" if ok else "FAILED"))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
