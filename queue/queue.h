@@ -32,9 +32,9 @@ struct queue_store {
 int queue_store_open(struct queue_store *s, const char *queue);
 /* Append message bytes, CRLF -> LF.  0, or -1 (errno). */
 int queue_store_write(struct queue_store *s, const char *p, size_t n);
-/* Flush, fsync, close tmp/ID.m.  0 or -1. */
+/* Flush tmp/ID.m and start its write-back (fsync'd in commit).  0 or -1. */
 int queue_store_message_done(struct queue_store *s);
-/* Write the envelope file to tmp/ID.e, fsync; rename the message to
+/* Write the envelope file to tmp/ID.e; fsync both files; rename the message to
  * mess/ID and the envelope to todo/ID (the commit point); fsync mess/ and
  * todo/.  0 or -1. */
 int queue_store_commit(struct queue_store *s, const char *env, size_t len);
