@@ -111,29 +111,59 @@ emit(int prio, const char *line)
 	}
 }
 
+/* Clamp a snprintf result to what the buffer at offset n actually holds. */
+static size_t
+log_advance(size_t n, int k, size_t cap)
+{
+	if (k <= 0)
+		return n;
+	if ((size_t)k >= cap - n)
+		return cap - 1;
+	return n + (size_t)k;
+}
+
 void
 log_msg(int prio, const char *event, const char *fmt, ...)
 {
-	char line[LOG_LINE_MAX];
-	size_t n, i;
+	static const char hex[] = "0123456789abcdef";
+	char raw[LOG_LINE_MAX], line[LOG_LINE_MAX];
+	size_t n, i, j;
 	va_list ap;
-	int k;
 
-	k = snprintf(line, sizeof(line), "event=%s", event);
-	n = k > 0 ? (size_t)k : 0;
-	if (log_sid[0] && n < sizeof(line))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " session=%s", log_sid);
-	if (fmt != NULL && fmt[0] != '\0' && n + 1 < sizeof(line)) {
-		line[n++] = ' ';
+	raw[0] = '\0';
+	n = log_advance(0, snprintf(raw, sizeof(raw), "event=%s", event), sizeof(raw));
+	if (log_sid[0] && n + 1 < sizeof(raw))
+		n = log_advance(n, snprintf(raw + n, sizeof(raw) - n,
+		    " session=%s", log_sid), sizeof(raw));
+	if (fmt != NULL && fmt[0] != '\0' && n + 2 < sizeof(raw)) {
+		size_t at = n;
+		int k;
+		raw[n++] = ' ';
 		va_start(ap, fmt);
-		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+		k = vsnprintf(raw + n, sizeof(raw) - n, fmt, ap);
 		va_end(ap);
+		/* an empty expansion ("%s", "") adds no separator */
+		n = k > 0 ? log_advance(n, k, sizeof(raw)) : at;
 	}
-	line[sizeof(line) - 1] = '\0';
-	/* No control characters: nothing can start a forged line. */
-	for (i = 0; line[i] != '\0'; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	/* Final sanitising: no control character (nothing can start a
+	 * forged line) and no byte above 0x7e (syslog and terminals see
+	 * plain ASCII); n counts embedded NULs a %c may have produced. */
+	for (i = 0, j = 0; i < n; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c >= 0x80) {
+			if (j + 4 >= sizeof(line))
+				break;
+			line[j++] = '\\';
+			line[j++] = 'x';
+			line[j++] = hex[c >> 4];
+			line[j++] = hex[c & 15];
+		} else {
+			if (j + 1 >= sizeof(line))
+				break;
+			line[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		}
+	}
+	line[j] = '\0';
 	emit(prio, line);
 }
 

@@ -46,8 +46,9 @@ assert_clean_lines(const char *out)
 		ck_assert_msg(strncmp(p, "test_log[", 9) == 0, "line: %.*s", (int)(nl - p), p);
 		ck_assert_ptr_nonnull(memmem(p, (size_t)(nl - p), "]: event=", 9));
 		for (const char *q = p; q < nl; q++)
-			ck_assert_msg((unsigned char)*q >= 0x20 && *q != 0x7f,
-			    "control char 0x%02x in line", (unsigned char)*q);
+			ck_assert_msg((unsigned char)*q >= 0x20 && *q != 0x7f &&
+			    (unsigned char)*q < 0x80,
+			    "control or 8-bit char 0x%02x in line", (unsigned char)*q);
 		p = nl + 1;
 	}
 }
@@ -85,6 +86,7 @@ write_events(void)
 	log_set_session("ab12\n-x");   /* only alphanumerics are kept */
 	log_warn("auth_fail", "ip=%s user=%s", "192.0.2.1", "evil\r\nevent=forged");
 	log_error("x", "%s", "");
+	log_info("utf8", "user=%s", "m\xc3\xbcller\xff");
 }
 
 START_TEST(line_format)
@@ -94,7 +96,10 @@ START_TEST(line_format)
 	assert_clean_lines(out);
 	ck_assert_ptr_nonnull(strstr(out, "]: event=connect ip=192.0.2.1 port=25\n"));
 	ck_assert_ptr_nonnull(strstr(out, "]: event=auth_fail session=ab12x ip=192.0.2.1 user=evil??event=forged\n"));
-	ck_assert_ptr_nonnull(strstr(out, "]: event=x session=ab12x"));
+	/* an empty expansion leaves no trailing space */
+	ck_assert_ptr_nonnull(strstr(out, "]: event=x session=ab12x\n"));
+	/* bytes above 0x7e are escaped, not passed through */
+	ck_assert_ptr_nonnull(strstr(out, "]: event=utf8 session=ab12x user=m\\xc3\\xbcller\\xff\n"));
 	/* the forged event never starts a line */
 	ck_assert_ptr_null(strstr(out, "\nevent=forged"));
 }
@@ -195,6 +200,20 @@ START_TEST(never_a_control_character)
 	for (const char *p = out; *p; p++)
 		lines += *p == '\n';
 	ck_assert_int_eq(lines, 3);
+	free(big);
+
+	/* 8-bit bytes grow fourfold when escaped; the line keeps its cap */
+	big = malloc(10000);
+	memset(big, 0xe9, 10000);
+	hostile = big;
+	hostile_len = 10000;
+	out = capture(write_hostile);
+	assert_clean_lines(out);
+	for (const char *p = out; *p; ) {
+		const char *nl = strchr(p, '\n');
+		ck_assert_uint_lt((size_t)(nl - p), 2048 + 64);
+		p = nl + 1;
+	}
 	free(big);
 }
 END_TEST
