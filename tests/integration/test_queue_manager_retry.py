@@ -1,0 +1,130 @@
+"""postern-send's queue management: temporary failures retried on the
+(short) schedule, the queue lifetime ending in a bounce, recovery of a
+queue left behind (todo/, env/ with a torn state record, orphans), and the
+admin commands: postern-qstat, postern queue list|flush|hold|release|delete."""
+import os, shutil, stat, subprocess, time, unittest
+
+import crashtest
+from postern_instance import LIBEXEC, make_instance, make_tmpdir, postern
+from test_delivery_local import DeliveryBase, addr
+
+
+class RetryTest(DeliveryBase):
+    config = {"queue_lifetime": "4s"}
+
+    def block(self, name):
+        d = os.path.join(self.inst.maildir(addr(name)), "new")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o500)
+        return d
+
+    def qstat(self):
+        return subprocess.run([os.path.join(LIBEXEC, "postern-qstat"), "-c", self.inst.conf],
+                              capture_output=True, text=True, check=True).stdout
+
+    def wait_log(self, text, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if text in self.log():
+                return
+            time.sleep(0.05)
+        self.fail("no %r in the log:\n%s" % (text, self.log()[-3000:]))
+
+    def test_deferred_then_delivered_on_retry(self):
+        d = self.block("joe")
+        self.send(addr("carl"), [addr("joe")], "Subject: retry\n\nx\n")
+        self.wait_log("state=deferred")
+        out = self.qstat()
+        self.assertIn("deferred", out)
+        self.assertIn("messages: 1", out)
+        os.chmod(d, 0o700)
+        m = self.wait_messages("joe", 1)
+        self.assertIn(b"Subject: retry", m[0])
+        self.wait_empty()
+        self.assertIn("attempts=2", self.log())
+
+    def test_lifetime_expiry_bounces(self):
+        self.block("joe")
+        self.send(addr("carl"), [addr("joe")], "Subject: expire\n\nx\n")
+        msg, rcpts, parts = self.bounce("carl", timeout=20)
+        self.assertEqual(rcpts[0]["Action"], "failed")
+        self.assertIn("giving up after", rcpts[0]["Diagnostic-Code"])
+        self.wait_empty()
+
+    def test_hold_release_delete_flush(self):
+        d = self.block("joe")
+        q1 = self.send(addr("carl"), [addr("joe")], "Subject: one\n\nx\n")
+        q2 = self.send(addr("carl"), [addr("joe")], "Subject: two\n\nx\n")
+        self.wait_log("state=deferred")
+        p = postern("queue", "hold", self.inst.dir, q1)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.exists(os.path.join(self.inst.queue, "hold", q1)))
+        p = postern("queue", "list", self.inst.dir)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(q1 + "  ", p.stdout)
+        self.assertIn("held", p.stdout)
+        p = postern("queue", "delete", self.inst.dir, q2)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.inst.queue, "mess", q2)))
+        self.assertEqual(postern("queue", "delete", self.inst.dir, q2).returncode, 100)
+        self.assertEqual(postern("queue", "hold", self.inst.dir, "../etc").returncode, 100)
+        os.chmod(d, 0o700)
+        time.sleep(2.5)   # a held message is not retried
+        self.assertEqual(crashtest.maildir_messages(self.inst.maildir(addr("joe"))), [])
+        p = postern("queue", "release", self.inst.dir, q1)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = postern("queue", "flush", self.inst.dir)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = self.wait_messages("joe", 1)
+        self.assertIn(b"Subject: one", m[0])
+        self.wait_empty()
+        time.sleep(0.5)
+        self.assertEqual(len(crashtest.maildir_messages(self.inst.maildir(addr("joe")))), 1)
+
+
+class RecoveryTest(unittest.TestCase):
+    """A queue left by a crash: messages in todo/ and env/, a state file
+    whose last record is torn, an old orphan message file."""
+
+    def test_recovery_at_start(self):
+        tmp = make_tmpdir()
+        try:
+            inst = make_instance(tmp, users={addr("joe"): "pw", addr("ann"): "pw"})
+            inj = crashtest.Injector(inst)
+            # no queue service yet: messages wait in todo/
+            st, q1 = inj.inject(addr("ann"), [addr("joe"), addr("ann")], "Subject: r1\n\nx\n")
+            st2, q2 = inj.inject(addr("ann"), [addr("joe")], "Subject: r2\n\nx\n")
+            self.assertEqual((st, st2), (0, 0))
+            q = inst.queue
+            # q2 as if taken in, then a torn state record
+            os.rename(os.path.join(q, "todo", q2), os.path.join(q, "env", q2))
+            with open(os.path.join(q, "state", q2), "wb") as f:
+                f.write(b"S\x00\x00\x00\x40garbage-torn")
+            orphan = os.path.join(q, "mess", "1000000000.00000000deadbeef")
+            with open(orphan, "w") as f:
+                f.write("orphan\n")
+            os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+            svc = crashtest.QueueService(inst, logfile=os.path.join(tmp, "q.log"))
+            svc.start()
+            try:
+                self.assertTrue(crashtest.wait_queue_empty(inst, 15))
+                deadline = time.time() + 10
+                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 2:
+                    time.sleep(0.05)
+            finally:
+                svc.stop()
+            subjects = sorted(m.split(b"Subject: ")[1].split(b"\n")[0]
+                              for _, m in crashtest.maildir_messages(inst.maildir(addr("joe"))))
+            self.assertEqual(subjects, [b"r1", b"r2"])
+            self.assertEqual(len(crashtest.maildir_messages(inst.maildir(addr("ann")))), 1)
+            self.assertFalse(os.path.exists(orphan))
+            with open(os.path.join(tmp, "q.log")) as f:
+                log = f.read()
+            self.assertIn("event=state-truncated", log)
+            self.assertIn("event=orphan", log)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    unittest.main()
