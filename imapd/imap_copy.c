@@ -1,12 +1,19 @@
 /* imap_copy.c: COPY, MOVE, UID COPY, UID MOVE (RFC 3501 6.4.7, RFC 9051
- * 6.4.7-8, RFC 6851) with COPYUID (RFC 4315).  Each message is delivered
- * into the target folder with its flags (keywords mapped by name to the
- * target's keyword slots) and its INTERNALDATE, then registered in the
- * target index for its UID.  MOVE then expunges the originals through the
- * view, which announces EXPUNGE (or VANISHED with QRESYNC). */
+ * 6.4.7-8, RFC 6851) with COPYUID (RFC 4315).  Each message is put into
+ * the target folder's cur/ with its flags (keywords mapped by name to the
+ * target's keyword slots): as a hard link of the source file when the
+ * file system allows (no data copied; the shared inode keeps the
+ * INTERNALDATE; the target directory is fsynced once at the end), else
+ * delivered as a copy with the source's mtime.  All new files are
+ * registered in the target index in one transaction (one index write for
+ * the whole command).  MOVE then expunges the originals through the view,
+ * which announces EXPUNGE (or VANISHED with QRESYNC). */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "imap_msgcmd.h"
 #include "imap_seqset.h"
@@ -32,6 +39,66 @@ map_keywords(struct maildir_index *src, struct maildir_index *dst,
 			out |= 1u << t;
 	}
 	return out;
+}
+
+/* Hard-link m's file into dir/cur/ under a new name with these flags.
+ * 0 (name in out, octets on disk in *size) or -1 (errno; the caller falls
+ * back to a copy). */
+static int
+link_copy(struct imap_session *s, struct imap_msg *m, const char *dir,
+    unsigned flags, uint32_t keywords, char *out, size_t outlen,
+    uint64_t *size)
+{
+	const struct maildir_msg *f = imap_msg_file(s, m);
+	char src[MAILDIR_PATH_MAX], dst[MAILDIR_PATH_MAX], base[MAILDIR_NAME_MAX];
+	uint64_t sz = 0, vsz = 0;
+	struct stat st;
+	size_t n;
+
+	if (f == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (maildir_index_path(s->mbox->idx, f, src, sizeof(src)) < 0 ||
+	    maildir_unique_name(base, sizeof(base) - 48) < 0)
+		return -1;
+	if (stat(src, &st) < 0)
+		return -1;
+	sz = (uint64_t)st.st_size;
+	n = strlen(base);
+	if (maildir_name_vsize(f->name, f->name_len, &vsz) == 0)
+		snprintf(base + n, sizeof(base) - n, ",S=%llu,W=%llu",
+		    (unsigned long long)sz, (unsigned long long)vsz);
+	else
+		snprintf(base + n, sizeof(base) - n, ",S=%llu",
+		    (unsigned long long)sz);
+	if (maildir_name_with_flags(base, strlen(base), flags, keywords, out,
+	    outlen) < 0)
+		return -1;
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/cur/%s", dir, out) >=
+	    sizeof(dst)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (link(src, dst) < 0)
+		return -1;
+	*size = sz;
+	return 0;
+}
+
+static void
+sync_dir(const char *dir)
+{
+	char p[MAILDIR_PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/cur", dir) >= sizeof(p))
+		return;
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
 }
 
 static void
@@ -98,6 +165,14 @@ copy_or_move(struct imap_session *s, const struct imap_arg *args,
 	}
 	srcuids = xcalloc(nseqs + 1, sizeof(*srcuids));
 	dstuids = xcalloc(nseqs + 1, sizeof(*dstuids));
+	if (maildir_index_begin(idx) < 0) {
+		imap_index_release(s, idx);
+		free(seqs);
+		free(srcuids);
+		free(dstuids);
+		imap_no(s, "SERVERBUG", "Cannot lock the target mailbox");
+		return;
+	}
 	for (i = 0; i < nseqs; i++) {
 		struct imap_msg *m = imap_view_get(s, seqs[i]);
 		struct maildir_delivery opt;
@@ -109,23 +184,29 @@ copy_or_move(struct imap_session *s, const struct imap_arg *args,
 			gone = 1;
 			continue;
 		}
-		fd = imap_msg_open(s, m);
-		if (fd < 0) {
-			gone = 1;
-			continue;
-		}
-		(void)imap_msg_internaldate(s, m, &date);
 		memset(&opt, 0, sizeof(opt));
 		opt.to_cur = 1;
 		opt.flags = m->flags;
 		opt.keywords = map_keywords(s->mbox->idx, idx, m->keywords);
-		opt.mtime = (time_t)date;
-		rc = maildir_deliver_fd(dir, fd, &opt, &d);
-		close(fd);
+		if (link_copy(s, m, dir, opt.flags, opt.keywords, d.name,
+		    sizeof(d.name), &d.size) == 0) {
+			rc = 0;
+		} else {
+			fd = imap_msg_open(s, m);
+			if (fd < 0) {
+				gone = 1;
+				continue;
+			}
+			(void)imap_msg_internaldate(s, m, &date);
+			opt.mtime = (time_t)date;
+			rc = maildir_deliver_fd(dir, fd, &opt, &d);
+			close(fd);
+		}
 		if (rc < 0 || maildir_index_add(idx, d.name, 0, &dstuids[n]) < 0) {
 			int e = errno;
 			log_warn("copy_failed", "folder=%s error=\"%s\"",
 			    folder, strerror(e));
+			(void)maildir_index_end(idx);
 			imap_index_release(s, idx);
 			free(seqs);
 			free(srcuids);
@@ -140,6 +221,16 @@ copy_or_move(struct imap_session *s, const struct imap_arg *args,
 		}
 		imap_quota_add(s, (int64_t)d.size, 1);
 		srcuids[n++] = m->uid;
+	}
+	sync_dir(dir);
+	if (maildir_index_end(idx) < 0) {
+		imap_index_release(s, idx);
+		free(seqs);
+		free(srcuids);
+		free(dstuids);
+		imap_no(s, "SERVERBUG", "%s: index write failed",
+		    move ? "MOVE" : "COPY");
+		return;
 	}
 	if (n > 0) {
 		buf_printf(&code, "COPYUID %u ", idx->uidvalidity);
