@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "imap_msgcmd.h"
 #include "imap_quote.h"
 #include "imap_section.h"
@@ -40,6 +41,23 @@ write_internaldate(struct buf *out, int64_t t)
 	buf_printf(out, "\"%02d-%.3s-%04d %02d:%02d:%02d %c%02ld%02ld\"",
 	    tm.tm_mday, mon + 3 * (tm.tm_mon % 12), tm.tm_year + 1900,
 	    tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 60, off % 60);
+}
+
+/* INTERNALDATE by stat() of the path (cheaper than the open + fstat of
+ * imap_msg_internaldate, which stays the fallback when the file moved). */
+static void
+fill_date(struct imap_session *s, struct imap_msg *m)
+{
+	const struct maildir_msg *f;
+	char path[MAILDIR_PATH_MAX];
+	struct stat st;
+
+	if (m->have_date || (f = imap_msg_file(s, m)) == NULL ||
+	    maildir_index_path(s->mbox->idx, f, path, sizeof(path)) < 0 ||
+	    stat(path, &st) < 0)
+		return;
+	m->internaldate = st.st_mtime;
+	m->have_date = 1;
 }
 
 /* BODY[section] data: the section octets through imap_section_fetch. */
@@ -165,6 +183,7 @@ fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
 			imap_write_flags(s, out, m);
 			break;
 		case F_INTERNALDATE:
+			fill_date(s, m);
 			if (imap_msg_internaldate(s, m, &date) < 0)
 				goto gone;
 			buf_puts(out, "INTERNALDATE ");
@@ -173,7 +192,7 @@ fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
 		case F_SIZE:
 			if (msg != NULL)
 				size = msg->size;
-			else if (imap_msg_size(s, m, &size) < 0)
+			else if (imap_cached_size(s, m, &size) < 0)
 				goto gone;
 			buf_printf(out, "RFC822.SIZE %llu",
 			    (unsigned long long)size);

@@ -4,9 +4,12 @@
  * over a large mailbox parses each message once, not at every FETCH.
  *
  * Blob format (read back with full bounds checks; a blob that does not
- * check out is ignored and rebuilt): "PC1" then three records of a
- * 4-octet big-endian length and that many octets (ENVELOPE, BODY,
- * BODYSTRUCTURE).  Blobs above MAILDIR_CACHE_BLOB_MAX are not stored.
+ * check out is ignored and rebuilt): "PC2", a flags octet (1: the three
+ * structure records are filled; 0: only the size is known), the
+ * RFC822.SIZE as 8 octets big-endian, then three records of a 4-octet
+ * big-endian length and that many octets (ENVELOPE, BODY, BODYSTRUCTURE).
+ * The size alone is cached too when a FETCH had to count it (a file name
+ * without ",W=").  Blobs above MAILDIR_CACHE_BLOB_MAX are not stored.
  * New blobs are kept in memory and written in batches of up to
  * CACHE_BATCH messages in one index transaction (imap_cache_flush), so the
  * index lock is not held while messages are parsed or sent. */
@@ -19,7 +22,8 @@
 #include "imap_msgcmd.h"
 #include "log.h"
 
-#define CACHE_MAGIC "PC1"
+#define CACHE_MAGIC "PC2"
+#define CACHE_HEAD 12   /* magic, flags, size */
 #define CACHE_BATCH 256
 
 static struct pending {
@@ -58,16 +62,27 @@ put32(struct buf *b, size_t v)
 	buf_append(b, c, 4);
 }
 
-/* Split a blob into its three records; 0 or -1 when malformed. */
+static uint64_t
+get64(const unsigned char *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* Split a blob into its records; 0 or -1 when malformed.  *full: the
+ * structure records are filled. */
 static int
-blob_split(const char *p, size_t len, struct imap_cached *c)
+blob_split(const char *p, size_t len, struct imap_cached *c, int *full,
+    uint64_t *size)
 {
 	const char **out[3] = { &c->env, &c->body, &c->bs };
 	size_t *outlen[3] = { &c->envlen, &c->bodylen, &c->bslen };
-	size_t off = 3, i;
+	size_t off = CACHE_HEAD, i;
 
-	if (len < 3 || memcmp(p, CACHE_MAGIC, 3) != 0)
+	if (len < CACHE_HEAD || memcmp(p, CACHE_MAGIC, 3) != 0 ||
+	    (p[3] != 0 && p[3] != 1))
 		return -1;
+	*full = p[3] == 1;
+	*size = get64((const unsigned char *)p + 4);
 	for (i = 0; i < 3; i++) {
 		uint32_t n;
 		if (len - off < 4)
@@ -81,6 +96,115 @@ blob_split(const char *p, size_t len, struct imap_cached *c)
 		off += n;
 	}
 	return off == len ? 0 : -1;
+}
+
+static void
+queue_blob(struct imap_session *s, uint32_t uid, const char *blob,
+    size_t len)
+{
+	size_t i;
+
+	if (len > MAILDIR_CACHE_BLOB_MAX)
+		return;
+	if (npending > 0 && pending_idx != s->mbox->idx)
+		imap_cache_flush(s);
+	for (i = 0; i < npending; i++)
+		if (pending[i].uid == uid) {
+			free(pending[i].blob);
+			break;
+		}
+	if (i == npending) {
+		if (npending == CACHE_BATCH) {
+			imap_cache_flush(s);
+			i = 0;
+		}
+		npending++;
+	}
+	pending[i].uid = uid;
+	pending[i].blob = xmalloc(len);
+	memcpy(pending[i].blob, blob, len);
+	pending[i].len = len;
+	pending_idx = s->mbox->idx;
+}
+
+/* The blob of uid (pending or stored), copied into *copy; NULL if none. */
+static char *
+blob_find(struct imap_session *s, uint32_t uid, size_t *len)
+{
+	const void *b;
+	char *copy;
+	size_t i;
+
+	if (pending_idx == s->mbox->idx)
+		for (i = 0; i < npending; i++)
+			if (pending[i].uid == uid) {
+				copy = xmalloc(pending[i].len);
+				memcpy(copy, pending[i].blob, pending[i].len);
+				*len = pending[i].len;
+				return copy;
+			}
+	b = maildir_index_cache_get(s->mbox->idx, uid, len);
+	if (b == NULL)
+		return NULL;
+	/* the pointer is valid until the next index call: copy */
+	copy = xmalloc(*len ? *len : 1);
+	memcpy(copy, b, *len);
+	return copy;
+}
+
+static void
+put64(struct buf *b, uint64_t v)
+{
+	put32(b, (size_t)(v >> 32));
+	put32(b, (size_t)(v & 0xffffffffu));
+}
+
+int
+imap_cached_size(struct imap_session *s, struct imap_msg *m, uint64_t *out)
+{
+	const struct maildir_msg *f;
+	struct imap_cached c;
+	struct buf b = BUF_INIT;
+	size_t len;
+	char *blob;
+	uint64_t size;
+	int full;
+
+	if (m->have_size) {
+		*out = m->size;
+		return 0;
+	}
+	f = imap_msg_file(s, m);
+	if (f == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (maildir_name_vsize(f->name, f->name_len, &size) == 0)
+		goto done;
+	blob = blob_find(s, m->uid, &len);
+	if (blob != NULL) {
+		memset(&c, 0, sizeof(c));
+		if (blob_split(blob, len, &c, &full, &size) == 0) {
+			free(blob);
+			goto done;
+		}
+		free(blob);
+	}
+	if (imap_msg_size(s, m, &size) < 0)
+		return -1;
+	buf_append(&b, CACHE_MAGIC, 3);
+	buf_putc(&b, 0);
+	put64(&b, size);
+	put32(&b, 0);
+	put32(&b, 0);
+	put32(&b, 0);
+	queue_blob(s, m->uid, b.p, b.len);
+	buf_free(&b);
+done:
+	m->size = size;
+	m->have_size = 1;
+	*out = size;
+	return 0;
 }
 
 void
@@ -110,29 +234,29 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 {
 	struct message *own = NULL;
 	struct buf b = BUF_INIT, part = BUF_INIT;
-	const void *blob;
-	size_t len, i;
+	size_t len;
+	uint64_t size;
+	char *blob;
+	int full = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (m->expunged) {
 		errno = ENOENT;
 		return -1;
 	}
-	blob = maildir_index_cache_get(s->mbox->idx, m->uid, &len);
-	if (blob != NULL && blob_split(blob, len, c) == 0) {
-		/* the pointer is valid until the next index call: copy */
-		c->owned = xmalloc(len ? len : 1);
-		memcpy(c->owned, blob, len);
-		(void)blob_split(c->owned, len, c);
-		return 0;
-	}
-	for (i = 0; i < npending; i++)
-		if (pending[i].uid == m->uid && pending_idx == s->mbox->idx) {
-			c->owned = xmalloc(pending[i].len);
-			memcpy(c->owned, pending[i].blob, pending[i].len);
-			(void)blob_split(c->owned, pending[i].len, c);
+	blob = blob_find(s, m->uid, &len);
+	if (blob != NULL) {
+		if (blob_split(blob, len, c, &full, &size) == 0 && full) {
+			c->owned = blob;
+			if (!m->have_size) {
+				m->size = size;
+				m->have_size = 1;
+			}
 			return 0;
 		}
+		free(blob);
+		memset(c, 0, sizeof(*c));
+	}
 	if (msg == NULL) {
 		own = imap_msg_parse(s, m);
 		if (own == NULL)
@@ -140,6 +264,8 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 		msg = own;
 	}
 	buf_append(&b, CACHE_MAGIC, 3);
+	buf_putc(&b, 1);
+	put64(&b, msg->size);
 	imap_envelope_write(msg, msg->root, &part);
 	put32(&b, part.len);
 	buf_append(&b, part.p, part.len);
@@ -152,22 +278,16 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 	put32(&b, part.len);
 	buf_append(&b, part.p, part.len);
 	buf_free(&part);
+	if (!m->have_size) {
+		m->size = msg->size;
+		m->have_size = 1;
+	}
 	if (own != NULL)
 		message_free(own);
 	len = b.len;
 	c->owned = buf_steal(&b, &len);
-	(void)blob_split(c->owned, len, c);
-	if (len <= MAILDIR_CACHE_BLOB_MAX) {
-		if (npending == CACHE_BATCH ||
-		    (npending > 0 && pending_idx != s->mbox->idx))
-			imap_cache_flush(s);
-		pending[npending].uid = m->uid;
-		pending[npending].blob = xmalloc(len);
-		memcpy(pending[npending].blob, c->owned, len);
-		pending[npending].len = len;
-		pending_idx = s->mbox->idx;
-		npending++;
-	}
+	(void)blob_split(c->owned, len, c, &full, &size);
+	queue_blob(s, m->uid, c->owned, len);
 	return 0;
 }
 

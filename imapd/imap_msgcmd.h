@@ -25,6 +25,10 @@ struct imap_cached {
 int imap_cached_get(struct imap_session *s, struct imap_msg *m,
     const struct message *msg, struct imap_cached *c);
 void imap_cached_free(struct imap_cached *c);
+/* RFC822.SIZE of m: from the file name (",W="), the cache, or counted
+ * (and then cached).  Sets m->size.  0, -1 when the message is gone. */
+int imap_cached_size(struct imap_session *s, struct imap_msg *m,
+    uint64_t *out);
 /* Write the queued blobs to the cache in one index transaction. */
 void imap_cache_flush(struct imap_session *s);
 

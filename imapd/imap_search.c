@@ -54,7 +54,7 @@ need_cb(void *ctx, struct imap_search_msg *sm, int what)
 		    tm.tm_mon + 1, tm.tm_mday);
 	}
 	if (what & SNEED_SIZE) {
-		if (imap_msg_size(c->s, c->m, &sm->size) < 0)
+		if (imap_cached_size(c->s, c->m, &sm->size) < 0)
 			return -1;
 	}
 	if (what & SNEED_MSG) {
@@ -183,6 +183,7 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 			message_free(c.msg);
 	}
 	imap_skey_free(key);
+	imap_cache_flush(s);
 	if (ret & RET_SAVE) {
 		if ((ret & (RET_MIN | RET_MAX)) && !(ret & (RET_ALL | RET_COUNT))) {
 			uint32_t mm[2];
