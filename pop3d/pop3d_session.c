@@ -197,8 +197,13 @@ cmd_rset(struct pop3_session *s, const struct pop3_cmd *c)
 	uint32_t i;
 
 	(void)c;
-	for (i = 0; i < s->md.count; i++)
+	/* RFC 1939 5: the deletion marks go; as in Dovecot, so does the
+	 * \Seen that RETR would set at QUIT (a client that RSETs wants the
+	 * maildrop left as it was) */
+	for (i = 0; i < s->md.count; i++) {
 		s->md.msgs[i].deleted = 0;
+		s->md.msgs[i].retrieved = 0;
+	}
 	s->md.ndeleted = 0;
 	s->md.deleted_size = 0;
 	pop3_reply(s->io, R_RSET, s->md.count,

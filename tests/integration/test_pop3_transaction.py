@@ -157,6 +157,20 @@ class Pop3Transaction(unittest.TestCase):
         self.assertNotIn(b"\\Recent", data[0])
         c.logout()
 
+    def test_rset_undoes_seen(self):
+        r = self.i.raw_login()
+        r.cmd("RETR 1")
+        r.multi()
+        r.cmd("RETR 2")
+        r.multi()
+        self.assertTrue(r.cmd("RSET").startswith("+OK"))
+        r.cmd("RETR 3")
+        r.multi()
+        r.cmd("QUIT")
+        cur = sorted(os.listdir(os.path.join(self.i.maildir(), "cur")))
+        self.assertEqual(len(cur), 3)
+        self.assertEqual([n.endswith(":2,S") for n in cur], [False, False, True])
+
     def test_uidl_stable_and_shared_with_imap(self):
         r = self.i.raw_login()
         r.cmd("UIDL")
