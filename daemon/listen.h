@@ -37,6 +37,15 @@ void iptab_add(pid_t pid, const char *ip);
 int iptab_remove(pid_t pid);
 /* Call fn for every live session pid. */
 void iptab_each(void (*fn)(pid_t));
+/* Sessions whose first process has exited but whose process group (the
+ * session's pid, see child()) may still hold members that ignore SIGTERM:
+ * remembered for shutdown only, at most MAXCONN (the oldest is forgotten
+ * when full), and not counted by iptab_count(). */
+void iptab_linger(pid_t pgid);
+int iptab_lingering(void);
+void iptab_each_lingering(void (*fn)(pid_t));
+/* Forget every lingering group for which alive() returns 0. */
+void iptab_prune(int (*alive)(pid_t));
 
 /* Failures: count within window (expired entries are forgotten). */
 unsigned failtab_get(const char *ip, time_t now, time_t window);

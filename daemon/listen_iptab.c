@@ -10,11 +10,16 @@
 static struct session_slot *slots;
 static int nslots;
 static struct fail_entry fails[LISTEN_FAIL_SLOTS];
+static pid_t *groups;           /* lingering process groups, 0 = free */
+static int ngroups, group_next;
 
 void iptab_init(int maxconn)
 {
 	nslots = maxconn;
 	slots = xcalloc((size_t)maxconn, sizeof(*slots));
+	ngroups = maxconn;
+	groups = xcalloc((size_t)maxconn, sizeof(*groups));
+	group_next = 0;
 }
 
 int iptab_count(void)
@@ -58,6 +63,40 @@ void iptab_each(void (*fn)(pid_t))
 	for (int i = 0; i < nslots; i++)
 		if (slots[i].pid)
 			fn(slots[i].pid);
+}
+
+void iptab_linger(pid_t pgid)
+{
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] == 0 || groups[i] == pgid) {
+			groups[i] = pgid;
+			return;
+		}
+	/* full: replace in turn, so the table stays bounded */
+	groups[group_next] = pgid;
+	group_next = (group_next + 1) % ngroups;
+}
+
+int iptab_lingering(void)
+{
+	int n = 0;
+	for (int i = 0; i < ngroups; i++)
+		n += groups[i] != 0;
+	return n;
+}
+
+void iptab_each_lingering(void (*fn)(pid_t))
+{
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i])
+			fn(groups[i]);
+}
+
+void iptab_prune(int (*alive)(pid_t))
+{
+	for (int i = 0; i < ngroups; i++)
+		if (groups[i] && !alive(groups[i]))
+			groups[i] = 0;
 }
 
 static struct fail_entry *fail_find(const char *ip)

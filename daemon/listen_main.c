@@ -196,6 +196,9 @@ static void handle_conn(int lfd, char **argv, int lfds[], int nl, int rep_r, int
 	}
 	if (pid == 0)
 		child(cfd, argv, lfds, nl, rep_r, rep_w, rip, rport, lip, lport, v6, fails);
+	/* Also here, so the group exists before any kill(-pid) whichever
+	 * side runs first (fails harmlessly once the child has exec'd). */
+	setpgid(pid, pid);
 	close(cfd);
 	iptab_add(pid, rip);
 	log_info("connect", "service=%s pid=%ld ip=%s port=%s sessions=%d", opt.name,
@@ -219,14 +222,27 @@ static void read_reports(int rep_r)
 	}
 }
 
+/* A session's process group (its first process's pid) still has members.
+ * A group id cannot be reused as a pid while the group exists, and empty
+ * groups are pruned on every reap, so kill(-pgid) reaches our session. */
+static int group_alive(pid_t pgid)
+{
+	return kill(-pgid, 0) == 0;
+}
+
 static void reap(void)
 {
 	int st;
 	pid_t pid;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		if (iptab_remove(pid))
+		if (iptab_remove(pid)) {
 			log_info("end", "service=%s pid=%ld status=%d", opt.name, (long)pid,
 				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			/* the rest of the chain may outlive its first process */
+			if (group_alive(pid))
+				iptab_linger(pid);
+		}
+	iptab_prune(group_alive);
 }
 
 static void term_one(pid_t pid)
@@ -241,20 +257,42 @@ static void kill_one(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
+/* Lingering sessions: the leader is gone (its pid may be anyone's now),
+ * so only the group is signalled. */
+static void term_group(pid_t pgid)
+{
+	kill(-pgid, SIGTERM);
+}
+
+static void kill_group(pid_t pgid)
+{
+	kill(-pgid, SIGKILL);
+}
+
+static int sessions_left(void)
+{
+	return iptab_count() + iptab_lingering();
+}
+
 static void shutdown_all(void)
 {
 	struct timespec step = { 0, 50 * 1000000 };
+	reap();
 	iptab_each(term_one);
-	for (long i = 0; i < opt.grace * 20 && iptab_count() > 0; i++) {
+	iptab_each_lingering(term_group);
+	for (long i = 0; i < opt.grace * 20 && sessions_left() > 0; i++) {
 		reap();
 		nanosleep(&step, NULL);
 	}
 	reap();
 	iptab_each(kill_one);
-	for (int i = 0; i < 20 && iptab_count() > 0; i++) {
+	iptab_each_lingering(kill_group);
+	for (int i = 0; i < 20 && sessions_left() > 0; i++) {
 		reap();
 		nanosleep(&step, NULL);
 	}
+	if (sessions_left() > 0)
+		log_warn("stop", "service=%s survivors=%d", opt.name, sessions_left());
 }
 
 int main(int argc, char **argv)

@@ -23,6 +23,37 @@ START_TEST(sessions)
 }
 END_TEST
 
+static pid_t alive_pid;
+static int only_alive(pid_t p) { return p == alive_pid; }
+static int seen;
+static void count_seen(pid_t p) { (void)p; seen++; }
+
+START_TEST(lingering_groups)
+{
+	iptab_init(2);
+	iptab_add(200, "192.0.2.1");
+	ck_assert_int_eq(iptab_remove(200), 1);
+	iptab_linger(200);
+	/* a lingering group is not a live session for the limits */
+	ck_assert_int_eq(iptab_count(), 0);
+	ck_assert_int_eq(iptab_lingering(), 1);
+	iptab_linger(200);                  /* no duplicate */
+	ck_assert_int_eq(iptab_lingering(), 1);
+	iptab_linger(201);
+	iptab_linger(202);                  /* full: bounded, one replaced */
+	ck_assert_int_eq(iptab_lingering(), 2);
+	seen = 0;
+	iptab_each_lingering(count_seen);
+	ck_assert_int_eq(seen, 2);
+	alive_pid = 202;
+	iptab_prune(only_alive);
+	ck_assert_int_eq(iptab_lingering(), 1);
+	alive_pid = 0;
+	iptab_prune(only_alive);
+	ck_assert_int_eq(iptab_lingering(), 0);
+}
+END_TEST
+
 START_TEST(failures_window)
 {
 	ck_assert_uint_eq(failtab_get("198.51.100.7", 1000, 60), 0);
@@ -61,6 +92,7 @@ int main(void)
 	Suite *s = suite_create("listen_iptab");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, sessions);
+	tcase_add_test(tc, lingering_groups);
 	tcase_add_test(tc, failures_window);
 	tcase_add_test(tc, failures_bounded);
 	suite_add_tcase(s, tc);
