@@ -127,6 +127,23 @@ class Pop3Transaction(unittest.TestCase):
         self.assertTrue(r.cmd("STAT").startswith("+OK 1 "))
         r.cmd("QUIT")
 
+    def test_quit_updates_maildirsize(self):
+        path = os.path.join(self.i.maildir(), "maildirsize")
+        total = sum(len(b.encode()) for b in self.bodies)
+        with open(path, "w") as f:
+            f.write("1000000S,100C\n%d 3\n" % total)
+        if os.geteuid() == 0:
+            st = os.stat(self.i.maildir())
+            os.chown(path, st.st_uid, st.st_gid)
+        r = self.i.raw_login()
+        r.cmd("DELE 2")
+        r.cmd("QUIT")
+        with open(path) as f:
+            lines = f.read().splitlines()
+        used = [tuple(map(int, l.split())) for l in lines[1:]]
+        self.assertEqual((sum(u[0] for u in used), sum(u[1] for u in used)),
+                         (total - len(self.bodies[1].encode()), 2))
+
     def test_dropped_connection_deletes_nothing(self):
         r = self.i.raw_login()
         r.cmd("DELE 1")
