@@ -1,8 +1,8 @@
 /* pop3.h: what postern-pop3-login and postern-pop3d share: the command
  * table and parser (pop3_cmd.c), the reply and capability table
  * (pop3_reply.c), the LF -> CRLF dot-stuffing writer of RETR and TOP
- * (pop3_stuff.c), the size cache file (pop3_sizes.c), and the maildrop
- * of a post-auth session (pop3_maildrop.c). */
+ * (pop3_stuff.c) and the size cache file (pop3_sizes.c).  The maildrop
+ * and session of postern-pop3d are in pop3d.h. */
 #ifndef POSTERN_POP3_H
 #define POSTERN_POP3_H
 
@@ -169,7 +169,7 @@ int pop3_sizes_parse(struct pop3_sizes *s, const char *p, size_t len,
 /* Look up / record the size of uid: 0 found, -1 not found. */
 int pop3_sizes_get(const struct pop3_sizes *s, uint32_t uid, uint64_t *size);
 void pop3_sizes_put(struct pop3_sizes *s, uint32_t uid, uint64_t size);
-/* Serialize (only UIDs for which keep(uid, arg) is true when keep is set). */
+/* Serialize into out (the file's contents). */
 void pop3_sizes_serialize(const struct pop3_sizes *s, struct buf *out);
 /* Load from dir/POP3_SIZES_FILE (missing or bad: empty) and save through
  * a temporary file and rename (errors ignored: it is a cache). */
