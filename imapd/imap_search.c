@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include "imap_msgcmd.h"
 #include "imap_quote.h"
 #include "imap_search.h"
@@ -23,8 +24,63 @@
 struct sctx {
 	struct imap_session *s;
 	struct imap_msg *m;
-	struct message *msg;
+	struct message *msg;     /* whole message */
+	struct message *hdr;     /* header-only parse */
+	char *hdrbuf;
 };
+
+#define HDR_READ_MAX (256 * 1024)
+
+/* Parse only the top-level header of m (header keys need no more): read
+ * up to the blank line that ends it, at most HDR_READ_MAX octets; NULL
+ * when it is longer (the caller parses the whole message then). */
+static struct message *
+parse_header(struct sctx *c)
+{
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	size_t scanned = 0;
+	ssize_t r;
+	int fd = imap_msg_open(c->s, c->m);
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		size_t i;
+		for (i = scanned; i < b.len; i++)
+			if (b.p[i] == '\n' && ((i >= 1 && b.p[i - 1] == '\n') ||
+			    (i >= 2 && b.p[i - 1] == '\r' && b.p[i - 2] == '\n')) ) {
+				b.len = i + 1;
+				goto found;
+			}
+		if (b.len > 0 && b.p[0] == '\n') {
+			b.len = 1;     /* no header at all */
+			goto found;
+		}
+		if (b.len > 1 && b.p[0] == '\r' && b.p[1] == '\n') {
+			b.len = 2;
+			goto found;
+		}
+		scanned = b.len;
+		if (b.len >= HDR_READ_MAX)
+			break;
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0)
+			break;
+		if (r == 0)
+			goto found;   /* a message that is all header */
+		buf_append(&b, chunk, (size_t)r);
+	}
+	close(fd);
+	buf_free(&b);
+	return NULL;
+found:
+	close(fd);
+	if (b.p == NULL)
+		buf_append(&b, "", 0);
+	c->hdrbuf = buf_steal(&b, &scanned);
+	return message_parse(c->hdrbuf ? c->hdrbuf : "", scanned, NULL);
+}
 
 static int
 kw_lookup(void *ctx, const char *p, size_t len)
@@ -63,6 +119,15 @@ need_cb(void *ctx, struct imap_search_msg *sm, int what)
 		if (c->msg == NULL)
 			return -1;
 		sm->msg = c->msg;
+	}
+	if (what & SNEED_HDR) {
+		if (c->msg == NULL && c->hdr == NULL)
+			c->hdr = parse_header(c);
+		if (c->hdr == NULL && c->msg == NULL)
+			c->msg = imap_msg_parse(c->s, c->m);
+		sm->hdr = c->hdr ? c->hdr : c->msg;
+		if (sm->hdr == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -161,6 +226,8 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 		c.s = s;
 		c.m = m;
 		c.msg = NULL;
+		c.hdr = NULL;
+		c.hdrbuf = NULL;
 		sm.seq = (uint32_t)k + 1;
 		sm.uid = m->uid;
 		sm.flags = m->flags;
@@ -181,6 +248,9 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 		}
 		if (c.msg != NULL)
 			message_free(c.msg);
+		if (c.hdr != NULL)
+			message_free(c.hdr);
+		free(c.hdrbuf);
 	}
 	imap_skey_free(key);
 	imap_cache_flush(s);

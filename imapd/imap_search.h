@@ -69,6 +69,7 @@ int64_t imap_days_from_civil(int y, int m, int d);
 #define SNEED_DATE 1
 #define SNEED_SIZE 2
 #define SNEED_MSG  4
+#define SNEED_HDR  8      /* the top-level header (hdr) */
 struct imap_search_msg {
 	uint32_t seq, uid;
 	unsigned flags;
@@ -80,6 +81,8 @@ struct imap_search_msg {
 	int64_t day;               /* INTERNALDATE's day (server zone) */
 	uint64_t size;             /* RFC822.SIZE */
 	const struct message *msg;
+	const struct message *hdr;  /* at least the top-level header: a
+	                               header-only parse or msg itself */
 	/* saved result for "$" (sorted UIDs), valid when saved_ok */
 	const uint32_t *saved;
 	size_t nsaved;

@@ -173,11 +173,11 @@ imap_search_match(const struct imap_skey *k, struct imap_search_msg *m)
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE:
-		if (need(m, SNEED_MSG) < 0 || m->msg == NULL)
+		if (need(m, SNEED_HDR) < 0 || m->hdr == NULL)
 			return 0;
 		/* no usable Date: the epoch, as the reference server
 		 * counts it (before every date) */
-		if (sent_day(m->msg, &day) < 0)
+		if (sent_day(m->hdr, &day) < 0)
 			day = 0;
 	cmpday:
 		switch (k->kind) {
@@ -197,9 +197,9 @@ imap_search_match(const struct imap_skey *k, struct imap_search_msg *m)
 			return 0;
 		return m->size < k->num;
 	case SK_HEADER:
-		if (need(m, SNEED_MSG) < 0 || m->msg == NULL)
+		if (need(m, SNEED_HDR) < 0 || m->hdr == NULL)
 			return 0;
-		return header_matches(m->msg, m->msg->root, k->field,
+		return header_matches(m->hdr, m->hdr->root, k->field,
 		    k->needle, k->needle_len);
 	case SK_BODY:
 		if (need(m, SNEED_MSG) < 0 || m->msg == NULL)

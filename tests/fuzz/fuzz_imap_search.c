@@ -33,6 +33,8 @@ need(void *ctx, struct imap_search_msg *m, int what)
 		m->size = msg->size;
 	if (what & SNEED_MSG)
 		m->msg = msg;
+	if (what & SNEED_HDR)
+		m->hdr = msg;
 	return m->seq == 3 ? -1 : 0;
 }
 

@@ -198,6 +198,26 @@ class ImapSearch(unittest.TestCase):
         self.r.xcmd("f", "SELECT INBOX")
         self.assertEqual(self.nums("$"), [])
 
+    def test_header_only_parse(self):
+        # header keys read only the header: a message without one, a
+        # header with no body, a long header, a body line that looks
+        # like a header field
+        self.r.xcmd("c", "CREATE HdrOnly")
+        append(self.r, "\r\nSubject: not a header\r\n\r\nbody\r\n", mailbox="HdrOnly")
+        append(self.r, "Subject: all header\r\nX-A: b", mailbox="HdrOnly")
+        append(self.r, "X-Long: " + "y" * 300000 + "\r\nSubject: long one\r\n\r\nb\r\n",
+               mailbox="HdrOnly")
+        append(self.r, "Subject: first\r\n\r\nSubject: second\r\n", mailbox="HdrOnly")
+        self.r.xcmd("s2", "SELECT HdrOnly")
+        self.assertEqual(self.nums("SUBJECT header"), [2])
+        self.assertEqual(self.nums("HEADER X-A b"), [2])
+        self.assertEqual(self.nums("SUBJECT long"), [3])
+        self.assertEqual(self.nums("SUBJECT second"), [])
+        self.assertEqual(self.nums("BODY second"), [4])
+        self.assertEqual(self.nums("TEXT \"not a header\""), [1])
+        self.assertEqual(self.nums('HEADER Subject ""'), [2, 3, 4])
+        self.assertEqual(self.nums("SENTBEFORE 1-Jan-1971"), [1, 2, 3, 4])
+
     def test_rev2_esearch(self):
         u, t = self.r.xcmd("a", "UNSELECT")
         u, t = self.r.xcmd("b", "ENABLE IMAP4rev2")

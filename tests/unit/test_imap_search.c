@@ -49,6 +49,8 @@ need(void *ctx, struct imap_search_msg *m, int what)
 		m->size = msgs[m->seq - 1]->size;
 	if (what & SNEED_MSG)
 		m->msg = msgs[m->seq - 1];
+	if (what & SNEED_HDR)
+		m->hdr = msgs[m->seq - 1];
 	return 0;
 }
 
