@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "checkpw.h"
 #include "config.h"
+#include "fatal.h"
 #include "log.h"
 #include "passwd.h"
 #include "privdrop.h"
@@ -41,8 +42,7 @@ remote_ip(void)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: postern-checkpassword [-c CONFIG] PROGRAM [ARG...]\n");
-	exit(EXIT_MISUSE);
+	fatal_errx(EXIT_MISUSE, "usage: postern-checkpassword [-c CONFIG] PROGRAM [ARG...]");
 }
 
 /* Log a failed login: user name made safe, client IP for fail2ban. */

@@ -2,9 +2,9 @@
  * check that root is gone for good (see privdrop.h). */
 #include "privdrop.h"
 #include "buf.h"
+#include "fatal.h"
 #include "log.h"
 
-#include <err.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -56,21 +56,21 @@ priv_limits(int flags)
 
 	rl.rlim_cur = rl.rlim_max = 0;
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
-		err(111, "setrlimit RLIMIT_CORE");
+		fatal_err(111, "setrlimit RLIMIT_CORE");
 	if (flags & PRIV_NO_FORK) {
 		rl.rlim_cur = rl.rlim_max = 0;
 		if (setrlimit(RLIMIT_NPROC, &rl) != 0)
-			err(111, "setrlimit RLIMIT_NPROC");
+			fatal_err(111, "setrlimit RLIMIT_NPROC");
 	}
 	if (flags & PRIV_FEW_FILES) {
 		if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-			err(111, "getrlimit RLIMIT_NOFILE");
+			fatal_err(111, "getrlimit RLIMIT_NOFILE");
 		if (rl.rlim_max > PRIV_FEW_FILES_MAX)
 			rl.rlim_max = PRIV_FEW_FILES_MAX;
 		if (rl.rlim_cur > rl.rlim_max)
 			rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			err(111, "setrlimit RLIMIT_NOFILE");
+			fatal_err(111, "setrlimit RLIMIT_NOFILE");
 	}
 }
 
@@ -78,9 +78,9 @@ static void
 set_no_new_privs(void)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		err(111, "prctl PR_SET_NO_NEW_PRIVS");
+		fatal_err(111, "prctl PR_SET_NO_NEW_PRIVS");
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		errx(111, "no-new-privileges did not stick");
+		fatal_errx(111, "no-new-privileges did not stick");
 }
 
 /* Abort unless every id is the target and root cannot be regained. */
@@ -91,26 +91,26 @@ verify_dropped(uid_t uid, gid_t gid)
 	gid_t rg, eg, sg;
 
 	if (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid || su != uid)
-		errx(111, "privilege drop: uid is not %lu everywhere", (unsigned long)uid);
+		fatal_errx(111, "privilege drop: uid is not %lu everywhere", (unsigned long)uid);
 	if (getresgid(&rg, &eg, &sg) != 0 || rg != gid || eg != gid || sg != gid)
-		errx(111, "privilege drop: gid is not %lu everywhere", (unsigned long)gid);
+		fatal_errx(111, "privilege drop: gid is not %lu everywhere", (unsigned long)gid);
 	if (setuid(0) == 0 || seteuid(0) == 0)
-		errx(111, "privilege drop: root can be regained");
+		fatal_errx(111, "privilege drop: root can be regained");
 	if (gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
-		errx(111, "privilege drop: group root can be regained");
+		fatal_errx(111, "privilege drop: group root can be regained");
 }
 
 static void
 set_ids(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups)
 {
 	if (uid == 0)
-		errx(111, "privilege drop: refusing to run as uid 0");
+		fatal_errx(111, "privilege drop: refusing to run as uid 0");
 	if (setgroups(ngroups, groups) != 0)
-		err(111, "setgroups");
+		fatal_err(111, "setgroups");
 	if (setresgid(gid, gid, gid) != 0)
-		err(111, "setgid %lu", (unsigned long)gid);
+		fatal_err(111, "setgid %lu", (unsigned long)gid);
 	if (setresuid(uid, uid, uid) != 0)
-		err(111, "setuid %lu", (unsigned long)uid);
+		fatal_err(111, "setuid %lu", (unsigned long)uid);
 }
 
 /* chdir to the directory, chroot there, chdir "/".  The directory must be
@@ -122,15 +122,15 @@ enter_chroot(const char *dir)
 	struct stat st;
 
 	if (chdir(dir) != 0)
-		err(111, "chdir %s", dir);
+		fatal_err(111, "chdir %s", dir);
 	if (stat(".", &st) != 0)
-		err(111, "stat %s", dir);
+		fatal_err(111, "stat %s", dir);
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		errx(111, "chroot %s: not owned by root or writable by others", dir);
+		fatal_errx(111, "chroot %s: not owned by root or writable by others", dir);
 	if (chroot(".") != 0)
-		err(111, "chroot %s", dir);
+		fatal_err(111, "chroot %s", dir);
 	if (chdir("/") != 0)
-		err(111, "chdir / in %s", dir);
+		fatal_err(111, "chdir / in %s", dir);
 }
 
 void
@@ -153,13 +153,13 @@ priv_drop(const char *user, const char *chroot_dir, int flags)
 	errno = 0;
 	pw = getpwnam(user);
 	if (pw == NULL)
-		errx(111, "privilege drop: no user %s", user);
+		fatal_errx(111, "privilege drop: no user %s", user);
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
 	groups = xreallocarray(NULL, (size_t)ngroups, sizeof(*groups));
 	while (getgrouplist(user, gid, groups, &ngroups) < 0) {
 		if (ngroups <= 0 || ngroups > PRIV_GROUPS_MAX)
-			errx(111, "privilege drop: too many groups for %s", user);
+			fatal_errx(111, "privilege drop: too many groups for %s", user);
 		groups = xreallocarray(groups, (size_t)ngroups, sizeof(*groups));
 	}
 	endpwent();

@@ -8,7 +8,6 @@
  * the hand-off record on POSTERN_HANDOFF_FD; the server proves it started
  * through POSTERN_STARTED_FD.  Yes/no mode (-y): the checker runs a program
  * that only reports success.  No protocol parsing here. */
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +24,7 @@
 #include "authreport.h"
 #include "buf.h"
 #include "handoff.h"
+#include "fatal.h"
 #include "log.h"
 #include "tlsctl.h"
 
@@ -41,9 +41,8 @@ static char *default_post[] = { "/bin/true", NULL };
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: postern-login [-y] [-T CHECK-TIMEOUT] [-a MAXATTEMPTS] [-d FAIL-DELAY] "
-		"PREAUTH [ARG...] -- CHECKER [ARG...] [-- POSTAUTH [ARG...]]\n");
-	exit(100);
+	fatal_errx(100, "usage: postern-login [-y] [-T CHECK-TIMEOUT] [-a MAXATTEMPTS] [-d FAIL-DELAY] "
+		"PREAUTH [ARG...] -- CHECKER [ARG...] [-- POSTAUTH [ARG...]]");
 }
 
 static long num_arg(const char *s, long lo, long hi, int c)
@@ -53,7 +52,7 @@ static long num_arg(const char *s, long lo, long hi, int c)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || end == s || v < lo || v > hi)
-		errx(100, "bad value for -%c: %s", c, s);
+		fatal_errx(100, "bad value for -%c: %s", c, s);
 	return v;
 }
 
@@ -360,7 +359,7 @@ int main(int argc, char **argv)
 		if (npost == 0)
 			usage();
 	} else if (!opt.yesno)
-		errx(100, "exec mode needs a post-auth program (-- POSTAUTH)");
+		fatal_errx(100, "exec mode needs a post-auth program (-- POSTAUTH)");
 
 	report_fd = authreport_fd();
 	if (report_fd >= 0)
@@ -373,11 +372,11 @@ int main(int argc, char **argv)
 		ip = "";
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ap) < 0)
-		err(111, "socketpair");
+		fatal_err(111, "socketpair");
 	signal(SIGPIPE, SIG_IGN);
 	pre_pid = fork();
 	if (pre_pid < 0)
-		err(111, "fork");
+		fatal_err(111, "fork");
 	if (pre_pid == 0) {
 		char num[16];
 		int fd = high_fd(ap[1]);
@@ -404,7 +403,7 @@ int main(int argc, char **argv)
 	 * passes it along with each request (authclient.h). */
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
-		err(111, "/dev/null");
+		fatal_err(111, "/dev/null");
 	close(devnull);
 
 	for (;;) {

@@ -5,7 +5,6 @@
  * (-i): handshake first, then the child execs with the TLS facts in its
  * environment.  On-request mode: the child gets a control descriptor
  * (POSTERN_TLS_CTL, see common/tlsctl.h). */
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "authreport.h"
+#include "fatal.h"
 #include "log.h"
 #include "privdrop.h"
 #include "tls.h"
@@ -24,9 +24,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: postern-tls [-i] -C CERT -K KEY [-u USER] [-r EMPTYDIR] "
-		"[-p PRIORITY] [-T HANDSHAKE-TIMEOUT] [-I IDLE-TIMEOUT] PROG [ARG...]\n");
-	exit(100);
+	fatal_errx(100, "usage: postern-tls [-i] -C CERT -K KEY [-u USER] [-r EMPTYDIR] "
+		"[-p PRIORITY] [-T HANDSHAKE-TIMEOUT] [-I IDLE-TIMEOUT] PROG [ARG...]");
 }
 
 static int secs_arg(const char *s, int c)
@@ -36,7 +35,7 @@ static int secs_arg(const char *s, int c)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || end == s || v < 1 || v > 86400)
-		errx(100, "bad value for -%c: %s", c, s);
+		fatal_errx(100, "bad value for -%c: %s", c, s);
 	return (int)v * 1000;
 }
 
@@ -115,31 +114,31 @@ int main(int argc, char **argv)
 	if (optind >= argc || cert == NULL || key == NULL)
 		usage();
 	if (priv_is_root() && (user == NULL || root == NULL))
-		errx(100, "as root, -u USER and -r EMPTYDIR are required");
+		fatal_errx(100, "as root, -u USER and -r EMPTYDIR are required");
 
 	if (gnutls_global_init() < 0)
-		errx(111, "gnutls_global_init failed");
+		fatal_errx(111, "gnutls_global_init failed");
 	if (gnutls_certificate_allocate_credentials(&conf.cred) < 0)
-		errx(111, "out of memory");
+		fatal_errx(111, "out of memory");
 	r = gnutls_certificate_set_x509_key_file(conf.cred, cert, key, GNUTLS_X509_FMT_PEM);
 	if (r < 0) {
 		log_error("tls_setup", "cert=%s key=%s error=\"%s\"", cert, key, gnutls_strerror(r));
-		errx(111, "cannot load %s / %s: %s", cert, key, gnutls_strerror(r));
+		fatal_errx(111, "cannot load %s / %s: %s", cert, key, gnutls_strerror(r));
 	}
 	r = gnutls_priority_init(&conf.prio, prio, &errpos);
 	if (r < 0)
-		errx(100, "bad priority string at \"%s\": %s", errpos ? errpos : "", gnutls_strerror(r));
+		fatal_errx(100, "bad priority string at \"%s\": %s", errpos ? errpos : "", gnutls_strerror(r));
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		err(111, "socketpair");
+		fatal_err(111, "socketpair");
 	if (implicit) {
 		if (pipe2(fp, O_CLOEXEC) < 0)
-			err(111, "pipe");
+			fatal_err(111, "pipe");
 	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
-		err(111, "socketpair");
+		fatal_err(111, "socketpair");
 	pid = fork();
 	if (pid < 0)
-		err(111, "fork");
+		fatal_err(111, "fork");
 	if (pid == 0) {
 		close(sp[0]);
 		if (ctl[0] >= 0)
@@ -164,7 +163,7 @@ int main(int argc, char **argv)
 
 	if (fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) < 0 ||
 	    fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) < 0)
-		err(111, "fcntl");
+		fatal_err(111, "fcntl");
 	fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	if (implicit) {
 		struct tls_facts f;

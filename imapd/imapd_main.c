@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "fatal.h"
 #include "handoff.h"
 #include "imapd.h"
 #include "log.h"
@@ -51,8 +52,7 @@ main(int argc, char **argv)
 		if (c == 'c')
 			path = optarg;
 		else {
-			fprintf(stderr, "usage: postern-imapd [-c postern.conf]\n");
-			return 100;
+			fatal_errx(100, "usage: postern-imapd [-c postern.conf]");
 		}
 	}
 	umask(077);
