@@ -234,6 +234,15 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
     users = {"u%d@example.test" % i: "pw-%d" % i for i in range(rcpts_per_message)}
     inst = make_instance(tmp, users=users)
     short_schedule(inst, "1s")
+    # rule files with a short pause before (u0) and after (u1) the Maildir
+    # write, so that postern-deliver lives long enough to be killed at
+    # either side of it
+    for i, rules in enumerate(("|sleep 0.03\n./Maildir/\n", "./Maildir/\n|sleep 0.03\n")):
+        if i < rcpts_per_message:
+            p = os.path.join(inst.mail, "u%d@example.test" % i, ".postern")
+            with open(p, "w") as f:
+                f.write(rules)
+            os.chmod(p, 0o644)
     svc = QueueService(inst, logfile=os.path.join(tmp, "queue.log"))
     inj = Injector(inst)
     rcpts = sorted(users)
@@ -257,7 +266,7 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
                 enough_kills = total_kills >= kills and all(
                     counts[p] >= min_per_program for p in PROGRAMS)
                 if injected[0] >= messages and (enough_kills or time.time() > t_end
-                                                or injected[0] >= 3 * messages):
+                                                or injected[0] >= 10 * messages):
                     return
                 injected[0] += 1
             st, qid = inj.inject("sender@example.org", rcpts, body(n), env_bytes=env_bytes)
