@@ -20,6 +20,25 @@ Also imported by the integration tests (QueueService, inject, helpers)."""
 import argparse, os, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def _standalone_prefix():
+    """`make crashtest`: no install yet.  Build the fixtures and install into
+    a temporary 0755 prefix, as tests/run_all.py does."""
+    build = os.environ.get("BUILD", "build")
+    subprocess.run(["make", "--no-print-directory", "-C", ROOT, "NODEPS=1", "BUILD=" + build, "tests"],
+                   check=True, stdout=subprocess.DEVNULL)
+    prefix = tempfile.mkdtemp(prefix="postern-prefix-")
+    os.chmod(prefix, 0o755)
+    subprocess.run(["make", "--no-print-directory", "-C", ROOT, "NODEPS=1", "BUILD=" + build,
+                    "PREFIX=" + prefix, "install"], check=True, stdout=subprocess.DEVNULL)
+    os.environ["POSTERN_PREFIX"] = prefix
+    os.environ["POSTERN_BUILD"] = build if os.path.isabs(build) else os.path.join(ROOT, build)
+    return prefix
+
+
+_PREFIX_MADE = _standalone_prefix() if __name__ == "__main__" and not os.environ.get("POSTERN_PREFIX") else None
 from postern_instance import LIBEXEC, IS_ROOT, make_instance, make_tmpdir, descendants  # noqa: E402
 
 BUILD = os.environ.get("POSTERN_BUILD", "build")
@@ -357,11 +376,14 @@ def main():
     ap.add_argument("--kills", type=int, default=500)
     ap.add_argument("--min-per-program", type=int, default=50)
     ap.add_argument("--seed", type=int)
+    ap.add_argument("--full", action="store_true", help="the full run (the defaults)")
     a = ap.parse_args()
     r = run(a.messages, a.kills, a.min_per_program, a.seed)
     ok = (not r["missing"] and not r["partial"] and r["queue_empty"] and r["kills"] >= a.kills
           and all(v >= a.min_per_program for v in r["per_program"].values()))
     print("crashtest %s" % ("PASSED" if ok else "FAILED"))
+    if _PREFIX_MADE:
+        shutil.rmtree(_PREFIX_MADE, ignore_errors=True)
     sys.exit(0 if ok else 1)
 
 
