@@ -33,11 +33,25 @@
 
 struct conn {
 	int fd;
+	unsigned long gen;       /* tells a reused descriptor from the old one */
 	struct spawn_reader rd;
+};
+
+/* A request being handled by a child: if the child dies before it
+ * answered, the parent answers "temporary failure" for it, so that the
+ * client never waits for a reply that cannot come. */
+struct child {
+	pid_t pid;
+	uint32_t id;
+	size_t nrcpts;
+	int fd;
+	unsigned long gen;
 };
 
 static struct conn conns[MAX_CONNS];
 static size_t nconns;
+static unsigned long conn_gen;
+static struct child kids[MAX_CHILDREN];
 static int children;
 static volatile sig_atomic_t got_term;
 
@@ -49,13 +63,45 @@ on_signal(int sig)
 }
 
 static void
+child_lost(const struct child *k)
+{
+	struct spawn_reply *rep;
+	struct buf out = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < nconns; i++)
+		if (conns[i].fd == k->fd && conns[i].gen == k->gen)
+			break;
+	if (i == nconns)
+		return;   /* the client is gone */
+	rep = spawn_reply_new(k->id);
+	for (i = 0; i < k->nrcpts; i++)
+		spawn_reply_add(rep, 4, 451, "4.3.0", "delivery process died", NULL);
+	if (spawn_reply_encode(rep, &out) == 0)
+		(void)spawn_send(k->fd, out.p, out.len, -1);
+	buf_free(&out);
+	spawn_reply_free(rep);
+}
+
+static void
 reap(int block)
 {
-	int st;
+	int st, i;
+	pid_t pid;
 
-	while (children > 0 && waitpid(-1, &st, block ? 0 : WNOHANG) > 0) {
-		children--;
+	while (children > 0 && (pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
 		block = 0;
+		for (i = 0; i < children; i++)
+			if (kids[i].pid == pid)
+				break;
+		if (i == children)
+			continue;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			log_warn("child-died", "id=%u status=%d", (unsigned)kids[i].id,
+			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			child_lost(&kids[i]);
+		}
+		kids[i] = kids[--children];
 	}
 }
 
@@ -67,6 +113,7 @@ conn_add(int fd)
 		return;
 	}
 	conns[nconns].fd = fd;
+	conns[nconns].gen = ++conn_gen;
 	spawn_reader_init(&conns[nconns].rd);
 	nconns++;
 }
@@ -174,6 +221,11 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		lspawn_handle(lc, req, msgfd, sock);
 		_exit(0);
 	}
+	kids[children].pid = pid;
+	kids[children].id = req->id;
+	kids[children].nrcpts = req->nrcpts;
+	kids[children].fd = conns[ci].fd;
+	kids[children].gen = conns[ci].gen;
 	children++;
 }
 
