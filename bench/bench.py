@@ -226,8 +226,13 @@ class Postern:
         self.d = os.path.join(d, "postern")
         self.bindir = bindir
         self.prefix = os.path.join(d, "postern-prefix")
-        self.ports = {"smtp": POSTERN_PORT_BASE + 25, "imap": POSTERN_PORT_BASE + 143,
-                      "pop3": POSTERN_PORT_BASE + 110}
+        # port_base: the first of 26000, 26100, ... whose postern ports are all free
+        # (another bench run may hold the previous one)
+        self.port_base = POSTERN_PORT_BASE
+        while not all(port_free(self.port_base + p) for p in (25, 110, 143, 465, 587, 993, 995)):
+            self.port_base += 100
+        self.ports = {"smtp": self.port_base + 25, "imap": self.port_base + 143,
+                      "pop3": self.port_base + 110}
         self.available = {}
         self.missing = {}
         for svc, progs in SERVICE_PROGRAMS.items():
@@ -270,7 +275,7 @@ class Postern:
             self.cli("init", self.d, "--domain", POSTERN_DOMAIN)
             conf = os.path.join(self.d, "etc", "postern.conf")
             # ports, and the connection limits 200 idle sessions need (as for Dovecot)
-            settings = {"port_base": POSTERN_PORT_BASE, "max_connections": 1000,
+            settings = {"port_base": self.port_base, "max_connections": 1000,
                         "max_connections_per_ip": 500}
             with open(conf) as f:
                 lines = [l for l in f.read().splitlines()
