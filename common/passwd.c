@@ -782,8 +782,15 @@ int
 passwd_free_uid(const struct passwd_file *pf, uid_t min, uid_t max,
     uid_t *uid)
 {
+	return passwd_free_uid_unless(pf, min, max, NULL, uid);
+}
+
+int
+passwd_free_uid_unless(const struct passwd_file *pf, uid_t min, uid_t max,
+    int (*taken)(uid_t), uid_t *uid)
+{
 	uid_t *u = xreallocarray(NULL, pf->nusers ? pf->nusers : 1, sizeof(uid_t));
-	size_t n = 0;
+	size_t n = 0, j = 0;
 	int rc = -1;
 
 	if (min > max)
@@ -792,18 +799,17 @@ passwd_free_uid(const struct passwd_file *pf, uid_t min, uid_t max,
 		if (pf->users[i]->uid >= min && pf->users[i]->uid <= max)
 			u[n++] = pf->users[i]->uid;
 	qsort(u, n, sizeof(uid_t), cmp_uid);
-	uid_t cand = min;
-	for (size_t i = 0; i < n; i++) {
-		if (u[i] > cand)
+	for (uid_t cand = min;; cand++) {
+		while (j < n && u[j] < cand)
+			j++;
+		if (!(j < n && u[j] == cand) && (taken == NULL || !taken(cand))) {
+			*uid = cand;
+			rc = 0;
 			break;
-		if (u[i] == cand) {
-			if (cand == max)
-				goto out;
-			cand++;
 		}
+		if (cand == max)
+			break;
 	}
-	*uid = cand;
-	rc = 0;
 out:
 	free(u);
 	return rc;

@@ -102,6 +102,10 @@ int passwd_delete(struct passwd_file *pf, const char *name, size_t len);
 /* The lowest uid in [min, max] that no user has; -1 when all are taken. */
 int passwd_free_uid(const struct passwd_file *pf, uid_t min, uid_t max,
     uid_t *uid);
+/* Same, also skipping every uid for which taken() returns nonzero (postern
+ * user add: uids of system accounts). */
+int passwd_free_uid_unless(const struct passwd_file *pf, uid_t min, uid_t max,
+    int (*taken)(uid_t), uid_t *uid);
 /* The file text as it would be written. */
 void passwd_format(const struct passwd_file *pf, struct buf *out);
 /* Write atomically: path.tmp.PID, fsync, rename, fsync of the directory;

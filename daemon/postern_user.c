@@ -148,10 +148,9 @@ save(struct user_ctx *u)
 }
 
 static int
-cmp_uid(const void *a, const void *b)
+system_uid_taken(uid_t uid)
 {
-	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
-	return x < y ? -1 : x > y;
+	return getpwuid(uid) != NULL;
 }
 
 /* The lowest uid in [min, max] used by no passwd-file entry and no system
@@ -159,26 +158,10 @@ cmp_uid(const void *a, const void *b)
 static int
 allocate_uid(const struct passwd_file *pf, long long min, long long max, uid_t *out)
 {
-	size_t n = passwd_count(pf), i, j = 0;
-	uid_t *used = xreallocarray(NULL, n ? n : 1, sizeof(uid_t));
-	long long uid;
-
-	for (i = 0; i < n; i++)
-		used[i] = passwd_at(pf, i)->uid;
-	qsort(used, n, sizeof(uid_t), cmp_uid);
-	for (uid = min; uid <= max; uid++) {
-		while (j < n && (long long)used[j] < uid)
-			j++;
-		if (j < n && (long long)used[j] == uid)
-			continue;
-		if (getpwuid((uid_t)uid) != NULL)
-			continue;
-		free(used);
-		*out = (uid_t)uid;
-		return 0;
-	}
-	free(used);
-	return -1;
+	if (min < 1 || max < min || max >= (long long)(uid_t)-1)
+		return -1;
+	return passwd_free_uid_unless(pf, (uid_t)min, (uid_t)max,
+	    system_uid_taken, out);
 }
 
 static int

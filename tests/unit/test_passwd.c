@@ -343,6 +343,12 @@ START_TEST(edit_refusals)
 }
 END_TEST
 
+static int
+odd_or_102(uid_t u)
+{
+	return (u & 1) || u == 102;
+}
+
 START_TEST(free_uid)
 {
 	struct passwd_file *pf = parse(
@@ -355,6 +361,14 @@ START_TEST(free_uid)
 	ck_assert_int_eq(passwd_free_uid(pf, 103, 104, &u), 0);
 	ck_assert_uint_eq(u, 104);
 	ck_assert_int_eq(passwd_free_uid(pf, 10, 9, &u), -1);
+	/* taken() skips uids too (system accounts); the top of the range
+	 * ends the search without wrapping */
+	ck_assert_int_eq(passwd_free_uid_unless(pf, 100, 200, odd_or_102, &u), 0);
+	ck_assert_uint_eq(u, 104);
+	ck_assert_int_eq(passwd_free_uid_unless(pf, 101, 103, odd_or_102, &u), -1);
+	ck_assert_int_eq(passwd_free_uid_unless(pf, (uid_t)-3, (uid_t)-1, odd_or_102, &u), 0);
+	ck_assert_uint_eq(u, (uid_t)-2);
+	ck_assert_int_eq(passwd_free_uid_unless(pf, (uid_t)-1, (uid_t)-1, odd_or_102, &u), -1);
 	passwd_free(pf);
 }
 END_TEST
