@@ -309,6 +309,32 @@ find_literal(const char *t, size_t n, unsigned long long *size, int *sync,
 	return i;
 }
 
+/* Read an n-byte literal into a NUL-terminated allocation that grows
+ * with the bytes actually received, not with the size the client
+ * announced: a client that claims a large literal and sends nothing
+ * costs one chunk.  IO_OK, or the io error (nothing allocated). */
+#define LITERAL_CHUNK (64 * 1024)
+static int
+read_literal(struct io *io, size_t n, char **out)
+{
+	struct buf b = BUF_INIT;
+
+	buf_reserve(&b, (n < LITERAL_CHUNK ? n : LITERAL_CHUNK) + 1);
+	while (b.len < n) {
+		size_t step = n - b.len < LITERAL_CHUNK ? n - b.len : LITERAL_CHUNK;
+		int r;
+		buf_reserve(&b, step + 1);
+		r = io_readn(io, b.p + b.len, step);
+		if (r != IO_OK) {
+			buf_free(&b);
+			return r;
+		}
+		b.len += step;
+	}
+	*out = buf_steal(&b, NULL);
+	return IO_OK;
+}
+
 /* Throw away n octets of a literal we will not keep. */
 static int
 discard(struct io *io, unsigned long long n)
@@ -448,15 +474,12 @@ literal:
 					goto out_fail;
 				}
 			}
-			data = xmalloc((size_t)lsize + 1);
-			r = io_readn(io, data, (size_t)lsize);
+			r = read_literal(io, (size_t)lsize, &data);
 			if (r != IO_OK) {
-				free(data);
 				r = r == IO_TIMEOUT ? IMAP_READ_TIMEOUT :
 				    r == IO_EOF ? IMAP_READ_EOF : IMAP_READ_IOERR;
 				goto out_fail;
 			}
-			data[lsize] = '\0';
 			total += (size_t)lsize;
 			if (!lit8 && memchr(data, '\0', (size_t)lsize) != NULL) {
 				free(data);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include "imap_parser.h"
 
 static int sv[2];
@@ -90,6 +92,50 @@ START_TEST(sync_literal)
 	ssize_t n = read(sv[1], buf, sizeof(buf));
 	ck_assert_int_eq(n, 12);
 	ck_assert_mem_eq(buf, "+ OK\r\n+ OK\r\n", 12);
+	done();
+}
+END_TEST
+
+/* A literal bigger than the reader's chunk arrives intact; one whose
+ * sender stops short is an EOF, not a half-filled argument. */
+START_TEST(multi_chunk_literal)
+{
+	struct imap_cmd *c;
+	size_t n = 200000;
+	char head[64];
+	int hl = snprintf(head, sizeof(head), "a APPEND INBOX {%zu+}\r\n", n);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char *body = malloc(n + 2);
+		for (size_t i = 0; i < n; i++)
+			body[i] = (char)('a' + i % 26);
+		memcpy(body + n, "\r\n", 2);
+		close(sv[0]);
+		if (write(sv[1], head, (size_t)hl) != hl ||
+		    write(sv[1], body, n + 2) != (ssize_t)(n + 2))
+			_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+	io = io_new(sv[0], sv[0], 5000);
+	imap_limits_default(&lim);
+	ck_assert_int_eq(readcmd(&c, 1), IMAP_READ_OK);
+	ck_assert_uint_eq(c->nargs, 2);
+	ck_assert_uint_eq(c->args[1].len, n);
+	ck_assert_int_eq(c->args[1].p[n], '\0');
+	for (size_t i = 0; i < n; i += 9973)
+		ck_assert_int_eq(c->args[1].p[i], 'a' + (int)(i % 26));
+	imap_cmd_free(c);
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	io_free(io);
+	close(sv[0]);
+
+	FEED("b APPEND INBOX {60000000+}\r\nonly this");
+	ck_assert_int_eq(readcmd(&c, 1), IMAP_READ_EOF);
 	done();
 }
 END_TEST
@@ -241,6 +287,7 @@ main(void)
 	tcase_add_test(tc, simple);
 	tcase_add_test(tc, lists_and_sections);
 	tcase_add_test(tc, sync_literal);
+	tcase_add_test(tc, multi_chunk_literal);
 	tcase_add_test(tc, nonsync_literal_and_literal8);
 	tcase_add_test(tc, nul_refused_outside_literal8);
 	tcase_add_test(tc, too_big_sync_literal_gets_no_continuation);
