@@ -5,7 +5,7 @@
 set -e
 PKGS="pkg-config libbsd-dev libgnutls28-dev check libsubunit-dev libunistring-dev
 libcrypt-dev clang-14 libclang-rt-14-dev ca-certificates gnutls-bin python3
-curl swaks mutt isync fetchmail msmtp strace systemd postfix dovecot-imapd
+curl swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync fetchmail msmtp strace systemd postfix dovecot-imapd
 dovecot-pop3d iproute2 util-linux passwd procps"
 missing=""
 for p in $PKGS; do

@@ -286,14 +286,23 @@ class SmtpSessionTest(unittest.TestCase):
 
     def test_12_swaks(self):
         before = self.queued_count()
-        # (swaks's TLS needs Net::SSLeay, not a dependency: plain SMTP here;
-        # STARTTLS is covered by smtplib, msmtp and curl.)
         p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
                             "--from", "a@remote.example", "--to", "demo@example.test",
                             "--header", "Subject: swaks"],
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertRegex(p.stdout, r"<-  250 2\.0\.0 Ok: queued as ")
+        self.assertEqual(self.wait_queued(before + 1), before + 1)
+
+    def test_12b_swaks_starttls(self):
+        before = self.queued_count()
+        p = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.port),
+                            "--from", "a@remote.example", "--to", "demo@example.test",
+                            "--header", "Subject: swaks tls", "--tls"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("TLS started", p.stdout)
+        self.assertRegex(p.stdout, r"<~  250 2\.0\.0 Ok: queued as ")
         self.assertEqual(self.wait_queued(before + 1), before + 1)
 
     def test_13_swaks_bdat(self):
