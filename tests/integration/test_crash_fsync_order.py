@@ -4,12 +4,12 @@ acknowledged message is on disk.  postern-queue must fsync the message
 file, the envelope file and the directories it renamed them into (mess/,
 todo/) before it writes the queue id (the acknowledgement its caller turns
 into the 250 reply) and exits.
-(The same check through postern-smtpd's 250 reply is not here yet: see the
-report of issue 6.)"""
-import os, re, shutil, subprocess, tempfile, unittest
+The second test runs `postern run` under strace -f and checks the same
+fsyncs come before postern-smtpd writes its 250 reply to DATA."""
+import os, re, shutil, smtplib, subprocess, tempfile, time, unittest
 
 import crashtest
-from postern_instance import LIBEXEC, make_instance, make_tmpdir
+from postern_instance import LIBEXEC, POSTERN, make_instance, make_tmpdir, wait_port
 
 CALL = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
 
@@ -76,6 +76,59 @@ class FsyncOrderTest(unittest.TestCase):
         last_rename = max(i for i, e in enumerate(before) if e[0] == "rename")
         self.assertTrue(any(e[0] == "fsync" and e[1].rstrip("/") == os.path.join(q, "todo")
                             for e in before[last_rename:]), before)
+
+
+class SmtpFsyncOrderTest(unittest.TestCase):
+    def test_fsyncs_before_250(self):
+        tmp = make_tmpdir()
+        trace = os.path.join(tmp, "strace.txt")
+        try:
+            inst = make_instance(tmp, users={"joe@example.test": "pw"})
+            p = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-e",
+                                  "trace=openat,fsync,fdatasync,write,renameat2,rename",
+                                  POSTERN, "run", inst.dir],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                self.assertTrue(wait_port(inst.ports["smtp"], 20))
+                s = smtplib.SMTP("127.0.0.1", inst.ports["smtp"], timeout=30)
+                s.sendmail("a@example.org", ["joe@example.test"], "Subject: traced\r\n\r\nx\r\n")
+                s.quit()
+                time.sleep(0.5)
+            finally:
+                # stop the supervisor (strace's child); strace then exits
+                try:
+                    with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+                        kids = [int(x) for x in f.read().split()]
+                except OSError:
+                    kids = []
+                for k in kids:
+                    os.kill(k, 15)
+                try:
+                    p.wait(30)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            fds, order, ack = {}, [], None
+            with open(trace, errors="replace") as f:
+                for line in f:
+                    m = CALL.match(line)
+                    if not m:
+                        continue
+                    pid, call, args, ret = m.groups()
+                    if call == "openat" and ret != "?" and int(ret) >= 0:
+                        fds[(pid, int(ret))] = re.search(r'"([^"]*)"', args).group(1)
+                    elif call in ("fsync", "fdatasync"):
+                        order.append(fds.get((pid, int(args.split(",")[0])), "?").rstrip("/"))
+                    elif call == "write" and re.search(r'"250 [^"]*queued', args) and ack is None:
+                        ack = len(order)
+            self.assertIsNotNone(ack, "no 250 ... queued reply in the trace")
+            before = order[:ack]
+            q = inst.queue
+            self.assertTrue(any(x.startswith(os.path.join(q, "tmp")) and x.endswith(".m") for x in before), before)
+            self.assertIn(os.path.join(q, "mess"), before)
+            self.assertIn(os.path.join(q, "todo"), before)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
