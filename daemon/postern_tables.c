@@ -5,9 +5,11 @@
  * servers use; domains, aliases and routes get a syntax check here (the
  * domains and aliases then also go through recipient resolution's loader,
  * see postern_check.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "netaddr.h"
+#include "routes.h"
 #include "postern.h"
 
 static int
@@ -59,21 +61,6 @@ literal_ok(const char *p, size_t len)
 	return netaddr_parse(p, len, &a) == 0;
 }
 
-static int
-port_ok(const char *p, size_t len)
-{
-	size_t i;
-	long n = 0;
-
-	if (len == 0 || len > 5)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return 0;
-		n = n * 10 + (p[i] - '0');
-	}
-	return n > 0 && n <= 65535;
-}
 
 const char *
 table_domains_line(const char *p, size_t len)
@@ -92,56 +79,25 @@ table_relaynets_line(const char *p, size_t len)
 	    "not an address or CIDR network";
 }
 
-/* "domain [host]:port", "domain host:port", "domain [host]" or
- * "domain host"; the domain may be "*" or ".suffix". */
+/* A routes line goes through the parser postern-remote uses
+ * (common/routes.h), options (tls=, auth=, ca=) included, so that `postern
+ * check` and SIGHUP accept exactly what delivery accepts. */
 const char *
 table_routes_line(const char *p, size_t len)
 {
-	size_t i = 0, d, h;
-	const char *host;
+	static char reason[256];
+	char err[256];
+	struct routes *rt = routes_parse("", p, len, err, sizeof(err));
+	const char *r;
 
-	while (i < len && p[i] != ' ' && p[i] != '\t')
-		i++;
-	d = i;
-	if (!(d == 1 && p[0] == '*') &&
-	    !(d > 1 && p[0] == '.' && table_domain_ok(p + 1, d - 1)) &&
-	    !table_domain_ok(p, d))
-		return "bad domain in route";
-	while (i < len && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (i == len)
-		return "route without a destination";
-	host = p + i;
-	h = len - i;
-	if (host[0] == '[') {
-		const char *close = memchr(host, ']', h);
-		struct netaddr a;
-		size_t inner;
-
-		if (close == NULL)
-			return "missing ']' in route";
-		inner = (size_t)(close - host) - 1;
-		if (netaddr_parse(host + 1, inner, &a) < 0 &&
-		    !table_domain_ok(host + 1, inner))
-			return "bad host in route";
-		h -= inner + 2;
-		host = close + 1;
-		if (h == 0)
-			return NULL;
-		if (host[0] != ':' || !port_ok(host + 1, h - 1))
-			return "bad port in route";
+	if (rt != NULL) {
+		routes_free(rt);
 		return NULL;
 	}
-	{
-		const char *colon = memchr(host, ':', h);
-		size_t hl = colon ? (size_t)(colon - host) : h;
-
-		if (!table_domain_ok(host, hl))
-			return "bad host in route";
-		if (colon != NULL && !port_ok(colon + 1, h - hl - 1))
-			return "bad port in route";
-	}
-	return NULL;
+	/* err is ":line: reason"; keep the reason */
+	r = strstr(err, ": ");
+	snprintf(reason, sizeof(reason), "%s", r != NULL ? r + 2 : err);
+	return reason;
 }
 
 /* "name: target, target": a name without white space or ',', at least
