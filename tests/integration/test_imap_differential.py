@@ -154,6 +154,17 @@ SCRIPT = [
     "UID MOVE 6 Other",
     "EXAMINE Other",
     "FETCH 1:* (FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)",
+    "CREATE Empty",
+    "SELECT Empty",
+    "FETCH 1:* FLAGS",
+    "FETCH * FLAGS",
+    "UID FETCH 1:* FLAGS",
+    "SEARCH 1:*",
+    "SEARCH ALL",
+    "SEARCH RETURN (MIN MAX COUNT) ALL",
+    "STORE 1 +FLAGS (\\Seen)",
+    "COPY 1:* INBOX",
+    "UID COPY 1:* INBOX",
 ]
 
 
