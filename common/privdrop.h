@@ -47,6 +47,12 @@ void priv_drop_ids_flags(uid_t uid, gid_t gid, int flags);
  * PRIV_NO_FORK and PRIV_FEW_FILES as above. */
 void priv_limits(int flags);
 
+/* privdrop_preauth.c: a pre-auth program's drop, from the config
+ * (user_prefix + "auth", chroot to empty_dir, PRIV_NO_NEW_PRIVS |
+ * PRIV_NO_FORK | PRIV_FEW_FILES); a config error logs and exits 111. */
+struct config;
+void priv_drop_preauth(const struct config *cfg);
+
 /* Effective uid is 0. */
 int priv_is_root(void);
 

@@ -23,7 +23,6 @@
 #include "netaddr.h"
 #include "privdrop.h"
 #include "sasl.h"
-#include "svcusers.h"
 #include "tlsctl.h"
 #include "tlsenv.h"
 
@@ -287,30 +286,6 @@ cmd_capability(struct login *l, struct imap_cmd *c)
 	reply(l, c->tag, "OK CAPABILITY completed");
 }
 
-static void
-drop_privileges(const struct config *cfg)
-{
-	char user[SVCUSER_NAME_MAX + 1];
-	const char *prefix = config_str(cfg, "user_prefix");
-	const char *empty = config_str(cfg, "empty_dir");
-
-	if (!priv_is_root()) {
-		priv_drop(NULL, NULL, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK |
-		    PRIV_FEW_FILES);
-		return;
-	}
-	if (svcusers_name(prefix ? prefix : "postern-", SVCUSER_AUTH, user,
-	    sizeof(user)) < 0) {
-		log_error("config", "reason=bad user_prefix");
-		exit(111);
-	}
-	if (empty == NULL) {
-		log_error("config", "reason=empty_dir not set");
-		exit(111);
-	}
-	priv_drop(user, empty, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK | PRIV_FEW_FILES);
-}
-
 int
 main(void)
 {
@@ -337,7 +312,7 @@ main(void)
 	l.lim.max_depth = 4;
 	l.lim.literal_hard_cap = 64 * 1024;
 
-	drop_privileges(cfg);   /* before the first read (rule 1) */
+	priv_drop_preauth(cfg);   /* before the first read (rule 1) */
 
 	l.io = io_new(0, 1, (int)config_int(cfg, "imap_login_timeout") * 1000);
 	buf_puts(&b, "* OK [CAPABILITY ");
