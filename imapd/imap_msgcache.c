@@ -11,8 +11,10 @@
  * The size alone is cached too when a FETCH had to count it (a file name
  * without ",W=").  Blobs above MAILDIR_CACHE_BLOB_MAX are not stored.
  * New blobs are kept in memory and written in batches of up to
- * CACHE_BATCH messages in one index transaction (imap_cache_flush), so the
- * index lock is not held while messages are parsed or sent. */
+ * CACHE_BATCH messages or CACHE_BATCH_BYTES octets in one index
+ * transaction (imap_cache_flush; each rewrites postern-cache, so batches
+ * are large), so the index lock is not held while messages are parsed or
+ * sent. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +26,16 @@
 
 #define CACHE_MAGIC "PC2"
 #define CACHE_HEAD 12   /* magic, flags, size */
-#define CACHE_BATCH 256
+#define CACHE_BATCH 4096
+#define CACHE_BATCH_BYTES (8u << 20)
 
 static struct pending {
 	uint32_t uid;
 	char *blob;
 	size_t len;
 } pending[CACHE_BATCH];
-static size_t npending;
+static size_t npending, pending_bytes;
+static uint32_t pending_max_uid;
 static const struct maildir_index *pending_idx;
 
 struct message *
@@ -108,18 +112,25 @@ queue_blob(struct imap_session *s, uint32_t uid, const char *blob,
 		return;
 	if (npending > 0 && pending_idx != s->mbox->idx)
 		imap_cache_flush(s);
-	for (i = 0; i < npending; i++)
-		if (pending[i].uid == uid) {
-			free(pending[i].blob);
-			break;
-		}
+	i = npending;
+	if (uid <= pending_max_uid)
+		for (i = 0; i < npending; i++)
+			if (pending[i].uid == uid) {
+				pending_bytes -= pending[i].len;
+				free(pending[i].blob);
+				break;
+			}
 	if (i == npending) {
-		if (npending == CACHE_BATCH) {
+		if (npending == CACHE_BATCH ||
+		    pending_bytes + len > CACHE_BATCH_BYTES) {
 			imap_cache_flush(s);
 			i = 0;
 		}
 		npending++;
 	}
+	pending_bytes += len;
+	if (uid > pending_max_uid)
+		pending_max_uid = uid;
 	pending[i].uid = uid;
 	pending[i].blob = xmalloc(len);
 	memcpy(pending[i].blob, blob, len);
@@ -135,7 +146,7 @@ blob_find(struct imap_session *s, uint32_t uid, size_t *len)
 	char *copy;
 	size_t i;
 
-	if (pending_idx == s->mbox->idx)
+	if (pending_idx == s->mbox->idx && uid <= pending_max_uid)
 		for (i = 0; i < npending; i++)
 			if (pending[i].uid == uid) {
 				copy = xmalloc(pending[i].len);
@@ -225,6 +236,8 @@ imap_cache_flush(struct imap_session *s)
 	for (i = 0; i < npending; i++)
 		free(pending[i].blob);
 	npending = 0;
+	pending_bytes = 0;
+	pending_max_uid = 0;
 	pending_idx = NULL;
 }
 
