@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "envfd.h"
 #include "authclient.h"
 #include "buf.h"
 #include "handoff.h"
@@ -14,16 +15,7 @@
 
 int authclient_fd(void)
 {
-	const char *v = getenv(AUTHCLIENT_ENV);
-	char *end;
-	long n;
-	if (v == NULL || *v == 0)
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 3 || n > INT_MAX)
-		return -1;
-	return (int)n;
+	return env_fd(AUTHCLIENT_ENV);
 }
 
 size_t authclient_body_len(const unsigned char hdr[AUTHCLIENT_HDR])

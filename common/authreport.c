@@ -5,20 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "envfd.h"
 #include "authreport.h"
 
 int authreport_fd(void)
 {
-	const char *v = getenv(AUTHREPORT_ENV);
-	char *end;
-	long n;
-	if (v == NULL || *v == 0)
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 3 || n > INT_MAX)
-		return -1;
-	return (int)n;
+	return env_fd(AUTHREPORT_ENV);
 }
 
 void authreport_send(int fd, enum authreport_kind kind, const char *ip)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "envfd.h"
 #include "handoff.h"
 
 enum {
@@ -204,19 +205,6 @@ out:
 	return ret;
 }
 
-static int env_fd(const char *name)
-{
-	const char *v = getenv(name);
-	char *end;
-	long n;
-	if (v == NULL || *v == 0)
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 3 || n > INT_MAX)
-		return -1;
-	return (int)n;
-}
 
 int handoff_receive(struct handoff *h)
 {

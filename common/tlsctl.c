@@ -7,21 +7,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "envfd.h"
 #include "tlsctl.h"
 
 int tlsctl_fd(void)
 {
-	const char *v = getenv(TLSCTL_ENV);
-	char *end;
-	long n;
-
-	if (v == NULL || *v == 0)
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || *end || n < 3 || n > INT_MAX)
-		return -1;
-	return (int)n;
+	return env_fd(TLSCTL_ENV);
 }
 
 int tlsctl_available(void)
