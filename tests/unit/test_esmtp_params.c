@@ -149,7 +149,7 @@ START_TEST(orcpt_roundtrip)
 	struct buf b = BUF_INIT;
 	struct esmtp_rcpt_params r;
 	const char *why;
-	const char *addrs[] = { "j\xc3\xb6rg+x=y@b\xc3\xbc" "cher.de", "a b\\c@d", "plain@x.org" };
+	const char *addrs[] = { ("j\xc3\xb6rg+x=y@b\xc3\xbc" "cher.de"), "a b\\c@d", "plain@x.org" };
 	const char *types[] = { "utf-8", "rfc822" };
 	for (size_t t = 0; t < 2; t++)
 		for (size_t i = 0; i < 3; i++) {
