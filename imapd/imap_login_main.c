@@ -101,10 +101,11 @@ try_login(struct login *l, const char *tag, const char *cmdname,
 	snprintf(h.remote_ip, sizeof(h.remote_ip), "%s", l->client.remote_ip);
 	snprintf(h.remote_port, sizeof(h.remote_port), "%s", l->client.remote_port);
 	h.fail_count = l->failures;
-	if (ulen < sizeof(h.user)) {
-		memcpy(h.user, user, ulen);
-		h.user[ulen] = '\0';
-	}
+	/* Only a name the record can carry (printable ASCII, see
+	 * handoff.h): any other (UTF-8, a space) would make postern-imapd
+	 * refuse the whole record and lose the tag; it then takes the name
+	 * from the checker's $USER instead. */
+	(void)tls_fact_copy(h.user, sizeof(h.user), user, ulen);
 	handoff_encode(&h, &rec);
 	handoff_free(&h);
 	if (l->authfd < 0)
