@@ -17,7 +17,7 @@ be partial.
     crashtest.py [--messages N] [--kills K] [--min-per-program M] [--seed S]
 
 Also imported by the integration tests (QueueService, inject, helpers)."""
-import argparse, os, random, shutil, signal, socket, subprocess, sys, tempfile, threading, time
+import argparse, fcntl, os, random, shutil, signal, smtplib, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -39,11 +39,13 @@ def _standalone_prefix():
 
 
 _PREFIX_MADE = _standalone_prefix() if __name__ == "__main__" and not os.environ.get("POSTERN_PREFIX") else None
-from postern_instance import LIBEXEC, IS_ROOT, make_instance, make_tmpdir, descendants  # noqa: E402
+from postern_instance import (LIBEXEC, IS_ROOT, Supervisor, make_instance, make_tmpdir,  # noqa: E402
+                              descendants, wait_port)
 
 BUILD = os.environ.get("POSTERN_BUILD", "build")
 ENVTOOL = os.path.join(BUILD, "fixtures", "postern-test-envtool")
-PROGRAMS = ("postern-queue", "postern-send", "postern-lspawn", "postern-rspawn", "postern-deliver")
+PROGRAMS = ("postern-smtpd", "postern-queue", "postern-send", "postern-lspawn", "postern-rspawn",
+            "postern-deliver")
 
 
 def envelope(sender, rcpts):
@@ -72,13 +74,13 @@ class Injector:
             ef.seek(0)
             r, w = os.pipe()
 
-            def setup():
-                hi = os.dup(w)
-                os.dup2(hi, 3)
-            # close_fds=False: Popen would close fd 3 after preexec_fn;
-            # Python's own descriptors are close-on-exec anyway
-            p = subprocess.Popen([self.program], stdin=mf, stdout=ef, close_fds=False,
-                                 preexec_fn=setup, stderr=subprocess.DEVNULL,
+            # fd 3 through the shell, not preexec_fn (which can deadlock
+            # in a threaded parent)
+            hi = fcntl.fcntl(w, fcntl.F_DUPFD_CLOEXEC, 10)   # never 3 itself
+            os.close(w)
+            w = hi
+            p = subprocess.Popen(["/bin/bash", "-c", 'exec "$0" 3>&%d %d>&-' % (w, w), self.program],
+                                 stdin=mf, stdout=ef, pass_fds=(w,), stderr=subprocess.DEVNULL,
                                  env=dict(os.environ, POSTERN_CONF=self.inst.conf))
             with self.lock:
                 self.live.add(p.pid)
@@ -124,18 +126,17 @@ class QueueService:
         for name, s in (("postern-lspawn", ls[1]), ("postern-rspawn", rs[1])):
             procs[name] = subprocess.Popen([os.path.join(self.libexec, name)], stdin=s.fileno(),
                                            stdout=s.fileno(), stderr=self.log, env=env)
-        a, b = ls[0].fileno(), rs[0].fileno()
+        a = fcntl.fcntl(ls[0].fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
+        b = fcntl.fcntl(rs[0].fileno(), fcntl.F_DUPFD_CLOEXEC, 10)
 
-        def setup():
-            x, y = os.dup(a), os.dup(b)
-            os.dup2(x, 3)
-            os.dup2(y, 4)
-        procs["postern-send"] = subprocess.Popen([os.path.join(self.libexec, "postern-send")],
-                                                 close_fds=False, preexec_fn=setup,
-                                                 stdin=subprocess.DEVNULL, stdout=self.log,
-                                                 stderr=self.log, env=env)
+        procs["postern-send"] = subprocess.Popen(
+            ["/bin/bash", "-c", 'exec "$0" 3<&%d 4<&%d %d<&- %d<&-' % (a, b, a, b),
+             os.path.join(self.libexec, "postern-send")],
+            pass_fds=(a, b), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env)
         for s in ls + rs:
             s.close()
+        os.close(a)
+        os.close(b)
         with self.lock:
             self.procs = procs
 
@@ -169,7 +170,7 @@ class QueueService:
             if p.poll() is None:
                 out.setdefault(name, []).append(p.pid)
                 if name in ("postern-lspawn", "postern-rspawn"):
-                    for d in descendants(p.pid):
+                    for d in children_tree(p.pid):
                         n = comm(d)
                         if n in PROGRAMS or n == "postern-remote":
                             out.setdefault(n, []).append(d)
@@ -191,6 +192,22 @@ class QueueService:
                 p.kill()
                 p.wait()
         self.log.close()
+
+
+def children_tree(pid):
+    """Descendants through /proc/PID/task/PID/children (cheap, so that
+    processes living for milliseconds can be caught)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open("/proc/%d/task/%d/children" % (p, p)) as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            continue
+        out.extend(kids)
+        todo.extend(kids)
+    return out
 
 
 def comm(pid):
@@ -262,6 +279,18 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
             with open(p, "w") as f:
                 f.write(rules)
             os.chmod(p, 0o644)
+    # postern run for the SMTP listener only: its programs directory lacks
+    # the queue programs, so its queue service does not start (the one
+    # here does, restarted at once)
+    lib = os.path.join(tmp, "libexec")
+    os.mkdir(lib)
+    os.chmod(lib, 0o755)
+    for n in os.listdir(LIBEXEC):
+        if n not in ("postern-send", "postern-lspawn", "postern-rspawn"):
+            os.symlink(os.path.join(LIBEXEC, n), os.path.join(lib, n))
+    sup = Supervisor(inst, env={"POSTERN_LIBEXEC": lib})
+    if not wait_port(inst.ports["smtp"], 20):
+        raise RuntimeError("no SMTP listener:\n" + sup.text()[-2000:])
     svc = QueueService(inst, logfile=os.path.join(tmp, "queue.log"))
     inj = Injector(inst)
     rcpts = sorted(users)
@@ -292,7 +321,18 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
             # recovers quickly and the queue drains at the end
             while queue_files(inst) > 100 and time.time() < t_end:
                 time.sleep(0.05)
-            st, qid = inj.inject("sender@example.org", rcpts, body(n), env_bytes=env_bytes)
+            if n % 2:
+                st, qid = inj.inject("sender@example.org", rcpts, body(n), env_bytes=env_bytes)
+            else:
+                # through postern-smtpd: acknowledged by the 250 to DATA
+                st, qid = 1, None
+                try:
+                    s = smtplib.SMTP("127.0.0.1", inst.ports["smtp"], timeout=30)
+                    s.sendmail("sender@example.org", rcpts, body(n).replace(b"\n", b"\r\n"))
+                    st, qid = 0, "smtp"
+                    s.quit()
+                except (smtplib.SMTPException, OSError):
+                    pass
             if st == 0 and qid:
                 with lock:
                     acked[n] = qid
@@ -301,6 +341,10 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
     def killer():
         while not stop_kill.is_set():
             live = svc.pids()
+            for d in children_tree(sup.proc.pid):
+                c = comm(d)
+                if c in ("postern-smtpd", "postern-queue"):
+                    live.setdefault(c, []).append(d)
             with inj.lock:
                 if inj.live:
                     live.setdefault("postern-queue", []).extend(inj.live)
@@ -344,6 +388,7 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
     flowed = time.time() - t0
     empty = wait_queue_empty(inst, 120)
     svc.stop()
+    sup.stop()
     # check the Maildirs
     missing, partial, dups = 0, 0, 0
     for u in rcpts:

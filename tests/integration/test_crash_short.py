@@ -16,7 +16,7 @@ class CrashShortTest(unittest.TestCase):
         self.assertTrue(r["queue_empty"], r)
         self.assertEqual(r["missing"], 0, r)
         self.assertEqual(r["partial"], 0, r)
-        for prog in ("postern-queue", "postern-send", "postern-lspawn", "postern-rspawn"):
+        for prog in ("postern-smtpd", "postern-queue", "postern-send", "postern-lspawn", "postern-rspawn"):
             self.assertGreaterEqual(r["per_program"][prog], 1, r)
 
 
