@@ -1,5 +1,6 @@
 /* pop3_uidl.c: POP3 UIDLs compatible with Dovecot's default format
- * "%08Xu%08Xv" (see pop3_uidl.h). */
+ * "%08Xu%08Xv" (see pop3_uidl.h), which Dovecot 2.3 expands to lower-case
+ * hex (measured against dovecot-pop3d 2.3.19.1: "000000016b074b72"). */
 #include <stdio.h>
 #include <string.h>
 #include "pop3_uidl.h"
@@ -28,7 +29,7 @@ pop3_uidl_make(char *out, size_t outlen, uint32_t uid, uint32_t uidvalidity,
 			return l;
 		}
 	}
-	int n = snprintf(out, outlen, "%08X%08X", (unsigned)uid, (unsigned)uidvalidity);
+	int n = snprintf(out, outlen, "%08x%08x", (unsigned)uid, (unsigned)uidvalidity);
 	if (n < 0)
 		return 0;
 	return (size_t)n < outlen ? (size_t)n : outlen - 1;

@@ -18,7 +18,7 @@
 /* Is p/len a valid RFC 1939 unique-id? */
 int pop3_uidl_valid(const char *p, size_t len);
 /* Write the UIDL of a message into out (size >= POP3_UIDL_MAX + 1):
- * override when valid, else "%08X%08X" of uid, uidvalidity.  Returns the
+ * override when valid, else "%08x%08x" of uid, uidvalidity (Dovecot expands %X in lower case).  Returns the
  * length. */
 size_t pop3_uidl_make(char *out, size_t outlen, uint32_t uid,
     uint32_t uidvalidity, const char *override);

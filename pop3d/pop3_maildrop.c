@@ -160,17 +160,9 @@ pop3_maildrop_uidl(struct pop3_maildrop *md, const struct pop3_msg *m,
 {
 	const struct maildir_msg *f = maildir_index_find(md->idx, m->uid);
 	const char *override = f ? f->pop3_uidl : NULL;
-	size_t i, n;
-
-	n = pop3_uidl_make(out, outlen, m->uid, md->idx->uidvalidity, override);
-	/* Dovecot 2.3's "%08Xu%08Xv" expands to lower-case hex (measured
-	 * against dovecot-pop3d 2.3.19.1: "000000016b074b72"), while
-	 * pop3_uidl_make writes upper case: a stored UIDL is sent as is,
-	 * a computed one in Dovecot's spelling. */
-	if (override == NULL || !pop3_uidl_valid(override, strlen(override)))
-		for (i = 0; i < n; i++)
-			if (out[i] >= 'A' && out[i] <= 'F')
-				out[i] = (char)(out[i] - 'A' + 'a');
+	/* A stored UIDL (taken over from Dovecot) is sent as it is; a
+	 * computed one is Dovecot's default spelling (common/pop3_uidl.h). */
+	(void)pop3_uidl_make(out, outlen, m->uid, md->idx->uidvalidity, override);
 }
 
 int

@@ -127,7 +127,7 @@ START_TEST(takeover_dovecot)
 	ck_assert_str_eq(idx->keywords[1], "Work");
 	char u[POP3_UIDL_MAX + 1];
 	pop3_uidl_make(u, sizeof(u), idx->msgs[0].uid, idx->uidvalidity, idx->msgs[0].pop3_uidl);
-	ck_assert_str_eq(u, "000000280012D687");
+	ck_assert_str_eq(u, "000000280012d687");
 	pop3_uidl_make(u, sizeof(u), idx->msgs[1].uid, idx->uidvalidity, idx->msgs[1].pop3_uidl);
 	ck_assert_str_eq(u, "0000002D0012D687");
 	maildir_index_free(idx);

@@ -8,9 +8,9 @@ START_TEST(dovecot_default_format)
 {
 	char u[POP3_UIDL_MAX + 1];
 	ck_assert_uint_eq(pop3_uidl_make(u, sizeof(u), 1, 1275660208u, NULL), 16);
-	ck_assert_str_eq(u, "000000014C0907B0");
+	ck_assert_str_eq(u, "000000014c0907b0");
 	pop3_uidl_make(u, sizeof(u), 0xffffffffu, 0xabcdef, NULL);
-	ck_assert_str_eq(u, "FFFFFFFF00ABCDEF");
+	ck_assert_str_eq(u, "ffffffff00abcdef");
 	/* A stored UIDL wins when valid. */
 	pop3_uidl_make(u, sizeof(u), 5, 6, "UID123-abc");
 	ck_assert_str_eq(u, "UID123-abc");
