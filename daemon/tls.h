@@ -8,9 +8,20 @@
 struct tls_conf {
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;
+	int loaded;             /* cred and prio are set up */
+	/* Until then (on-request mode): the PEM files as read by root, and
+	 * the priority string.  A session without STARTTLS never parses
+	 * them; tls_conf_load does, and wipes the key copy. */
+	gnutls_datum_t cert_pem, key_pem;
+	const char *prio_str;
 	int handshake_ms;
 	int idle_ms;
 };
+
+/* tls_main.c */
+/* Parse the certificate, key and priority string into cred and prio
+ * (once).  Returns 0, or -1 (logged). */
+int tls_conf_load(struct tls_conf *conf);
 
 /* tls_relay.c */
 /* Handshake on fds 0/1 (non-blocking) within conf->handshake_ms.  Returns
@@ -19,7 +30,7 @@ gnutls_session_t tls_handshake(const struct tls_conf *conf, struct tls_facts *f)
 /* Relay until either side ends.  app: plaintext socket to the protocol
  * program; ctl: control socket (-1 when none or TLS is already on);
  * s: the TLS session (NULL = plaintext until STARTTLS).  Never returns. */
-void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
+void tls_relay(struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
 	__attribute__((noreturn));
 
 #endif

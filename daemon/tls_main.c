@@ -4,14 +4,17 @@
  * directory, drops to its user and relays (tls_relay.c).  Implicit mode
  * (-i): handshake first, then the child execs with the TLS facts in its
  * environment.  On-request mode: the child gets a control descriptor
- * (POSTERN_TLS_CTL, see common/tlsctl.h). */
+ * (POSTERN_TLS_CTL, see common/tlsctl.h); the certificate and key are
+ * read as root before the drop but parsed only when STARTTLS comes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "authreport.h"
 #include "fatal.h"
@@ -21,6 +24,7 @@
 #include "tlsctl.h"
 
 #define DEFAULT_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+#define PEM_MAX (1024 * 1024)   /* bound on a certificate chain or key file */
 
 static void usage(void)
 {
@@ -37,6 +41,96 @@ static int secs_arg(const char *s, int c)
 	if (errno || *end || end == s || v < 1 || v > 86400)
 		fatal_errx(100, "bad value for -%c: %s", c, s);
 	return (int)v * 1000;
+}
+
+/* Read a whole PEM file (bounded) into d; exits 111 on failure. */
+static void read_pem(const char *path, gnutls_datum_t *d)
+{
+	struct stat st;
+	size_t got = 0;
+	int fd;
+
+	errno = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PEM_MAX) {
+		log_error("tls_setup", "file=%s error=\"%s\"", path,
+			  fd < 0 || errno ? strerror(errno) : "not a regular file or too big");
+		fatal_errx(111, "cannot read %s", path);
+	}
+	d->data = gnutls_malloc((size_t)st.st_size + 1);
+	if (d->data == NULL)
+		fatal_errx(111, "out of memory");
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, d->data + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fatal_err(111, "read %s", path);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	d->data[got] = '\0';
+	d->size = (unsigned int)got;
+}
+
+int tls_conf_load(struct tls_conf *conf)
+{
+	const char *errpos = NULL;
+	int r;
+
+	if (conf->loaded)
+		return 0;
+	if (gnutls_certificate_allocate_credentials(&conf->cred) < 0) {
+		log_error("tls_setup", "error=\"out of memory\"");
+		return -1;
+	}
+	r = gnutls_certificate_set_x509_key_mem(conf->cred, &conf->cert_pem, &conf->key_pem,
+						GNUTLS_X509_FMT_PEM);
+	/* The key's only copy now is the parsed one in cred. */
+	explicit_bzero(conf->key_pem.data, conf->key_pem.size);
+	gnutls_free(conf->key_pem.data);
+	conf->key_pem.data = NULL;
+	conf->key_pem.size = 0;
+	if (r < 0) {
+		log_error("tls_setup", "error=\"%s\"", gnutls_strerror(r));
+		return -1;
+	}
+	r = gnutls_priority_init(&conf->prio, conf->prio_str, &errpos);
+	if (r < 0) {
+		log_error("tls_setup", "priority_error_at=\"%s\" error=\"%s\"",
+			  errpos ? errpos : "", gnutls_strerror(r));
+		return -1;
+	}
+	conf->loaded = 1;
+	return 0;
+}
+
+/* priv_drop, but with the user's own group as the only group: the
+ * service user has no others, and getgrouplist would load every NSS group
+ * module (systemd's userdb probing) once per connection. */
+static void drop(const char *user, const char *dir, int flags)
+{
+	struct stat st;
+	uid_t uid;
+	gid_t gid;
+
+	if (!priv_is_root()) {
+		priv_drop(user, dir, flags);
+		return;
+	}
+	if (priv_lookup(user, &uid, &gid) < 0)
+		fatal_errx(111, "privilege drop: no user %s", user);
+	endpwent();
+	/* As priv_drop: the root must be root's and not writable by others. */
+	if (chdir(dir) != 0 || stat(".", &st) != 0)
+		fatal_err(111, "chdir %s", dir);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		fatal_errx(111, "chroot %s: not owned by root or writable by others", dir);
+	if (chroot(".") != 0 || chdir("/") != 0)
+		fatal_err(111, "chroot %s", dir);
+	priv_drop_ids_flags(uid, gid, flags);
 }
 
 static void clear_cloexec(int fd)
@@ -118,16 +212,21 @@ int main(int argc, char **argv)
 
 	if (gnutls_global_init() < 0)
 		fatal_errx(111, "gnutls_global_init failed");
-	if (gnutls_certificate_allocate_credentials(&conf.cred) < 0)
-		fatal_errx(111, "out of memory");
-	r = gnutls_certificate_set_x509_key_file(conf.cred, cert, key, GNUTLS_X509_FMT_PEM);
-	if (r < 0) {
-		log_error("tls_setup", "cert=%s key=%s error=\"%s\"", cert, key, gnutls_strerror(r));
-		fatal_errx(111, "cannot load %s / %s: %s", cert, key, gnutls_strerror(r));
-	}
+	/* As root, before the drop: only this process holds the key. */
+	read_pem(cert, &conf.cert_pem);
+	read_pem(key, &conf.key_pem);
+	conf.prio_str = prio;
+	/* A bad priority string is a usage error, found at once (the check
+	 * parses the string only: no session is set up with it). */
 	r = gnutls_priority_init(&conf.prio, prio, &errpos);
 	if (r < 0)
 		fatal_errx(100, "bad priority string at \"%s\": %s", errpos ? errpos : "", gnutls_strerror(r));
+	gnutls_priority_deinit(conf.prio);
+	if (implicit) {
+		r = tls_conf_load(&conf);
+		if (r < 0)
+			fatal_errx(111, "cannot load %s / %s", cert, key);
+	}
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		fatal_err(111, "socketpair");
@@ -159,7 +258,7 @@ int main(int argc, char **argv)
 	signal(SIGCHLD, SIG_IGN);   /* the child is not ours to wait for */
 
 	/* Rule 1: drop before the first byte from the network. */
-	priv_drop(user, root, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK | PRIV_FEW_FILES);
+	drop(user, root, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK | PRIV_FEW_FILES);
 
 	if (fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) < 0 ||
 	    fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) < 0)

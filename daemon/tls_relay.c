@@ -93,7 +93,7 @@ gnutls_session_t tls_handshake(const struct tls_conf *conf, struct tls_facts *f)
 }
 
 struct relay {
-	const struct tls_conf *conf;
+	struct tls_conf *conf;
 	gnutls_session_t s;     /* NULL: plaintext */
 	int app, ctl;
 	char to_app[RELAY_BUF], to_net[RELAY_BUF];
@@ -144,6 +144,12 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 		n = tlsctl_format_no(ans, sizeof(ans), "TLS already active");
 		tlsctl_send(r->ctl, ans, n, -1);
 		return;
+	}
+	/* Parsed only now: a session without STARTTLS never pays for it. */
+	if (tls_conf_load(r->conf) < 0) {
+		n = tlsctl_format_no(ans, sizeof(ans), "TLS not available");
+		tlsctl_send(r->ctl, ans, n, -1);
+		finish(r, 0, "tls_setup");
 	}
 	/* The program wrote its "ready" reply before asking: it is in the
 	 * socket already.  Send it and everything before it. */
@@ -264,7 +270,7 @@ static int app_write(struct relay *r)
 	return 0;
 }
 
-void tls_relay(const struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
+void tls_relay(struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
 {
 	static struct relay r;
 	long long last = now_ms();
