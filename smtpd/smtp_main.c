@@ -114,6 +114,8 @@ main(int argc, char **argv)
 	struct config *c;
 	char err[512], user[SVCUSER_NAME_MAX + 1];
 	int opt, pause_ms;
+	uid_t uid;
+	gid_t gid;
 
 	log_init("postern-smtpd", 0);
 	while ((opt = getopt(argc, argv, "c:")) != -1) {
@@ -151,7 +153,14 @@ main(int argc, char **argv)
 	if (svcusers_name(config_str(c, "user_prefix"), SVCUSER_SMTPD, user,
 	    sizeof(user)) < 0)
 		setup_fail("user", "bad user_prefix");
-	priv_drop(user, NULL, PRIV_FEW_FILES);
+	/* The service user's own group only (it has no others): no
+	 * getgrouplist, which loads every NSS group module per connection. */
+	if (!priv_is_root())
+		priv_drop(user, NULL, PRIV_FEW_FILES);
+	else if (priv_lookup(user, &uid, &gid) < 0)
+		setup_fail("user", "no such service user");
+	else
+		priv_drop_ids_flags(uid, gid, PRIV_FEW_FILES);
 
 	log_info("connect", "ip=%s port=%s tls=%s submission=%d", s.client.remote_ip,
 	    s.client.remote_port, s.tls.active ? s.tls.version : "no", s.submission);
