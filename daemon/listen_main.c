@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -172,6 +174,9 @@ static void handle_conn(int lfd, char **argv, int lfds[], int nl, int rep_r, int
 		close(cfd);
 		return;
 	}
+	/* Replies are written whole: no Nagle wait behind the client's
+	 * delayed ACK (best effort; not fatal where it does not apply). */
+	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	listen_addr_str((struct sockaddr *)&peer, plen, rip, rport, &v6);
 	listen_addr_str((struct sockaddr *)&local, llen, lip, lport, &lv6);
 	v6 = v6 || lv6;
