@@ -34,7 +34,7 @@ class FsyncOrderTest(unittest.TestCase):
 
             def setup():
                 os.dup2(os.dup(w), 3)
-            p = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-e",
+            p = subprocess.Popen(["strace", "-f", "-qq", "-s", "512", "-o", trace, "-e",
                                   "trace=openat,open,fsync,fdatasync,rename,renameat,renameat2,write,close,exit_group",
                                   os.path.join(LIBEXEC, "postern-queue")],
                                  stdin=mf, stdout=ef, close_fds=False, preexec_fn=setup,
@@ -79,13 +79,17 @@ class FsyncOrderTest(unittest.TestCase):
 
 
 class SmtpFsyncOrderTest(unittest.TestCase):
+    TCALL = re.compile(r"^(\d+\.\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
+
     def test_fsyncs_before_250(self):
         tmp = make_tmpdir()
-        trace = os.path.join(tmp, "strace.txt")
+        trace = os.path.join(tmp, "tr")
         try:
             inst = make_instance(tmp, users={"joe@example.test": "pw"})
-            p = subprocess.Popen(["strace", "-f", "-qq", "-o", trace, "-e",
-                                  "trace=openat,fsync,fdatasync,write,renameat2,rename",
+            # -ff: one file per process (no interleaved, split lines);
+            # -ttt: timestamps order the events across processes
+            p = subprocess.Popen(["strace", "-ff", "-ttt", "-qq", "-s", "512", "-o", trace, "-e",
+                                  "trace=openat,fsync,fdatasync,write",
                                   POSTERN, "run", inst.dir],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
@@ -93,7 +97,7 @@ class SmtpFsyncOrderTest(unittest.TestCase):
                 s = smtplib.SMTP("127.0.0.1", inst.ports["smtp"], timeout=30)
                 s.sendmail("a@example.org", ["joe@example.test"], "Subject: traced\r\n\r\nx\r\n")
                 s.quit()
-                time.sleep(0.5)
+                time.sleep(1)
             finally:
                 # stop the supervisor (strace's child); strace then exits
                 try:
@@ -108,28 +112,43 @@ class SmtpFsyncOrderTest(unittest.TestCase):
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
-            fds, order, ack = {}, [], None
-            with open(trace, errors="replace") as f:
-                for line in f:
-                    m = CALL.match(line)
-                    if not m:
-                        continue
-                    pid, call, args, ret = m.groups()
-                    if call == "openat" and ret != "?" and int(ret) >= 0:
-                        fds[(pid, int(ret))] = re.search(r'"([^"]*)"', args).group(1)
-                    elif call in ("fsync", "fdatasync"):
-                        order.append(fds.get((pid, int(args.split(",")[0])), "?").rstrip("/"))
-                    elif call == "write" and re.search(r'"250 [^"]*queued', args) and ack is None:
-                        ack = len(order)
-            self.assertIsNotNone(ack, "no 250 ... queued reply in the trace")
-            before = order[:ack]
+            syncs, acks = [], []
+            for name in os.listdir(tmp):
+                if not name.startswith("tr."):
+                    continue
+                fds, replies = {}, []
+                with open(os.path.join(tmp, name), errors="replace") as f:
+                    for line in f:
+                        m = self.TCALL.match(line)
+                        if not m:
+                            continue
+                        ts, call, args, ret = m.groups()
+                        ts = float(ts)
+                        if call == "openat" and ret != "?" and int(ret) >= 0:
+                            fds[int(ret)] = re.search(r'"([^"]*)"', args).group(1)
+                        elif call in ("fsync", "fdatasync"):
+                            syncs.append((ts, fds.get(int(args.split(",")[0]), "?").rstrip("/")))
+                        elif call == "write" and args.split(",")[0] == "1":
+                            replies.append((ts, args))
+                # smtpd: the last 250 before the 221 of QUIT answered DATA
+                last250 = None
+                for ts, args in replies:
+                    if '"221 ' in args:
+                        if last250 is not None:
+                            acks.append(last250)
+                        break
+                    if '"250 ' in args:
+                        last250 = ts
+            # postern-smtpd's write and postern-tls relaying it: the
+            # earlier one (smtpd's) is what must come after the fsyncs
+            self.assertTrue(acks, "no SMTP session with a 250 and a 221 in the trace")
+            before = [path for ts, path in syncs if ts <= min(acks)]
             q = inst.queue
             self.assertTrue(any(x.startswith(os.path.join(q, "tmp")) and x.endswith(".m") for x in before), before)
             self.assertIn(os.path.join(q, "mess"), before)
             self.assertIn(os.path.join(q, "todo"), before)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-
 
 if __name__ == "__main__":
     unittest.main()
