@@ -60,6 +60,16 @@ exec_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
 	char *confcopy = conf ? strdup(conf) : NULL;
 	char *logcopy = logerr ? strdup(logerr) : NULL;
 
+	/* Deliveries of one message to several recipients run at once and
+	 * the request's descriptor is one open file description shared by
+	 * all of them (SCM_RIGHTS, fork): reopen it through /proc so that
+	 * each postern-deliver reads with its own file offset. */
+	snprintf(num, sizeof(num), "/proc/self/fd/%d", msgfd);
+	{
+		int own = open(num, O_RDONLY | O_CLOEXEC);
+		if (own >= 0)
+			msgfd = own;
+	}
 	if (lseek(msgfd, 0, SEEK_SET) < 0 || dup2(msgfd, 0) < 0 || dup2(out, 1) < 0)
 		_exit(111);
 	closefrom(3);
