@@ -107,10 +107,9 @@ try_login(struct login *l, const char *cmdname, const char *user,
 	snprintf(h.remote_port, sizeof(h.remote_port), "%s",
 	    l->client.remote_port);
 	h.fail_count = l->failures;
-	if (ulen < sizeof(h.user)) {
-		memcpy(h.user, user, ulen);
-		h.user[ulen] = '\0';
-	}
+	/* Only a name the hand-off record can carry (printable ASCII);
+	 * otherwise postern-pop3d takes the checker's $USER. */
+	(void)tls_fact_copy(h.user, sizeof(h.user), user, ulen);
 	handoff_encode(&h, &rec);
 	handoff_free(&h);
 	if (l->authfd < 0)
