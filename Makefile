@@ -56,8 +56,11 @@ include $(sort $(wildcard */*.mk))
 
 # Program template: $(1) = program name; $(1)_SRCS its sources;
 # $(1)_LIBS extra libraries.
+ifeq ($(SANITIZE),1)
+PROGRAM_EXTRA_OBJS := $(OBJ)/mk/sanitize_defaults.o
+endif
 define program_template
-$(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o)
+$(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(PROGRAM_EXTRA_OBJS)
 $(BIN)/$(1): $$($(1)_OBJS) $(LIBPOSTERN)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBPOSTERN) $$($(1)_LIBS) $(COMMON_LIBS)

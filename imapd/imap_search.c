@@ -207,7 +207,9 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 	env.max_uid = imap_view_max_uid(s);
 	env.keyword = kw_lookup;
 	env.ctx = s;
-	key = imap_search_parse(args + i, nargs - i, &env, &uses_modseq, &why);
+	/* no arguments: args may be NULL (no pointer arithmetic on it) */
+	key = imap_search_parse(i < nargs ? args + i : NULL, nargs - i, &env,
+	    &uses_modseq, &why);
 	if (key == NULL) {
 		if (ret & RET_SAVE)
 			save_result(s, NULL, 0);
