@@ -153,7 +153,8 @@ list(const char *queue, const char *sub, int quiet)
 		ids[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(ids, n, sizeof(*ids), cmp);
+	if (n > 0)	/* an empty directory leaves ids NULL */
+		qsort(ids, n, sizeof(*ids), cmp);
 	for (i = 0; i < n; i++) {
 		show(queue, sub, ids[i], quiet);
 		free(ids[i]);
