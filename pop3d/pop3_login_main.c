@@ -306,30 +306,6 @@ cmd_capa(struct login *l, const struct pop3_cmd *c)
 	buf_free(&b);
 }
 
-static void
-drop_privileges(const struct config *cfg)
-{
-	char user[SVCUSER_NAME_MAX + 1];
-	const char *prefix = config_str(cfg, "user_prefix");
-	const char *empty = config_str(cfg, "empty_dir");
-
-	if (!priv_is_root()) {
-		priv_drop(NULL, NULL, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK |
-		    PRIV_FEW_FILES);
-		return;
-	}
-	if (svcusers_name(prefix ? prefix : "postern-", SVCUSER_AUTH, user,
-	    sizeof(user)) < 0) {
-		log_error("config", "reason=bad user_prefix");
-		exit(111);
-	}
-	if (empty == NULL) {
-		log_error("config", "reason=empty_dir not set");
-		exit(111);
-	}
-	priv_drop(user, empty, PRIV_NO_NEW_PRIVS | PRIV_NO_FORK | PRIV_FEW_FILES);
-}
-
 /* A bad command: reply, count, and close at the limit. */
 static void
 bad_command(struct login *l, enum pop3_reply_id id)
@@ -364,7 +340,7 @@ main(void)
 		l.max_bad_commands = 1;
 	l.fail_delay = (long)config_int(cfg, "pop3_auth_fail_delay");
 
-	drop_privileges(cfg);   /* before the first read (rule 1) */
+	priv_drop_preauth(cfg);   /* before the first read (rule 1) */
 
 	l.io = io_new(0, 1, (int)config_int(cfg, "pop3_login_timeout") * 1000);
 	pop3_reply(l.io, R_GREETING);
