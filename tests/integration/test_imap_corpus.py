@@ -9,8 +9,6 @@ from imap_instance import USER, PASSWORD, ImapInstance
 
 CORPUS = os.environ.get("POSTERN_CORPUS") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "corpus")
-if not os.path.isdir(CORPUS):
-    CORPUS = "/work/shared/corpus"
 
 
 class ImapCorpus(unittest.TestCase):
