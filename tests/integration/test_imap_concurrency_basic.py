@@ -108,6 +108,19 @@ class ImapConcurrency(unittest.TestCase):
         self.assertEqual(len([l for l in u if l.endswith(" EXPUNGE")]), 10)
         u, _ = a.cmd("a3", "NOOP")
         va.feed(u, self)
+        # The flagger above may rename a message before A first sees it
+        # (then A learns its flags with EXISTS, not as a change), so one
+        # flag change on disk to a message A already knows is certain.
+        known = sorted(f for f in os.listdir(os.path.join(self.i.maildir(), "cur"))
+                       if ":2," in f and "F" not in f.split(":2,")[1])
+        self.assertTrue(known, "no message in cur/ to flag")
+        cur = os.path.join(self.i.maildir(), "cur")
+        base, fl = known[0].split(":2,")
+        os.rename(os.path.join(cur, known[0]),
+                  os.path.join(cur, base + ":2," + "".join(sorted(fl + "F"))))
+        u, _ = a.cmd("a3b", "NOOP")
+        self.assertTrue(any(re.match(r"^\* \d+ FETCH \(UID \d+ FLAGS \([^)]*\\Flagged", l) for l in u), u)
+        va.feed(u, self)
         # A new message after the expunges gets a UID above all before.
         m = message("after").replace("\n", "\r\n")
         _, t = b.cmd("b4", "APPEND INBOX {%d+}\r\n%s" % (len(m), m))
