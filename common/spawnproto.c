@@ -35,6 +35,7 @@
 #define T_STATUS   'd'
 #define T_DIAG     'T'
 #define T_MTA      'M'
+#define T_RFLAGS   0x80  /* u32, optional (>= 128: old readers skip it) */
 
 static void
 put32(unsigned char *p, uint32_t v)
@@ -216,7 +217,20 @@ spawn_reply_add(struct spawn_reply *r, unsigned cls, unsigned smtp_code,
 	x->dsn_status = clean_copy(dsn_status, SPAWN_MAX_FIELD);
 	x->diag = clean_copy(diag, SPAWN_MAX_DIAG);
 	x->remote_mta = clean_copy(remote_mta, SPAWN_MAX_FIELD);
+	x->flags = 0;
 	return x;
+}
+
+void
+spawn_result_set_flags(struct spawn_result *x, unsigned flags)
+{
+	x->flags = flags & SPAWN_RESULT_KNOWN;
+}
+
+int
+spawn_result_relayed(const struct spawn_result *x)
+{
+	return x->cls == 2 && (x->flags & SPAWN_RESULT_RELAYED) != 0;
 }
 
 /* Reserve the length prefix, return its offset. */
@@ -301,6 +315,8 @@ spawn_reply_encode(const struct spawn_reply *r, struct buf *out)
 			out->len = at;
 			return -1;
 		}
+		if (x->flags != 0)
+			field_u32(&rc, T_RFLAGS, x->flags);
 		field(out, T_RESULT, rc.p, rc.len);
 	}
 	buf_free(&rc);
@@ -468,8 +484,9 @@ parse_result(struct spawn_reply *r, const unsigned char *v, size_t n)
 	size_t fl;
 	int tag, rc;
 	unsigned cls = 0;
-	uint32_t code = 0;
+	uint32_t code = 0, flags = 0;
 	char *status = NULL, *diag = NULL, *mta = NULL;
+	struct spawn_result *x;
 
 	if (r->nresults >= SPAWN_MAX_RCPTS)
 		return -1;
@@ -480,6 +497,7 @@ parse_result(struct spawn_reply *r, const unsigned char *v, size_t n)
 		case T_STATUS: rc = take_str(&status, fv, fl, SPAWN_MAX_FIELD); break;
 		case T_DIAG: rc = take_str(&diag, fv, fl, SPAWN_MAX_DIAG); break;
 		case T_MTA: rc = take_str(&mta, fv, fl, SPAWN_MAX_FIELD); break;
+		case T_RFLAGS: rc = take_u32(&flags, fv, fl); break;
 		default: rc = tag >= 128 ? 0 : -1; break;
 		}
 		if (rc < 0)
@@ -487,8 +505,8 @@ parse_result(struct spawn_reply *r, const unsigned char *v, size_t n)
 	}
 	if (rc == 0 && cls != 2 && cls != 4 && cls != 5)
 		rc = -1;
-	if (rc == 0)
-		spawn_reply_add(r, cls, code, status, diag, mta);
+	if (rc == 0 && (x = spawn_reply_add(r, cls, code, status, diag, mta)) != NULL)
+		spawn_result_set_flags(x, flags);
 	free(status);
 	free(diag);
 	free(mta);

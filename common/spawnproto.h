@@ -78,7 +78,16 @@ struct spawn_result {
 	char *dsn_status;        /* e.g. "5.1.1"; NULL unknown */
 	char *diag;              /* one line of text; NULL none */
 	char *remote_mta;        /* NULL for local deliveries */
+	unsigned flags;          /* SPAWN_RESULT_* bits, 0 = none */
 };
+
+/* spawn_result flags (travel as an optional field, tag >= 128, so a
+ * reader that predates a bit skips it):
+ * SPAWN_RESULT_RELAYED: class 2, but the message went to a next hop that
+ * did not announce DSN (RFC 3461 sections 4 and 6.2), so the success is
+ * "relayed", not "delivered", and the next hop will not report back. */
+#define SPAWN_RESULT_RELAYED  0x1u
+#define SPAWN_RESULT_KNOWN    0x1u   /* all bits defined so far */
 
 struct spawn_reply {
 	uint32_t id;
@@ -107,6 +116,11 @@ void spawn_reply_free(struct spawn_reply *rep);
 struct spawn_result *spawn_reply_add(struct spawn_reply *rep, unsigned cls,
     unsigned smtp_code, const char *dsn_status, const char *diag,
     const char *remote_mta);
+
+/* Sets the result's flags (bits outside SPAWN_RESULT_KNOWN are dropped);
+ * spawn_result_relayed: 1 when x is a class 2 result marked relayed. */
+void spawn_result_set_flags(struct spawn_result *x, unsigned flags);
+int spawn_result_relayed(const struct spawn_result *x);
 
 /* Encoders append one complete record (length prefix included) to out.
  * -1 (out unchanged) when the request has no recipient or a field is over

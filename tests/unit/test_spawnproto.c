@@ -147,6 +147,38 @@ START_TEST(reply_round_trip)
 }
 END_TEST
 
+START_TEST(reply_relayed_flag)
+{
+	struct spawn_reply *r = spawn_reply_new(6), *q;
+	struct buf b = BUF_INIT;
+	char err[64];
+	size_t i;
+	int seen = 0;
+
+	spawn_reply_add(r, 2, 250, "2.0.0", "ok", "mx.old.example");
+	spawn_result_set_flags(spawn_reply_add(r, 2, 250, "2.0.0", "ok",
+	    "mx.old.example"), SPAWN_RESULT_RELAYED | 0x100);
+	spawn_result_set_flags(spawn_reply_add(r, 4, 451, "4.4.1", "later",
+	    NULL), SPAWN_RESULT_RELAYED);
+	ck_assert_uint_eq(r->results[1].flags, SPAWN_RESULT_RELAYED);
+	ck_assert_int_eq(spawn_reply_encode(r, &b), 0);
+	ck_assert_int_eq(spawn_reply_parse(b.p + 4, b.len - 4, &q, err, sizeof(err)), 0);
+	ck_assert_uint_eq(q->nresults, 3);
+	ck_assert_int_eq(spawn_result_relayed(&q->results[0]), 0);
+	ck_assert_int_eq(spawn_result_relayed(&q->results[1]), 1);
+	/* only a success can be relayed */
+	ck_assert_int_eq(spawn_result_relayed(&q->results[2]), 0);
+	/* the flag travels as an optional tag (>= 128) */
+	for (i = 4; i < b.len; i++)
+		if ((unsigned char)b.p[i] == 0x80)
+			seen = 1;
+	ck_assert_int_eq(seen, 1);
+	spawn_reply_free(q);
+	spawn_reply_free(r);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(descriptor_passing)
 {
 	int sv[2], fd1, fd2, got;
@@ -223,6 +255,7 @@ main(void)
 	tcase_add_test(tc, request_limits);
 	tcase_add_test(tc, hostile_payloads);
 	tcase_add_test(tc, reply_round_trip);
+	tcase_add_test(tc, reply_relayed_flag);
 	tcase_add_test(tc, descriptor_passing);
 	tcase_add_test(tc, reader_framing_error);
 	suite_add_tcase(s, tc);
