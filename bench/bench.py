@@ -8,7 +8,14 @@ back, interleaved, BENCH_REPS times; prints the table and writes RESULTS.md.
 usage: bench.py BINDIR FSYNC_CEILING_PROGRAM
 environment: BENCH_SCALE (10000), BENCH_REPS (3), BENCH_SMTP_MSGS (1000),
   BENCH_SESSIONS (200), BENCH_OUT (bench/RESULTS.md at scale 10000, else
-  bench/RESULTS-<scale>.md), BENCH_KEEP=1 keeps the temp dir, BENCH_TMP (/var/tmp).
+  bench/RESULTS-<scale>.md; with BENCH_ONLY bench/RESULTS-<scale>-<groups>.md), BENCH_KEEP=1 keeps the temp dir, BENCH_TMP (/var/tmp),
+  BENCH_ONLY (comma list of smtp, imap, pop3, sessions, ceiling: only those
+  figure groups run, the other rows read "not run"; default all),
+  BENCH_CORPUS (a directory where the generated mailbox is kept and reused
+  by later runs of the same seed and scale; default: generated per run),
+  BENCH_TIMEOUT (the IMAP/POP3 clients' socket timeout in seconds; default
+  120 per 10,000 messages, at least 120), BENCH_PEER_PORT_BASE (25000),
+  BENCH_POSTERN_PORT_BASE (26000).
 """
 import datetime
 import glob
@@ -34,12 +41,28 @@ REPS = max(3, int(os.environ.get("BENCH_REPS", "3")))
 SMTP_MSGS = int(os.environ.get("BENCH_SMTP_MSGS", "1000"))
 SESSIONS = int(os.environ.get("BENCH_SESSIONS", "200"))
 CONCURRENCY = (1, 10, 50)
+GROUPS = ("smtp", "imap", "pop3", "sessions", "ceiling")
+ONLY = [g.strip() for g in os.environ.get("BENCH_ONLY", "").split(",") if g.strip()] or \
+    list(GROUPS)
+for _g in ONLY:
+    if _g not in GROUPS:
+        sys.exit("bench: BENCH_ONLY: unknown group %r (groups: %s)" % (_g, ", ".join(GROUPS)))
+# idle-session memory of the protocols selected (both when neither is)
+SESSION_SVCS = ([svc for svc in ("imap", "pop3") if svc in ONLY] or ["imap", "pop3"]) \
+    if "sessions" in ONLY else []
+# The clients' socket timeout is the longest wait for one read: a cold FETCH,
+# SEARCH TEXT or first POP3 login answers after a time that grows with the mailbox.
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT") or max(120.0, 120.0 * SCALE / 10000))
+SEED = 4242
 VUID = 5000                     # fixed uid/gid of the bench mailboxes (no account needed)
 USER, PASSWORD = "bench", "benchpw"
 SINK = "sink"                   # SMTP figures deliver here, never into the IMAP/POP3 mailbox
 RCPT = "sink@bench.test"
-PEER_PORTS = {"smtp": 25025, "imap": 25143, "pop3": 25110}
-POSTERN_PORT_BASE = 26000       # postern: port_base + standard port
+# ports: base + the standard port (the first free one upwards); other runs on
+# the same machine can be kept apart with BENCH_PEER_PORT_BASE / BENCH_POSTERN_PORT_BASE
+_PEER_BASE = int(os.environ.get("BENCH_PEER_PORT_BASE", "25000"))
+PEER_PORTS = {"smtp": _PEER_BASE + 25, "imap": _PEER_BASE + 143, "pop3": _PEER_BASE + 110}
+POSTERN_PORT_BASE = int(os.environ.get("BENCH_POSTERN_PORT_BASE", "26000"))
 # Cold SELECT removes the index files that are a cache: Dovecot's dovecot.index*
 # (its UID map dovecot-uidlist stays), postern's postern-cache* (its UID map
 # postern-index stays; common/maildir_index.h).
@@ -75,6 +98,17 @@ def wait_port(port, secs=30):
         except OSError:
             time.sleep(0.1)
     return False
+
+
+def check_owner(port, root_pid, what):
+    """The listener on port must be a process of root_pid's tree (another
+    instance on the same machine could have taken the port after our check
+    that it was free, and answer for an empty mailbox)."""
+    mine = set(proctree.tree(root_pid))
+    holders = proctree.listeners(port)
+    if not holders & mine:
+        raise RuntimeError("%s port %d is served by pids %s, not by our instance (pid %d)"
+                           % (what, port, sorted(holders) or "?", root_pid))
 
 
 def template(src, dst, subst):
@@ -140,7 +174,7 @@ class Peer:
 
     def setup(self, corpus, small):
         d = self.d
-        # Postfix
+        # Postfix (only for the SMTP figures)
         for sub in ("conf", "queue", "data"):
             os.makedirs(os.path.join(d, "postfix", sub), exist_ok=True)
         for f in ("main.cf", "master.cf"):
@@ -154,8 +188,9 @@ class Peer:
         chown_tree(os.path.join(d, "vmail"), VUID, VUID)
         pf_uid = int(subprocess.check_output(["id", "-u", "postfix"]))
         os.chown(os.path.join(d, "postfix", "data"), pf_uid, -1)
-        run(["postfix", "-c", self.pf_conf, "check"])
-        run(["postfix", "-c", self.pf_conf, "start"])
+        if "smtp" in ONLY:
+            run(["postfix", "-c", self.pf_conf, "check"])
+            run(["postfix", "-c", self.pf_conf, "start"])
         # Dovecot
         os.makedirs(os.path.join(d, "dovecot"), exist_ok=True)
         template(os.path.join(HERE, "peers", "dovecot", "dovecot.conf"), self.dv_conf, self.subst)
@@ -164,14 +199,28 @@ class Peer:
             f.write("%s:%s:%d:%d::%s/mail/%s::\n" % (USER, pw, VUID, VUID, d, USER))
             for i in range(1, SESSIONS + 1):
                 f.write("sess%d:%s:%d:%d::%s/mail/sess%d::\n" % (i, pw, VUID, VUID, d, i))
-        copy_maildir(corpus, self.maildir)
-        for i in range(1, SESSIONS + 1):
-            copy_maildir(small, os.path.join(d, "mail", "sess%d" % i, "Maildir"), link=True)
+        if "imap" in ONLY or "pop3" in ONLY:
+            copy_maildir(corpus, self.maildir)
+        if SESSION_SVCS:
+            for i in range(1, SESSIONS + 1):
+                copy_maildir(small, os.path.join(d, "mail", "sess%d" % i, "Maildir"), link=True)
+        os.makedirs(os.path.join(d, "mail"), exist_ok=True)
         chown_tree(os.path.join(d, "mail"), VUID, VUID)
         run(["dovecot", "-c", self.dv_conf])
         for k in ("smtp", "imap", "pop3"):
+            if k == "smtp" and "smtp" not in ONLY:
+                continue
             if not wait_port(self.ports[k]):
                 raise RuntimeError("peer %s did not come up on port %d" % (k, self.ports[k]))
+            for _ in range(50):         # the master writes its pid file after binding
+                try:
+                    pid = self.pid(k)
+                    break
+                except (OSError, ValueError, IndexError):
+                    time.sleep(0.1)
+            else:
+                raise RuntimeError("peer %s: no master pid file" % k)
+            check_owner(self.ports[k], pid, "peer " + k)
 
     def pid(self, service):
         if service == "smtp":
@@ -285,10 +334,12 @@ class Postern:
                 f.write("\n".join(lines) + "\n")
             self.cli("user", "add", self.d, self.user, stdin=PASSWORD + "\n")
             self.cli("user", "add", self.d, self.sink, stdin=PASSWORD + "\n")
-            for i in range(1, SESSIONS + 1):
+            nsess = SESSIONS if SESSION_SVCS else 0
+            for i in range(1, nsess + 1):
                 self.cli("user", "add", self.d, self.sess_fmt % i, stdin=PASSWORD + "\n")
-            for name, src, link in [(self.user, corpus, False)] + [
-                    (self.sess_fmt % i, small, True) for i in range(1, SESSIONS + 1)]:
+            fill = [(self.user, corpus, False)] if "imap" in ONLY or "pop3" in ONLY else []
+            for name, src, link in fill + [
+                    (self.sess_fmt % i, small, True) for i in range(1, nsess + 1)]:
                 home = os.path.join(self.d, "mail", name)
                 st = os.stat(home)
                 md = os.path.join(home, "Maildir")
@@ -303,6 +354,7 @@ class Postern:
             for svc in list(self.available):
                 if not wait_port(self.ports[svc]):
                     raise RuntimeError("postern %s not listening on %d" % (svc, self.ports[svc]))
+                check_owner(self.ports[svc], self.proc.pid, "postern " + svc)
         except (subprocess.CalledProcessError, OSError, RuntimeError) as e:
             detail = getattr(e, "stderr", "") or ""
             self.error = ("%s %s" % (e, detail)).strip()[:300]
@@ -376,15 +428,15 @@ def record(out, r, rate_key):
 
 def imap_once(side, out):
     r = imap_bench.one_round("127.0.0.1", side.ports["imap"], side.user, PASSWORD,
-                             side.cold_cmd)
+                             side.cold_cmd, timeout=TIMEOUT)
     if "untagged" in r.get("fetch_env_bs", {}):
         out.setdefault("fetch_env_bs_n", []).append(r["fetch_env_bs"]["untagged"])
     record(out, r, "body_peek_all")
 
 
 def pop3_once(side, out):
-    record(out, pop3_bench.one_round("127.0.0.1", side.ports["pop3"], side.user, PASSWORD),
-           "retr_all")
+    record(out, pop3_bench.one_round("127.0.0.1", side.ports["pop3"], side.user, PASSWORD,
+                                     timeout=TIMEOUT), "retr_all")
 
 
 def sessions_once(side, svc, out):
@@ -448,6 +500,17 @@ ROWS = [
 ]
 
 
+def row_group(key, svc):
+    """The BENCH_ONLY group a row belongs to."""
+    return "sessions" if key.endswith(("_pss", "_uss")) else svc
+
+
+def row_selected(key, svc):
+    if row_group(key, svc) == "sessions":
+        return svc in SESSION_SVCS
+    return svc in ONLY
+
+
 def invalid(res, side, key, svc):
     """Why a side's figure does not measure the generated mailbox, or None."""
     hits = (SCALE + 99) // 100
@@ -469,6 +532,11 @@ def table(res, postern, ceiling):
     lines = ["| figure | postern | peer | ratio |", "| --- | ---: | ---: | ---: |"]
     notes = []
     for key, label, unit, fmt, hib, svc in ROWS:
+        better = "higher" if hib else "lower"
+        if not row_selected(key, svc):
+            lines.append("| %s (%s, %s is better) | not run | not run | – |"
+                         % (label, unit, better))
+            continue
         peer = res["peer"].get(key)
         pv = res["postern"].get(key)
         ps = (fmt % statistics.median(peer)) if peer else "failed"
@@ -491,7 +559,6 @@ def table(res, postern, ceiling):
                     qs, ratio = qs + " †", "†"
                 else:
                     ps, ratio = ps + " †", "†"
-        better = "higher" if hib else "lower"
         lines.append("| %s (%s, %s is better) | %s | %s | %s |" % (label, unit, better, qs, ps,
                                                                     ratio))
     if notes:
@@ -502,19 +569,20 @@ def table(res, postern, ceiling):
     checks = []
     for side in ("postern", "peer"):
         for k in ("select_cold_exists", "select_warm_exists", "fetch_env_bs_n",
-                  "search_from_hits", "search_text_hits"):
+                  "search_from_hits", "search_text_hits", "login_stat_messages"):
             if res[side].get(k):
                 checks.append("%s %s %s" % (side, k, "/".join(str(x) for x in res[side][k])))
     if checks:
-        lines += ["", "Sanity (per round; EXISTS and FETCH responses expected: %d; SEARCH hits "
-                  "expected: 1%% of the messages = %d): %s"
+        lines += ["", "Sanity (per round; EXISTS, FETCH responses and POP3 STAT messages "
+                  "expected: %d; SEARCH hits expected: 1%% of the messages = %d): %s"
                   % (SCALE, (SCALE + 99) // 100, "; ".join(checks))]
+    def ceil(t):
+        return "%.0f" % statistics.median(ceiling[t]) if ceiling.get(t) else "not run"
     lines += ["", "The disk's durable-write ceiling beside the SMTP figures (the physical limit "
               "for both sides: bench/fsync_ceiling.c, one operation = create + write 4 KB + "
               "fsync + rename into new/ + fsync of new/; median of one 3-second run per round):", "",
               "| threads | operations/s |", "| ---: | ---: |",
-              "| 1 | %.0f |" % statistics.median(ceiling[1]),
-              "| 8 | %.0f |" % statistics.median(ceiling[8])]
+              "| 1 | %s |" % ceil(1), "| 8 | %s |" % ceil(8)]
     return "\n".join(lines)
 
 
@@ -556,12 +624,14 @@ def write_report(path, tbl, started, secs, postern, corpus_note, bindir, machine
 
 Made by `bash bench/run.sh BINDIR` (the recipe of `make bench`; it runs
 `bench/bench.py`) with BINDIR `{bindir}`, started {started} UTC, took {secs:.0f} s.  Environment:
-BENCH_SCALE={scale} BENCH_REPS={reps} BENCH_SMTP_MSGS={msgs} BENCH_SESSIONS={sess}.
+BENCH_SCALE={scale} BENCH_REPS={reps} BENCH_SMTP_MSGS={msgs} BENCH_SESSIONS={sess}
+BENCH_ONLY={only} (client socket timeout {timeout:.0f} s).
 Load at the end (`uptime`): {load_end}
 
 Each figure is the median of {reps} runs; the runs are interleaved (round k
 runs every figure on each side back to back before round k+1).  postern's
-column reads "not yet" where the programs that figure needs do not exist yet:
+column reads "not yet" where the programs that figure needs do not exist yet,
+and both columns read "not run" for the figure groups BENCH_ONLY left out:
 a figure is only ever a measurement.  ratio = postern / peer (whether higher
 or lower is better is in the figure's name).
 
@@ -637,7 +707,7 @@ bench/peers/dovecot/dovecot.conf:
 
 ```
 {dv}```
-""".format(scale=SCALE, started=started, secs=secs, reps=REPS, msgs=SMTP_MSGS, sess=SESSIONS,
+""".format(scale=SCALE, only=",".join(ONLY), timeout=TIMEOUT, started=started, secs=secs, reps=REPS, msgs=SMTP_MSGS, sess=SESSIONS,
            machine=machine_note, corpus=corpus_note, bindir=bindir,
            load_end=subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), table=tbl, missing=missing,
            perr=("\npostern setup failed: " + postern.error) if postern.error else "",
@@ -645,6 +715,39 @@ bench/peers/dovecot/dovecot.conf:
            master_cf=master_cf, dv=dv)
     with open(path, "w") as f:
         f.write(body)
+
+
+def generate(d):
+    """The generated mailbox: (its directory, gen_mail.py's summary line).
+    Made in the temp dir, or with BENCH_CORPUS kept in BENCH_CORPUS/<seed>-<scale>
+    (summary beside it in <seed>-<scale>.txt) and reused by later runs (100,000
+    messages take long to generate on a busy machine)."""
+    keep = os.environ.get("BENCH_CORPUS")
+    if keep:
+        name = "%d-%d" % (SEED, SCALE)
+        corpus = os.path.join(keep, name)
+        stamp = corpus + ".txt"
+        if os.path.isdir(corpus) and os.path.exists(stamp):
+            with open(stamp) as f:
+                summary = f.read().strip()
+            log("reusing the generated mailbox", corpus)
+            return corpus, summary
+        os.makedirs(keep, exist_ok=True)
+        build = os.path.join(keep, "tmp-" + name)
+        shutil.rmtree(build, ignore_errors=True)
+    else:
+        corpus = build = os.path.join(d, "corpus")
+    log("generating %d messages" % SCALE)
+    g = subprocess.run([sys.executable, os.path.join(HERE, "gen_mail.py"), "--seed", str(SEED),
+                        "--count", str(SCALE), build], check=True, capture_output=True,
+                       text=True)
+    summary = g.stdout.strip()
+    if keep:
+        shutil.rmtree(corpus, ignore_errors=True)
+        os.rename(build, corpus)
+        with open(stamp, "w") as f:
+            f.write(summary + "\n")
+    return corpus, summary
 
 
 def main():
@@ -655,20 +758,20 @@ def main():
     started = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")
     machine_note = machine()
     t_start = time.time()
+    # a partial run never overwrites the full run's file by default
+    partial = "" if set(ONLY) == set(GROUPS) else "-" + "+".join(ONLY)
     out = os.environ.get("BENCH_OUT") or os.path.join(
-        HERE, "RESULTS.md" if SCALE == 10000 else "RESULTS-%d.md" % SCALE)
+        HERE, "RESULTS.md" if SCALE == 10000 and not partial
+        else "RESULTS-%d%s.md" % (SCALE, partial))
     d = tempfile.mkdtemp(prefix="postern-bench.", dir=os.environ.get("BENCH_TMP", "/var/tmp"))
     os.chmod(d, 0o755)
     peer = Peer(d)
     postern = Postern(d, bindir)
     sides = [peer, postern]
     try:
-        corpus = os.path.join(d, "corpus")
+        corpus, gen_out = generate(d)
         small = os.path.join(d, "small")
-        log("generating %d messages" % SCALE)
-        g = subprocess.run([sys.executable, os.path.join(HERE, "gen_mail.py"), "--count",
-                            str(SCALE), corpus], check=True, capture_output=True, text=True)
-        corpus_note = g.stdout.strip() + " (seed 4242, `bench/gen_mail.py`)."
+        corpus_note = gen_out + " (seed %d, `bench/gen_mail.py`)." % SEED
         subprocess.run([sys.executable, os.path.join(HERE, "gen_mail.py"), "--seed", "7",
                         "--count", "100", small], check=True, capture_output=True)
         log(corpus_note)
@@ -679,26 +782,28 @@ def main():
         postern.setup(corpus, small)
         res = {"peer": {}, "postern": {}}
         ceiling = {}
+        log("figure groups: %s; client timeout %.0f s" % (",".join(ONLY), TIMEOUT))
         for rep in range(REPS):
-            log("round %d disk ceiling" % (rep + 1))
-            fsync_ceiling(fsync_prog, d, 1, ceiling)
-            fsync_ceiling(fsync_prog, d, 8, ceiling)
+            if "ceiling" in ONLY:
+                log("round %d disk ceiling" % (rep + 1))
+                fsync_ceiling(fsync_prog, d, 1, ceiling)
+                fsync_ceiling(fsync_prog, d, 8, ceiling)
             order = sides if rep % 2 == 0 else sides[::-1]
-            for conc in CONCURRENCY:
+            for conc in (CONCURRENCY if "smtp" in ONLY else ()):
                 for side in order:
                     if side is peer or "smtp" in postern.available:
                         log("round %d smtp c=%d %s" % (rep + 1, conc, side.name))
                         smtp_once(side, conc, res[side.name])
-            for side in order:
+            for side in (order if "imap" in ONLY else ()):
                 if side is peer or "imap" in postern.available:
                     log("round %d imap %s" % (rep + 1, side.name))
                     imap_once(side, res[side.name])
-            for side in order:
+            for side in (order if "pop3" in ONLY else ()):
                 if side is peer or "pop3" in postern.available:
                     log("round %d pop3 %s" % (rep + 1, side.name))
                     pop3_once(side, res[side.name])
         for side in sides:
-            for svc in ("imap", "pop3"):
+            for svc in SESSION_SVCS:
                 if side is peer or svc in postern.available:
                     log("sessions %s %s" % (svc, side.name))
                     sessions_once(side, svc, res[side.name])

@@ -5,7 +5,7 @@ server) and one timed function per figure.  Each figure is a dict
 {"s": seconds, "bytes": octets received, ...}.
 
 usage: imap_bench.py HOST PORT USER PASS [--cold-cmd SHELLCMD] [--search-from X]
-                     [--search-text W] [--logins N]
+                     [--search-text W] [--logins N] [--timeout SECONDS]
        imap_bench.py HOST PORT USER PASS --sessions N --pid PID
 Prints one JSON object: the figures of one round (or the per-session memory).
 """
@@ -129,14 +129,15 @@ class Session:
     a connection-level failure, so that one failing figure does not take
     the later ones with it (a server under construction may lack commands)."""
 
-    def __init__(self, host, port, user, password):
+    def __init__(self, host, port, user, password, timeout=120):
         self.args = (host, port, user, password)
+        self.timeout = timeout
         self.c = None
 
     def get(self, select=True):
         if self.c is None:
             host, port, user, password = self.args
-            self.c = Imap(host, port)
+            self.c = Imap(host, port, self.timeout)
             self.c.login(user, password)
             if select:
                 self.c.cmd("SELECT INBOX")
@@ -170,13 +171,15 @@ def step(out, name, fn, sess):
 
 
 def one_round(host, port, user, password, cold_cmd=None, search_from="searchme",
-              search_text="quokkamarker", logins=20):
+              search_text="quokkamarker", logins=20, timeout=120):
     """All IMAP figures once, in a fixed order; returns a dict of figures,
-    each {"s": seconds, ...} or {"error": why}."""
+    each {"s": seconds, ...} or {"error": why}.  timeout: the socket timeout
+    (the longest wait for one read: scale it with the mailbox, a SEARCH
+    TEXT or cold FETCH of 100,000 messages answers after minutes)."""
     out = {}
     if cold_cmd:
         subprocess.run(cold_cmd, shell=True, check=True)
-    s = Session(host, port, user, password)
+    s = Session(host, port, user, password, timeout)
     step(out, "select_cold", lambda: timed_select(s.get(select=False), "SELECT INBOX"), s)
     step(out, "fetch_env_bs_first",
          lambda: timed(s.get(), "FETCH 1:* (ENVELOPE BODYSTRUCTURE)"), s)
@@ -185,13 +188,13 @@ def one_round(host, port, user, password, cold_cmd=None, search_from="searchme",
     def login_loop():
         t0 = time.perf_counter()
         for _ in range(logins):
-            c = Imap(host, port)
+            c = Imap(host, port, timeout)
             c.login(user, password)
             c.close()
         return {"s": (time.perf_counter() - t0) / logins}
     step(out, "login", login_loop, s)
 
-    s = Session(host, port, user, password)
+    s = Session(host, port, user, password, timeout)
     step(out, "select_warm", lambda: timed_select(s.get(select=False), "SELECT INBOX"), s)
     step(out, "uid_fetch_flags",
          lambda: timed(s.get(), "UID FETCH 1:* (UID FLAGS RFC822.SIZE INTERNALDATE)"), s)
@@ -253,6 +256,8 @@ def main():
     ap.add_argument("--search-from", default="searchme")
     ap.add_argument("--search-text", default="quokkamarker")
     ap.add_argument("--logins", type=int, default=20)
+    ap.add_argument("--timeout", type=float, default=120,
+                    help="socket timeout in seconds (raise it for big mailboxes)")
     ap.add_argument("--sessions", type=int)
     ap.add_argument("--pid", type=int, help="server's root pid (for --sessions)")
     a = ap.parse_args()
@@ -260,7 +265,7 @@ def main():
         r = sessions_memory(a.host, a.port, a.user, a.password, a.sessions, a.pid)
     else:
         r = one_round(a.host, a.port, a.user, a.password, a.cold_cmd,
-                      a.search_from, a.search_text, a.logins)
+                      a.search_from, a.search_text, a.logins, a.timeout)
     print(json.dumps(r, indent=1))
 
 

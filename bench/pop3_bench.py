@@ -4,7 +4,7 @@
 timed function per figure: login+STAT, UIDL, RETR of every message (MB/s),
 TOP n 0 of every message.  Nothing is deleted.
 
-usage: pop3_bench.py HOST PORT USER PASS
+usage: pop3_bench.py HOST PORT USER PASS [--timeout SECONDS]
        pop3_bench.py HOST PORT USER PASS --sessions N --pid PID
 Prints one JSON object.
 """
@@ -116,15 +116,17 @@ class Pop3:
         self.sock.close()
 
 
-def one_round(host, port, user, password):
+def one_round(host, port, user, password, timeout=120):
     """The POP3 figures once; each {"s": seconds, ...} or {"error": why}
-    (a failing command ends the session: later figures get the same error)."""
+    (a failing command ends the session: later figures get the same error).
+    timeout: the socket timeout (the longest wait for one read; a server's
+    first login to a big maildrop may size every message)."""
     out = {}
     names = ("login_stat", "uidl", "top_all", "retr_all")
     p = None
     try:
         t0 = time.perf_counter()
-        p = Pop3(host, port)
+        p = Pop3(host, port, timeout)
         p.login(user, password)
         n, octets = p.stat()
         out["login_stat"] = {"s": time.perf_counter() - t0, "messages": n, "octets": octets}
@@ -178,11 +180,13 @@ def main():
     ap.add_argument("password")
     ap.add_argument("--sessions", type=int)
     ap.add_argument("--pid", type=int)
+    ap.add_argument("--timeout", type=float, default=120,
+                    help="socket timeout in seconds (raise it for big mailboxes)")
     a = ap.parse_args()
     if a.sessions:
         r = sessions_memory(a.host, a.port, a.user, a.password, a.sessions, a.pid)
     else:
-        r = one_round(a.host, a.port, a.user, a.password)
+        r = one_round(a.host, a.port, a.user, a.password, a.timeout)
     print(json.dumps(r, indent=1))
 
 

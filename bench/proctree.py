@@ -1,6 +1,7 @@
 """Process-tree figures for bench/: the processes under a root pid, their
 memory (PSS, USS from /proc/PID/smaps_rollup) and CPU time (utime+stime of the
-living processes plus cutime+cstime, which holds the children they reaped)."""
+living processes plus cutime+cstime, which holds the children they reaped),
+and which processes hold a TCP port's listening socket."""
 import os
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -62,3 +63,34 @@ def cpu_seconds(root):
         except (OSError, ValueError, IndexError):
             pass
     return t / TICK
+
+
+def listeners(port):
+    """pids holding a listening TCP socket on port (IPv4 or IPv6), from /proc."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    fl = line.split()
+                    # local_address is ADDR:PORT in hex; state 0A is LISTEN
+                    if fl[3] == "0A" and int(fl[1].rsplit(":", 1)[1], 16) == port:
+                        inodes.add(fl[9])
+        except OSError:
+            pass
+    pids = set()
+    if not inodes:
+        return pids
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            for fd in os.listdir("/proc/%s/fd" % d):
+                link = os.readlink("/proc/%s/fd/%s" % (d, fd))
+                if link.startswith("socket:[") and link[8:-1] in inodes:
+                    pids.add(int(d))
+                    break
+        except OSError:
+            pass
+    return pids
