@@ -14,55 +14,28 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include "authclient.h"
 #include "config.h"
-#include "handoff.h"
 #include "imap_parser.h"
 #include "imapd.h"
 #include "log.h"
-#include "netaddr.h"
-#include "privdrop.h"
+#include "prelogin.h"
 #include "sasl.h"
-#include "tlsctl.h"
-#include "tlsenv.h"
 
 #define LOGIN_LINE_MAX 8192
-#define AUTH_TIMEOUT_MS 60000
 
 struct login {
-	struct io *io;
-	const struct config *cfg;
-	struct netaddr_client client;
-	struct tls_facts tls;
-	int authfd;
-	unsigned failures, max_failures;
-	long fail_delay;
+	struct prelogin pl;   /* io, config, client, TLS facts, monitor */
 	struct imap_limits lim;
 };
-
-static int
-plaintext_ok(const struct login *l)
-{
-	const char *mode = config_str(l->cfg, "plaintext_auth");
-
-	if (l->tls.active)
-		return 1;
-	if (mode != NULL && strcmp(mode, "yes") == 0)
-		return 1;
-	if (mode != NULL && strcmp(mode, "loopback") == 0)
-		return l->client.remote_known &&
-		    netaddr_is_loopback(&l->client.remote);
-	return 0;
-}
 
 static void
 write_caps(struct login *l, struct buf *b)
 {
 	unsigned mode = IMAP_CAPS_PREAUTH;
 
-	if (!l->tls.active && tlsctl_available())
+	if (prelogin_starttls_available(&l->pl))
 		mode |= IMAP_CAPS_STARTTLS;
-	if (!plaintext_ok(l))
+	if (!prelogin_plaintext_ok(&l->pl))
 		mode |= IMAP_CAPS_LOGINDISABLED;
 	imap_caps_write(b, mode);
 }
@@ -70,7 +43,7 @@ write_caps(struct login *l, struct buf *b)
 static void
 reply(struct login *l, const char *tag, const char *text)
 {
-	io_printf(l->io, "%s %s\r\n", tag, text);
+	io_printf(l->pl.io, "%s %s\r\n", tag, text);
 }
 
 /* Send the credentials to the monitor; returns only when the login
@@ -79,72 +52,23 @@ static void
 try_login(struct login *l, const char *tag, const char *cmdname,
     const char *user, size_t ulen, const char *pass, size_t plen)
 {
-	struct handoff h;
-	struct buf rec = BUF_INIT;
-	enum auth_answer a;
-	char uv[128];
-
-	log_value(uv, sizeof(uv), user, ulen);
-	if (io_flush(l->io) != IO_OK)
-		exit(0);
-	handoff_init(&h);
-	snprintf(h.service, sizeof(h.service), "imap");
-	buf_puts(&h.tag, tag);
-	buf_puts(&h.command, cmdname);
-	if (io_pending(l->io) > HANDOFF_PIPELINED_MAX) {
-		handoff_free(&h);
+	switch (prelogin_login(&l->pl, "imap", tag, cmdname, user, ulen, pass,
+	    plen)) {
+	case PRELOGIN_PIPELINED:
 		reply(l, tag, "NO [LIMIT] Too much pipelined after the login");
 		return;
-	}
-	io_peek_pending(l->io, &h.pipelined);
-	h.tls = l->tls;
-	snprintf(h.remote_ip, sizeof(h.remote_ip), "%s", l->client.remote_ip);
-	snprintf(h.remote_port, sizeof(h.remote_port), "%s", l->client.remote_port);
-	h.fail_count = l->failures;
-	/* Only a name the record can carry (printable ASCII, see
-	 * handoff.h): any other (UTF-8, a space) would make postern-imapd
-	 * refuse the whole record and lose the tag; it then takes the name
-	 * from the checker's $USER instead. */
-	(void)tls_fact_copy(h.user, sizeof(h.user), user, ulen);
-	handoff_encode(&h, &rec);
-	handoff_free(&h);
-	if (l->authfd < 0)
-		a = AUTH_UNAVAILABLE;
-	else
-		a = authclient_check(l->authfd, user, ulen, pass, plen, rec.p,
-		    rec.len, AUTH_TIMEOUT_MS);
-	buf_free(&rec);
-	switch (a) {
-	case AUTH_YES:
-		/* postern-imapd answered the tag and serves the session */
-		log_info("auth_handoff", "user=%s", uv);
-		exit(0);
-	case AUTH_NO: {
-		long d = l->fail_delay;
-		unsigned i;
-		l->failures++;
-		log_info("auth_failed", "user=%s ip=%s failures=%u", uv,
-		    l->client.remote_ip, l->failures);
-		for (i = 1; i < l->failures && d < 15; i++)
-			d *= 2;
-		if (d > 15)
-			d = 15;
-		if (d > 0)
-			sleep((unsigned)d);
+	case PRELOGIN_FAILED:
 		reply(l, tag, "NO [AUTHENTICATIONFAILED] Authentication failed");
-		if (l->failures >= l->max_failures) {
-			io_puts(l->io, "* BYE Too many authentication failures\r\n");
-			io_flush(l->io);
-			exit(0);
-		}
 		return;
-	}
-	case AUTH_TEMPFAIL:
-		log_warn("auth_tempfail", "user=%s", uv);
+	case PRELOGIN_TOO_MANY:
+		reply(l, tag, "NO [AUTHENTICATIONFAILED] Authentication failed");
+		io_puts(l->pl.io, "* BYE Too many authentication failures\r\n");
+		io_flush(l->pl.io);
+		exit(0);
+	case PRELOGIN_TEMPFAIL:
 		reply(l, tag, "NO [UNAVAILABLE] Temporary authentication failure, try again later");
 		return;
 	default:
-		log_error("auth_unavailable", "user=%s", uv);
 		reply(l, tag, "NO [UNAVAILABLE] Authentication service unavailable");
 		return;
 	}
@@ -158,7 +82,7 @@ cmd_login(struct login *l, struct imap_cmd *c)
 		reply(l, c->tag, "BAD LOGIN needs a user name and a password");
 		return;
 	}
-	if (!plaintext_ok(l)) {
+	if (!prelogin_plaintext_ok(&l->pl)) {
 		reply(l, c->tag, "NO [PRIVACYREQUIRED] Plaintext authentication disallowed without TLS");
 		return;
 	}
@@ -175,7 +99,7 @@ static void
 cmd_authenticate(struct login *l, struct imap_cmd *c)
 {
 	struct sasl sasl;
-	enum sasl_status st;
+	int st;
 	const char *ir = NULL;
 	size_t irlen = 0;
 
@@ -184,7 +108,7 @@ cmd_authenticate(struct login *l, struct imap_cmd *c)
 		reply(l, c->tag, "BAD AUTHENTICATE needs a mechanism");
 		return;
 	}
-	if (!plaintext_ok(l)) {
+	if (!prelogin_plaintext_ok(&l->pl)) {
 		reply(l, c->tag, "NO [PRIVACYREQUIRED] Plaintext authentication disallowed without TLS");
 		return;
 	}
@@ -196,26 +120,12 @@ cmd_authenticate(struct login *l, struct imap_cmd *c)
 		ir = c->args[1].p;
 		irlen = c->args[1].len;
 	}
-	sasl_init(&sasl);
-	st = sasl_start(&sasl, c->args[0].p, c->args[0].len, ir, irlen);
-	while (st == SASL_CONTINUE) {
-		const char *line;
-		size_t len;
-		int r;
-		io_printf(l->io, "+ %s\r\n", buf_cstr(&sasl.challenge));
-		if (io_flush(l->io) != IO_OK)
-			exit(0);
-		r = io_getline(l->io, SASL_MAX_LINE + 2, &line, &len);
-		if (r == IO_TOOLONG) {
-			sasl_clear(&sasl);
-			reply(l, c->tag, "BAD Authentication line too long");
-			return;
-		}
-		if (r != IO_OK)
-			exit(0);
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		st = sasl_step(&sasl, line, len);
+	st = prelogin_sasl(&l->pl, &sasl, c->args[0].p, c->args[0].len, ir,
+	    irlen);
+	if (st == PRELOGIN_SASL_TOOLONG) {
+		sasl_clear(&sasl);
+		reply(l, c->tag, "BAD Authentication line too long");
+		return;
 	}
 	if (st == SASL_CANCEL) {
 		sasl_clear(&sasl);
@@ -223,7 +133,7 @@ cmd_authenticate(struct login *l, struct imap_cmd *c)
 		return;
 	}
 	if (st == SASL_ERROR) {
-		io_printf(l->io, "%s BAD %s\r\n", c->tag,
+		io_printf(l->pl.io, "%s BAD %s\r\n", c->tag,
 		    sasl.error ? sasl.error : "Authentication failed");
 		sasl_clear(&sasl);
 		return;
@@ -236,14 +146,14 @@ cmd_authenticate(struct login *l, struct imap_cmd *c)
 static void
 cmd_starttls(struct login *l, struct imap_cmd *c)
 {
-	char reason[128], line[256];
+	char line[256];
 	int n;
 
 	if (c->nargs != 0) {
 		reply(l, c->tag, "BAD STARTTLS takes no arguments");
 		return;
 	}
-	if (l->tls.active || !tlsctl_available()) {
+	if (!prelogin_starttls_available(&l->pl)) {
 		reply(l, c->tag, "BAD TLS is not available here");
 		return;
 	}
@@ -253,13 +163,7 @@ cmd_starttls(struct login *l, struct imap_cmd *c)
 		reply(l, c->tag, "BAD Tag too long");
 		return;
 	}
-	if (tlsctl_starttls(l->io, line, (size_t)n, &l->tls, reason,
-	    sizeof(reason)) < 0) {
-		log_info("starttls_failed", "reason=\"%s\"", reason);
-		exit(0);
-	}
-	log_info("starttls", "version=%s cipher=%s", l->tls.version,
-	    l->tls.cipher);
+	prelogin_starttls(&l->pl, line, (size_t)n);
 }
 
 static void
@@ -270,7 +174,7 @@ cmd_id(struct login *l, struct imap_cmd *c)
 		reply(l, c->tag, "BAD ID takes a list or NIL");
 		return;
 	}
-	io_puts(l->io, "* ID (\"name\" \"postern\")\r\n");
+	io_puts(l->pl.io, "* ID (\"name\" \"postern\")\r\n");
 	reply(l, c->tag, "OK ID completed");
 }
 
@@ -282,7 +186,7 @@ cmd_capability(struct login *l, struct imap_cmd *c)
 	buf_puts(&b, "* CAPABILITY ");
 	write_caps(l, &b);
 	buf_puts(&b, "\r\n");
-	io_write(l->io, b.p, b.len);
+	io_write(l->pl.io, b.p, b.len);
 	buf_free(&b);
 	reply(l, c->tag, "OK CAPABILITY completed");
 }
@@ -297,14 +201,7 @@ main(void)
 	log_init("postern-imap-login", 0);
 	cfg = config_load_or_die();
 	memset(&l, 0, sizeof(l));
-	l.cfg = cfg;
-	(void)netaddr_client(&l.client);
-	(void)tlsenv_read(&l.tls);
-	l.authfd = authclient_fd();
-	l.max_failures = (unsigned)config_int(cfg, "imap_auth_failures");
-	if (l.max_failures == 0)
-		l.max_failures = 1;
-	l.fail_delay = (long)config_int(cfg, "imap_auth_fail_delay");
+	prelogin_init(&l.pl, cfg, "imap_auth_failures", "imap_auth_fail_delay");
 	imap_limits_default(&l.lim);
 	l.lim.max_line = LOGIN_LINE_MAX;
 	l.lim.max_literal = 1024;
@@ -313,45 +210,41 @@ main(void)
 	l.lim.max_depth = 4;
 	l.lim.literal_hard_cap = 64 * 1024;
 
-	priv_drop_preauth(cfg);   /* before the first read (rule 1) */
-
-	l.io = io_new(0, 1, (int)config_int(cfg, "imap_login_timeout") * 1000);
+	prelogin_start(&l.pl, "imap_login_timeout");
 	buf_puts(&b, "* OK [CAPABILITY ");
 	write_caps(&l, &b);
 	buf_puts(&b, "] postern IMAP ready\r\n");
-	io_write(l.io, b.p, b.len);
+	io_write(l.pl.io, b.p, b.len);
 	buf_free(&b);
-	log_info("connect", "ip=%s tls=%s", l.client.remote_ip,
-	    l.tls.active ? l.tls.version : "no");
 
 	for (;;) {
 		struct imap_cmd *c = NULL;
 		char tag[80], reason[160];
 		int r;
 
-		if (io_flush(l.io) != IO_OK)
+		if (io_flush(l.pl.io) != IO_OK)
 			return 0;
-		r = imap_read_command(l.io, &l.lim, 1, &c, tag, sizeof(tag),
+		r = imap_read_command(l.pl.io, &l.lim, 1, &c, tag, sizeof(tag),
 		    reason, sizeof(reason));
 		if (r == IMAP_READ_EOF)
 			return 0;
 		if (r == IMAP_READ_TIMEOUT) {
-			io_puts(l.io, "* BYE Autologout; too slow\r\n");
-			io_flush(l.io);
+			io_puts(l.pl.io, "* BYE Autologout; too slow\r\n");
+			io_flush(l.pl.io);
 			return 0;
 		}
 		if (r == IMAP_READ_BAD) {
-			io_printf(l.io, "%s BAD %s\r\n", tag, reason);
+			io_printf(l.pl.io, "%s BAD %s\r\n", tag, reason);
 			continue;
 		}
 		if (r == IMAP_READ_TOOBIG) {
-			io_printf(l.io, "%s NO [TOOBIG] %s\r\n", tag, reason);
+			io_printf(l.pl.io, "%s NO [TOOBIG] %s\r\n", tag, reason);
 			continue;
 		}
 		if (r != IMAP_READ_OK) {
 			if (r == IMAP_READ_FATAL) {
-				io_printf(l.io, "* BYE %s\r\n", reason);
-				io_flush(l.io);
+				io_printf(l.pl.io, "* BYE %s\r\n", reason);
+				io_flush(l.pl.io);
 			}
 			return 0;
 		}
@@ -361,9 +254,9 @@ main(void)
 			reply(&l, c->tag, c->nargs ? "BAD NOOP takes no arguments" :
 			    "OK NOOP completed");
 		else if (strcmp(c->name, "LOGOUT") == 0) {
-			io_puts(l.io, "* BYE Logging out\r\n");
+			io_puts(l.pl.io, "* BYE Logging out\r\n");
 			reply(&l, c->tag, "OK LOGOUT completed");
-			io_flush(l.io);
+			io_flush(l.pl.io);
 			imap_cmd_free(c);
 			return 0;
 		} else if (strcmp(c->name, "ID") == 0)

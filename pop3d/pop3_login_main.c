@@ -14,63 +14,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "authclient.h"
 #include "config.h"
-#include "handoff.h"
 #include "log.h"
-#include "netaddr.h"
 #include "pop3.h"
-#include "privdrop.h"
+#include "prelogin.h"
 #include "sasl.h"
-#include "svcusers.h"
-#include "tlsctl.h"
-#include "tlsenv.h"
-
-#define AUTH_TIMEOUT_MS 60000
-#define FAIL_DELAY_MAX 15
 
 struct login {
-	struct io *io;
-	const struct config *cfg;
-	struct netaddr_client client;
-	struct tls_facts tls;
-	int authfd;
-	unsigned failures, max_failures;
+	struct prelogin pl;   /* io, config, client, TLS facts, monitor */
 	unsigned bad_commands, max_bad_commands;
-	long fail_delay;
 	char user[SASL_MAX_USER + 1];   /* from USER; "" when none */
 	size_t user_len;
 };
-
-static int
-plaintext_ok(const struct login *l)
-{
-	const char *mode = config_str(l->cfg, "plaintext_auth");
-
-	if (l->tls.active)
-		return 1;
-	if (mode != NULL && strcmp(mode, "yes") == 0)
-		return 1;
-	if (mode != NULL && strcmp(mode, "loopback") == 0)
-		return l->client.remote_known &&
-		    netaddr_is_loopback(&l->client.remote);
-	return 0;
-}
-
-static int
-stls_available(const struct login *l)
-{
-	return !l->tls.active && tlsctl_available();
-}
 
 /* Refuse a credential-carrying command without TLS: 1 when refused. */
 static int
 refuse_plaintext(struct login *l)
 {
-	if (plaintext_ok(l))
+	if (prelogin_plaintext_ok(&l->pl))
 		return 0;
-	pop3_reply(l->io, stls_available(l) ? R_PLAINTEXT_AUTH :
-	    R_PLAINTEXT_PERM);
+	pop3_reply(l->pl.io, prelogin_starttls_available(&l->pl) ?
+	    R_PLAINTEXT_AUTH : R_PLAINTEXT_PERM);
 	return 1;
 }
 
@@ -86,71 +50,23 @@ static void
 try_login(struct login *l, const char *cmdname, const char *user,
     size_t ulen, const char *pass, size_t plen)
 {
-	struct handoff h;
-	struct buf rec = BUF_INIT;
-	enum auth_answer a;
-	char uv[128];
-
-	log_value(uv, sizeof(uv), user, ulen);
-	if (io_flush(l->io) != IO_OK)
-		exit(0);
-	if (io_pending(l->io) > HANDOFF_PIPELINED_MAX) {
-		pop3_reply(l->io, R_PIPELINED_TOO_MUCH);
+	switch (prelogin_login(&l->pl, "pop3", NULL, cmdname, user, ulen,
+	    pass, plen)) {
+	case PRELOGIN_PIPELINED:
+		pop3_reply(l->pl.io, R_PIPELINED_TOO_MUCH);
 		return;
-	}
-	handoff_init(&h);
-	snprintf(h.service, sizeof(h.service), "pop3");
-	buf_puts(&h.command, cmdname);
-	io_peek_pending(l->io, &h.pipelined);
-	h.tls = l->tls;
-	snprintf(h.remote_ip, sizeof(h.remote_ip), "%s", l->client.remote_ip);
-	snprintf(h.remote_port, sizeof(h.remote_port), "%s",
-	    l->client.remote_port);
-	h.fail_count = l->failures;
-	/* Only a name the hand-off record can carry (printable ASCII);
-	 * otherwise postern-pop3d takes the checker's $USER. */
-	(void)tls_fact_copy(h.user, sizeof(h.user), user, ulen);
-	handoff_encode(&h, &rec);
-	handoff_free(&h);
-	if (l->authfd < 0)
-		a = AUTH_UNAVAILABLE;
-	else
-		a = authclient_check(l->authfd, user, ulen, pass, plen, rec.p,
-		    rec.len, AUTH_TIMEOUT_MS);
-	wipe(rec.p, rec.len);
-	buf_free(&rec);
-	switch (a) {
-	case AUTH_YES:
-		/* postern-pop3d answered and serves the session */
-		log_info("auth_handoff", "user=%s", uv);
-		exit(0);
-	case AUTH_NO: {
-		long d = l->fail_delay;
-		unsigned i;
-		l->failures++;
-		log_info("auth_failed", "user=%s ip=%s failures=%u", uv,
-		    l->client.remote_ip, l->failures);
-		for (i = 1; i < l->failures && d < FAIL_DELAY_MAX; i++)
-			d *= 2;
-		if (d > FAIL_DELAY_MAX)
-			d = FAIL_DELAY_MAX;
-		if (d > 0)
-			sleep((unsigned)d);
-		if (l->failures >= l->max_failures) {
-			pop3_reply(l->io, R_AUTH_TOO_MANY);
-			io_flush(l->io);
-			exit(0);
-		}
-		pop3_reply(l->io, R_AUTH_FAILED);
+	case PRELOGIN_FAILED:
+		pop3_reply(l->pl.io, R_AUTH_FAILED);
 		return;
-	}
-	case AUTH_TEMPFAIL:
-		log_warn("auth_tempfail", "user=%s", uv);
-		pop3_reply(l->io, R_AUTH_TEMPFAIL);
+	case PRELOGIN_TOO_MANY:
+		pop3_reply(l->pl.io, R_AUTH_TOO_MANY);
+		io_flush(l->pl.io);
+		exit(0);
+	case PRELOGIN_TEMPFAIL:
+		pop3_reply(l->pl.io, R_AUTH_TEMPFAIL);
 		return;
 	default:
-		log_error("auth_unavailable", "user=%s", uv);
-		pop3_reply(l->io, R_AUTH_UNAVAILABLE);
+		pop3_reply(l->pl.io, R_AUTH_UNAVAILABLE);
 		return;
 	}
 }
@@ -161,13 +77,13 @@ cmd_user(struct login *l, const struct pop3_cmd *c)
 	if (refuse_plaintext(l))
 		return;
 	if (c->args[0].len > SASL_MAX_USER) {
-		pop3_reply(l->io, R_BAD_ARGS);
+		pop3_reply(l->pl.io, R_BAD_ARGS);
 		return;
 	}
 	memcpy(l->user, c->args[0].p, c->args[0].len);
 	l->user[c->args[0].len] = '\0';
 	l->user_len = c->args[0].len;
-	pop3_reply(l->io, R_USER_OK);
+	pop3_reply(l->pl.io, R_USER_OK);
 }
 
 static void
@@ -176,11 +92,11 @@ cmd_pass(struct login *l, const struct pop3_cmd *c)
 	if (refuse_plaintext(l))
 		return;
 	if (l->user_len == 0) {
-		pop3_reply(l->io, R_PASS_NO_USER);
+		pop3_reply(l->pl.io, R_PASS_NO_USER);
 		return;
 	}
 	if (c->args[0].len > SASL_MAX_PASSWORD) {
-		pop3_reply(l->io, R_AUTH_FAILED);
+		pop3_reply(l->pl.io, R_AUTH_FAILED);
 		l->user_len = 0;
 		return;
 	}
@@ -195,7 +111,7 @@ static void
 cmd_auth(struct login *l, const struct pop3_cmd *c)
 {
 	struct sasl sasl;
-	enum sasl_status st;
+	int st;
 	const char *ir = NULL;
 	size_t irlen = 0;
 
@@ -204,54 +120,40 @@ cmd_auth(struct login *l, const struct pop3_cmd *c)
 	if (c->nargs == 0) {
 		/* the pre-RFC 5034 listing some clients still ask for */
 		const char *m = sasl_mech_names();
-		pop3_reply(l->io, R_AUTH_MECHS);
+		pop3_reply(l->pl.io, R_AUTH_MECHS);
 		while (*m) {
 			size_t n = strcspn(m, " ");
-			io_write(l->io, m, n);
-			io_puts(l->io, "\r\n");
+			io_write(l->pl.io, m, n);
+			io_puts(l->pl.io, "\r\n");
 			m += n;
 			while (*m == ' ')
 				m++;
 		}
-		io_puts(l->io, ".\r\n");
+		io_puts(l->pl.io, ".\r\n");
 		return;
 	}
 	if (sasl_mech_lookup(c->args[0].p, c->args[0].len) == SASL_MECH_NONE) {
-		pop3_reply(l->io, R_AUTH_BAD_MECH);
+		pop3_reply(l->pl.io, R_AUTH_BAD_MECH);
 		return;
 	}
 	if (c->nargs == 2) {
 		ir = c->args[1].p;
 		irlen = c->args[1].len;
 	}
-	sasl_init(&sasl);
-	st = sasl_start(&sasl, c->args[0].p, c->args[0].len, ir, irlen);
-	while (st == SASL_CONTINUE) {
-		const char *line;
-		size_t len;
-		int r;
-
-		/* RFC 5034 4: "+ " and the base64 challenge */
-		io_printf(l->io, "+ %s\r\n", buf_cstr(&sasl.challenge));
-		if (io_flush(l->io) != IO_OK)
-			exit(0);
-		r = io_getline(l->io, SASL_MAX_LINE + 2, &line, &len);
-		if (r == IO_TOOLONG) {
-			sasl_clear(&sasl);
-			pop3_reply(l->io, R_AUTH_TOO_LONG);
-			return;
-		}
-		if (r != IO_OK)
-			exit(0);
-		st = sasl_step(&sasl, line, pop3_chomp(line, len));
+	st = prelogin_sasl(&l->pl, &sasl, c->args[0].p, c->args[0].len, ir,
+	    irlen);
+	if (st == PRELOGIN_SASL_TOOLONG) {
+		sasl_clear(&sasl);
+		pop3_reply(l->pl.io, R_AUTH_TOO_LONG);
+		return;
 	}
 	if (st == SASL_CANCEL) {
 		sasl_clear(&sasl);
-		pop3_reply(l->io, R_AUTH_CANCELLED);
+		pop3_reply(l->pl.io, R_AUTH_CANCELLED);
 		return;
 	}
 	if (st == SASL_ERROR) {
-		pop3_reply(l->io, R_AUTH_BAD,
+		pop3_reply(l->pl.io, R_AUTH_BAD,
 		    sasl.error ? sasl.error : "Authentication failed");
 		sasl_clear(&sasl);
 		return;
@@ -265,27 +167,20 @@ static void
 cmd_stls(struct login *l, const struct pop3_cmd *c)
 {
 	const char *ready = pop3_reply_format(R_STLS_READY);
-	char reason[128];
 
 	(void)c;
-	if (l->tls.active) {
-		pop3_reply(l->io, R_STLS_ACTIVE);
+	if (l->pl.tls.active) {
+		pop3_reply(l->pl.io, R_STLS_ACTIVE);
 		return;
 	}
-	if (!tlsctl_available()) {
-		pop3_reply(l->io, R_STLS_NOT_AVAILABLE);
+	if (!prelogin_starttls_available(&l->pl)) {
+		pop3_reply(l->pl.io, R_STLS_NOT_AVAILABLE);
 		return;
 	}
 	/* RFC 2595 4: bytes sent before the handshake are dropped there */
-	if (tlsctl_starttls(l->io, ready, strlen(ready), &l->tls, reason,
-	    sizeof(reason)) < 0) {
-		log_info("starttls_failed", "reason=\"%s\"", reason);
-		exit(0);
-	}
+	prelogin_starttls(&l->pl, ready, strlen(ready));
 	l->user_len = 0;
 	l->user[0] = '\0';
-	log_info("starttls", "version=%s cipher=%s", l->tls.version,
-	    l->tls.cipher);
 }
 
 static void
@@ -295,14 +190,14 @@ cmd_capa(struct login *l, const struct pop3_cmd *c)
 	unsigned mode = POP3_CAPA_PREAUTH;
 
 	(void)c;
-	if (stls_available(l))
+	if (prelogin_starttls_available(&l->pl))
 		mode |= POP3_CAPA_STLS;
-	if (plaintext_ok(l))
+	if (prelogin_plaintext_ok(&l->pl))
 		mode |= POP3_CAPA_PLAINTEXT;
-	pop3_reply(l->io, R_CAPA);
+	pop3_reply(l->pl.io, R_CAPA);
 	pop3_capa_write(&b, mode);
 	buf_puts(&b, ".\r\n");
-	io_write(l->io, b.p, b.len);
+	io_write(l->pl.io, b.p, b.len);
 	buf_free(&b);
 }
 
@@ -310,10 +205,10 @@ cmd_capa(struct login *l, const struct pop3_cmd *c)
 static void
 bad_command(struct login *l, enum pop3_reply_id id)
 {
-	pop3_reply(l->io, id);
+	pop3_reply(l->pl.io, id);
 	if (++l->bad_commands >= l->max_bad_commands) {
-		pop3_reply(l->io, R_BYE_ERRORS);
-		io_flush(l->io);
+		pop3_reply(l->pl.io, R_BYE_ERRORS);
+		io_flush(l->pl.io);
 		exit(0);
 	}
 }
@@ -328,24 +223,13 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	cfg = config_load_or_die();
 	memset(&l, 0, sizeof(l));
-	l.cfg = cfg;
-	(void)netaddr_client(&l.client);
-	(void)tlsenv_read(&l.tls);
-	l.authfd = authclient_fd();
-	l.max_failures = (unsigned)config_int(cfg, "pop3_auth_failures");
-	if (l.max_failures == 0)
-		l.max_failures = 1;
+	prelogin_init(&l.pl, cfg, "pop3_auth_failures", "pop3_auth_fail_delay");
 	l.max_bad_commands = (unsigned)config_int(cfg, "pop3_max_bad_commands");
 	if (l.max_bad_commands == 0)
 		l.max_bad_commands = 1;
-	l.fail_delay = (long)config_int(cfg, "pop3_auth_fail_delay");
 
-	priv_drop_preauth(cfg);   /* before the first read (rule 1) */
-
-	l.io = io_new(0, 1, (int)config_int(cfg, "pop3_login_timeout") * 1000);
-	pop3_reply(l.io, R_GREETING);
-	log_info("connect", "ip=%s tls=%s", l.client.remote_ip,
-	    l.tls.active ? l.tls.version : "no");
+	prelogin_start(&l.pl, "pop3_login_timeout");
+	pop3_reply(l.pl.io, R_GREETING);
 
 	for (;;) {
 		struct pop3_cmd c;
@@ -353,16 +237,16 @@ main(void)
 		size_t len;
 		int r;
 
-		if (io_flush_if_idle(l.io) != IO_OK)
+		if (io_flush_if_idle(l.pl.io) != IO_OK)
 			return 0;
-		r = io_getline(l.io, POP3_LINE_MAX, &line, &len);
+		r = io_getline(l.pl.io, POP3_LINE_MAX, &line, &len);
 		if (r == IO_TOOLONG) {
 			bad_command(&l, R_LINE_TOO_LONG);
 			continue;
 		}
 		if (r == IO_TIMEOUT) {
-			pop3_reply(l.io, R_BYE_TIMEOUT);
-			io_flush(l.io);
+			pop3_reply(l.pl.io, R_BYE_TIMEOUT);
+			io_flush(l.pl.io);
 			return 0;
 		}
 		if (r != IO_OK || len == 0 || line[len - 1] != '\n')
@@ -393,8 +277,8 @@ main(void)
 			cmd_capa(&l, &c);
 			break;
 		case POP3_CMD_QUIT:
-			pop3_reply(l.io, R_BYE);
-			io_flush(l.io);
+			pop3_reply(l.pl.io, R_BYE);
+			io_flush(l.pl.io);
 			return 0;
 		case POP3_CMD_USER:
 			cmd_user(&l, &c);
@@ -411,7 +295,7 @@ main(void)
 			cmd_stls(&l, &c);
 			break;
 		case POP3_CMD_APOP:
-			pop3_reply(l.io, R_APOP);
+			pop3_reply(l.pl.io, R_APOP);
 			break;
 		default:
 			bad_command(&l, R_WRONG_STATE);
