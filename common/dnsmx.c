@@ -2,6 +2,7 @@
  * calls of postern-remote (see dnsmx.h). */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <resolv.h>
@@ -218,12 +219,53 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The server text: an IPv4 or IPv6 literal as resolv.conf writes it
+ * ("192.0.2.1", "::1", "fe80::1%eth0"), also in brackets ("[::1]").
+ * 0 with *ss filled (port set), or -1. */
+static int
+server_addr(const char *server, unsigned port, struct sockaddr_storage *ss)
+{
+	char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 4];
+	struct addrinfo hints, *ai = NULL;
+	size_t len = strlen(server);
+
+	if (len >= sizeof text)
+		return -1;
+	if (server[0] == '[') {
+		if (len < 3 || server[len - 1] != ']')
+			return -1;
+		memcpy(text, server + 1, len - 2);
+		text[len - 2] = '\0';
+	} else
+		memcpy(text, server, len + 1);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICHOST;
+	if (getaddrinfo(text, NULL, &hints, &ai) != 0 || !ai)
+		return -1;
+	if (ai->ai_addrlen > sizeof *ss ||
+	    (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)) {
+		freeaddrinfo(ai);
+		return -1;
+	}
+	memset(ss, 0, sizeof *ss);
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
 struct dnsmx_resolver *
 dnsmx_resolver_new(const char *server, unsigned port, int timeout_s,
     char *err, size_t errlen)
 {
 	struct dnsmx_resolver *r = xcalloc(1, sizeof *r);
-	struct in_addr a;
+	struct sockaddr_storage ss;
+	int i;
 
 	if (res_ninit(&r->st) != 0) {
 		seterr(err, errlen, "res_ninit failed");
@@ -237,18 +279,28 @@ dnsmx_resolver_new(const char *server, unsigned port, int timeout_s,
 	r->st.retrans = timeout_s / 2 > 0 ? timeout_s / 2 : 1;
 	r->st.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 	if (server && *server) {
-		if (inet_pton(AF_INET, server, &a) != 1 || port == 0 ||
-		    port > 65535) {
-			seterr(err, errlen, "resolver_address %s: not an IPv4 address (or bad port)",
+		if (port == 0 || port > 65535 || server_addr(server, port, &ss) < 0) {
+			seterr(err, errlen, "resolver_address %s: not an IPv4 or IPv6 address (or bad port)",
 			    server);
 			res_nclose(&r->st);
 			free(r);
 			return NULL;
 		}
+		/* glibc keeps IPv6 servers in the extended state: an
+		 * nsaddr_list entry with family 0 stands for _ext.nsaddrs[i],
+		 * which res_nclose frees.  Drop what res_ninit put there, and
+		 * a zero _ext.nscount makes res_send copy the list afresh. */
+		for (i = 0; i < MAXNS; i++) {
+			free(r->st._u._ext.nsaddrs[i]);
+			r->st._u._ext.nsaddrs[i] = NULL;
+		}
 		memset(&r->st.nsaddr_list[0], 0, sizeof r->st.nsaddr_list[0]);
-		r->st.nsaddr_list[0].sin_family = AF_INET;
-		r->st.nsaddr_list[0].sin_port = htons((uint16_t)port);
-		r->st.nsaddr_list[0].sin_addr = a;
+		if (ss.ss_family == AF_INET)
+			memcpy(&r->st.nsaddr_list[0], &ss, sizeof(struct sockaddr_in));
+		else {
+			r->st._u._ext.nsaddrs[0] = xmalloc(sizeof(struct sockaddr_in6));
+			memcpy(r->st._u._ext.nsaddrs[0], &ss, sizeof(struct sockaddr_in6));
+		}
 		r->st.nscount = 1;
 		r->st._u._ext.nscount = 0;
 		r->custom = 1;

@@ -75,8 +75,11 @@ struct dnsmx_addr {
 
 struct dnsmx_resolver;
 
-/* server NULL or "": the system's configuration; else an IPv4 literal,
- * with port.  timeout_s: per query over all tries.  NULL with err. */
+/* server NULL or "": the system's configuration (resolv.conf, IPv4 and
+ * IPv6 servers as libc reads them); else an IPv4 or IPv6 literal as
+ * resolv.conf writes it ("192.0.2.1", "::1", "fe80::1%eth0"), also in
+ * brackets ("[::1]"), with port.  timeout_s: per query over all tries.
+ * NULL with err. */
 struct dnsmx_resolver *dnsmx_resolver_new(const char *server, unsigned port,
     int timeout_s, char *err, size_t errlen);
 void dnsmx_resolver_free(struct dnsmx_resolver *r);

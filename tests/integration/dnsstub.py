@@ -8,6 +8,7 @@ A name not in the zone is NXDOMAIN; a known name without the asked type
 answers NOERROR with no records (NODATA).  Null MX: [(0, ".")].
 
     stub = DNSStub(zone); stub.start(); ... stub.port ...; stub.stop()
+(host="::1" puts it on IPv6 loopback)
 or run standalone: python3 dnsstub.py PORT ZONE.json"""
 import json, socket, struct, sys, threading
 
@@ -38,7 +39,8 @@ def decode_qname(msg, off):
 class DNSStub:
     def __init__(self, zone, host="127.0.0.1", port=0):
         self.zone = {k.lower().rstrip("."): v for k, v in zone.items()}
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.bind((host, port))
         self.port = self.sock.getsockname()[1]
         self.queries = []          # (name, type) in arrival order

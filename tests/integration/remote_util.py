@@ -164,11 +164,12 @@ class SMTPSink:
     transactions: list of dicts {helo, mail, rcpts, data, tls, auth}."""
 
     def __init__(self, host="127.0.0.1", port=0):
-        self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.srv = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                 socket.SOCK_STREAM)
         self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.srv.bind((host, port))
         self.srv.listen(16)
-        self.host, self.port = self.srv.getsockname()
+        self.host, self.port = self.srv.getsockname()[:2]
         self.ehlo = ["PIPELINING", "SIZE 10000000", "8BITMIME", "DSN", "SMTPUTF8"]
         self.ehlo_reply = None
         self.greeting = "220 sink.test ESMTP"

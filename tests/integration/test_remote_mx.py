@@ -1,7 +1,8 @@
 """postern-remote's MX logic against the stub DNS server (dnsstub.py):
 preference order, next host on a 4xx greeting or a refused connection,
 fallback to the A record without MX, null MX, NXDOMAIN (permanent),
-SERVFAIL (temporary), MX hosts without addresses."""
+SERVFAIL (temporary), MX hosts without addresses; the resolver on an IPv6
+address and MX hosts reached over IPv6."""
 import os, shutil, socket, unittest
 
 from dnsstub import DNSStub
@@ -9,15 +10,19 @@ from postern_instance import make_instance, make_tmpdir
 from remote_util import RSpawn, SMTPSink
 
 
+def _sock(host):
+    return socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+
+
 def common_port(hosts):
     for _ in range(50):
-        s = socket.socket()
+        s = _sock(hosts[0])
         s.bind((hosts[0], 0))
         port = s.getsockname()[1]
         s.close()
         ok = True
         for h in hosts:
-            t = socket.socket()
+            t = _sock(h)
             try:
                 t.bind((h, port))
             except OSError:
@@ -122,6 +127,61 @@ class RemoteMX(unittest.TestCase):
             s.close()
         r = self.deliver("mx.test")
         self.assertEqual((r["cls"], r["status"]), (4, "4.4.1"), r)
+
+
+class RemoteIPv6(unittest.TestCase):
+    """The resolver on an IPv6 address; MX hosts with AAAA records only, or
+    with a dead A address and a live AAAA one."""
+
+    def setUp(self):
+        self.tmp = make_tmpdir("postern-remote-v6-")
+        self.inst = make_instance(self.tmp)
+        self.port = common_port(["::1", "127.0.0.2"])
+        self.sink6 = SMTPSink("::1", self.port)
+        self.dns = DNSStub({
+            "v6.test": {"MX": [(10, "mx6.v6.test")]},
+            "mx6.v6.test": {"AAAA": ["::1"]},
+            "dual.test": {"MX": [(10, "mx.dual.test")]},
+            "mx.dual.test": {"A": ["127.0.0.2"], "AAAA": ["::1"]},
+            "implicit6.test": {"AAAA": ["::1"]},
+        }, host="::1").start()
+        for k, v in (("resolver_address", "::1"), ("resolver_port", str(self.dns.port)),
+                     ("resolver_timeout", "4s"), ("remote_port", str(self.port)),
+                     ("remote_greeting_timeout", "3s"), ("remote_command_timeout", "3s")):
+            self.inst.set_config(k, v)
+        self.rs = RSpawn(self.inst.conf, self.tmp)
+
+    def tearDown(self):
+        self.rs.close()
+        self.sink6.close()
+        self.dns.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def deliver(self, domain):
+        return self.rs.deliver(b"hello\n", "s@example.test", ["u@" + domain])[0]
+
+    def test_ipv6_resolver_and_aaaa_only_mx(self):
+        r = self.deliver("v6.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(r["mta"], "mx6.v6.test")
+        self.assertEqual(len(self.sink6.transactions), 1)
+        self.assertIn(("mx6.v6.test", "AAAA"), self.dns.queries)
+
+    def test_dead_ipv4_then_ipv6_of_the_same_host(self):
+        # nothing listens on 127.0.0.2 at this port: the AAAA address is next
+        r = self.deliver("dual.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(len(self.sink6.transactions), 1)
+
+    def test_implicit_mx_with_aaaa(self):
+        r = self.deliver("implicit6.test")
+        self.assertEqual(r["cls"], 2, r)
+        self.assertEqual(len(self.sink6.transactions), 1)
+
+    def test_bracketed_resolver_address(self):
+        self.inst.set_config("resolver_address", "[::1]")
+        r = self.deliver("v6.test")
+        self.assertEqual(r["cls"], 2, r)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,15 @@
 /* test_dnsmx.c: unit tests for common/dnsmx.c: the DNS answer parser on
  * canned responses (compression, bounds, hostile input) and MX ordering.
  * The resolver path is covered by the integration tests against
- * tests/integration/dnsstub.py. */
+ * tests/integration/dnsstub.py, and here by a one-shot server on ::1
+ * (an IPv6 nameserver address). */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "buf.h"
@@ -270,6 +277,89 @@ START_TEST(resolver_settings)
 }
 END_TEST
 
+
+/* A one-shot DNS server on a bound UDP socket (IPv4 or IPv6): answers
+ * every query with one MX record "10 mx.v6.test", count times. */
+static void
+serve_mx(int fd, int count)
+{
+	unsigned char q[512], a[600];
+	static const unsigned char rr[] = { 0xc0, 0x0c, 0, 15, 0, 1, 0, 0, 0, 60,
+	    0, 14, 0, 10, 2, 'm', 'x', 2, 'v', '6', 4, 't', 'e', 's', 't', 0 };
+	struct sockaddr_storage from;
+	socklen_t fl;
+	ssize_t n;
+
+	while (count-- > 0) {
+		fl = sizeof from;
+		n = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&from, &fl);
+		if (n < 12 || (size_t)n + sizeof rr > sizeof a)
+			_exit(1);
+		memcpy(a, q, (size_t)n);
+		a[2] = 0x81;
+		a[3] = 0x80;
+		a[6] = 0;
+		a[7] = 1;          /* one answer */
+		a[8] = a[9] = a[10] = a[11] = 0;
+		memcpy(a + n, rr, sizeof rr);
+		sendto(fd, a, (size_t)n + sizeof rr, 0, (struct sockaddr *)&from, fl);
+	}
+	_exit(0);
+}
+
+START_TEST(ipv6_nameserver)
+{
+	struct sockaddr_in6 sa;
+	socklen_t sl = sizeof sa;
+	struct dnsmx_resolver *r;
+	struct dnsmx_host hosts[4];
+	char err[128];
+	size_t n = 0;
+	pid_t pid;
+	int fd, st;
+
+	/* the forms resolv.conf and our config accept */
+	r = dnsmx_resolver_new("[::1]", 53, 2, err, sizeof err);
+	ck_assert_ptr_nonnull(r);
+	dnsmx_resolver_free(r);
+	r = dnsmx_resolver_new("fe80::1%lo", 53, 2, err, sizeof err);
+	ck_assert_ptr_nonnull(r);
+	dnsmx_resolver_free(r);
+	ck_assert_ptr_null(dnsmx_resolver_new("[::1", 53, 2, err, sizeof err));
+	ck_assert_ptr_null(dnsmx_resolver_new("::1]", 53, 2, err, sizeof err));
+	ck_assert_ptr_null(dnsmx_resolver_new("[]", 53, 2, err, sizeof err));
+	ck_assert_ptr_null(dnsmx_resolver_new("::g", 53, 2, err, sizeof err));
+
+	/* a real query to a server on ::1 */
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sin6_family = AF_INET6;
+	sa.sin6_addr = in6addr_loopback;
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		serve_mx(fd, 2);
+	close(fd);
+	r = dnsmx_resolver_new("::1", ntohs(sa.sin6_port), 4, err, sizeof err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(dnsmx_mx(r, "v6.test", hosts, 4, &n), DNSMX_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(hosts[0].name, "mx.v6.test");
+	dnsmx_resolver_free(r);
+	/* bracketed, after a free and a new resolver */
+	r = dnsmx_resolver_new("[::1]", ntohs(sa.sin6_port), 4, err, sizeof err);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(dnsmx_mx(r, "v6.test", hosts, 4, &n), DNSMX_OK);
+	ck_assert_str_eq(hosts[0].name, "mx.v6.test");
+	dnsmx_resolver_free(r);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -281,6 +371,7 @@ main(void)
 	tcase_add_test(tc, hostile_names);
 	tcase_add_test(tc, ordering);
 	tcase_add_test(tc, resolver_settings);
+	tcase_add_test(tc, ipv6_nameserver);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
