@@ -10,7 +10,12 @@ DESTDIR ?=
 SANITIZE ?=
 FUZZ_SECONDS ?= 30
 
+# STATIC=1 (the default): programs link their libraries statically (see
+# "Linking" below); STATIC=0 links everything dynamically.  ASan does not
+# support static linking, so SANITIZE=1 implies STATIC=0.
+STATIC ?= 1
 ifeq ($(SANITIZE),1)
+override STATIC := 0
 CC := clang-14
 BUILD ?= build/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -33,11 +38,26 @@ CPPFLAGS += -Icommon -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -Wall -Wextra -Wno-unused-parameter $(HARDEN) -fPIE $(SANFLAGS)
 LDFLAGS += -pie -Wl,-z,relro,-z,now $(SANFLAGS)
+STATIC_LDFLAGS = $(filter-out -pie,$(LDFLAGS)) -static-pie
 
 # Libraries.  Server-side protocol programs never link GnuTLS (DESIGN.md
 # rule 2): only programs that set TLS_LIBS in their module.mk get it.
 COMMON_LIBS := $(shell pkg-config --libs libbsd 2>/dev/null) -lunistring -lcrypt -lresolv
 TLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null)
+# Linking.  Most of a postern program's run time is starting: each
+# connection and message forks and execs a chain of programs, and a
+# dynamic program spends its start relocating its shared libraries (full
+# RELRO, BIND_NOW; GnuTLS brings eight).  With STATIC=1 every program
+# links its libraries from their .a files and keeps shared only libc and
+# the libraries with no .a (STATIC_SHARED_LIBS: p11-kit, for GnuTLS); then
+# mk/static-ok.sh relinks it -static-pie when it needs nothing shared but
+# libc and calls no glibc function that loads shared objects at run time
+# (NSS lookups such as getpwnam, iconv, dlopen).  Unit tests, test
+# fixtures and fuzz harnesses link dynamically (COMMON_LIBS, TLS_LIBS).
+STATIC_SHARED_LIBS := -lp11-kit -lresolv
+PROG_COMMON_LIBS := $(shell pkg-config --static --libs libbsd 2>/dev/null) -lunistring -lcrypt -lresolv
+PROG_TLS_LIBS := $(shell pkg-config --static --libs gnutls 2>/dev/null)
+static_libs = -Wl,-Bstatic $(filter-out $(STATIC_SHARED_LIBS),$(1)) -Wl,-Bdynamic $(filter $(STATIC_SHARED_LIBS),$(1))
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
@@ -59,12 +79,25 @@ include $(sort $(wildcard */*.mk))
 ifeq ($(SANITIZE),1)
 PROGRAM_EXTRA_OBJS := $(OBJ)/mk/sanitize_defaults.o
 endif
+ifeq ($(STATIC),1)
+# $(1)_LINKLIBS: the program's libraries with GnuTLS's static dependencies
+# (pkg-config --static) in place of $(TLS_LIBS).
+define program_template
+$(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(PROGRAM_EXTRA_OBJS)
+$(1)_LINKLIBS := $$(if $$(filter -lgnutls,$$($(1)_LIBS)),$$(filter-out $(TLS_LIBS),$$($(1)_LIBS)) $(PROG_TLS_LIBS),$$($(1)_LIBS)) $(PROG_COMMON_LIBS)
+$(BIN)/$(1): $$($(1)_OBJS) $(LIBPOSTERN) mk/static-ok.sh
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBPOSTERN) $$(call static_libs,$$($(1)_LINKLIBS))
+	if sh mk/static-ok.sh $$@; then $$(CC) $$(STATIC_LDFLAGS) -o $$@.tmp $$($(1)_OBJS) $(LIBPOSTERN) $$($(1)_LINKLIBS) && mv -f $$@.tmp $$@ || { rm -f $$@ $$@.tmp; exit 1; }; fi
+endef
+else
 define program_template
 $(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(PROGRAM_EXTRA_OBJS)
 $(BIN)/$(1): $$($(1)_OBJS) $(LIBPOSTERN)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBPOSTERN) $$($(1)_LIBS) $(COMMON_LIBS)
 endef
+endif
 $(foreach p,$(PROGRAMS),$(eval $(call program_template,$(p))))
 
 # Unit test template: tests/unit/test_X.c plus $(test_X_EXTRA) sources
