@@ -125,10 +125,12 @@ unknown_cte(const struct message *msg, struct freq *r)
 	return 0;
 }
 
-/* One message's response.  0 sent, 1 gone (expunged), 2 unknown CTE. */
+/* One message's response.  0 sent, 1 gone (expunged), 2 unknown CTE.
+ * whole: not NULL when only whole-message items need the file
+ * (imap_fetch_whole_only): it is read there, not parsed. */
 static int
 fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
-    struct buf *out)
+    struct buf *out, struct buf *whole)
 {
 	struct imap_msg *m = imap_view_get(s, seq);
 	struct message *msg = NULL;
@@ -140,7 +142,10 @@ fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
 	memset(&cached, 0, sizeof(cached));
 	if (m->expunged && (r->need_msg || r->need_cache))
 		return 1;
-	if (r->need_msg) {
+	if (r->need_msg && whole != NULL) {
+		if (imap_fetch_whole_load(s, m, whole) < 0)
+			return 1;
+	} else if (r->need_msg) {
 		msg = imap_msg_parse(s, m);
 		if (msg == NULL)
 			return 1;
@@ -216,10 +221,18 @@ fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
 		case F_SECTION:
 		case F_BINARY:
 		case F_BINARY_SIZE:
-			write_section(msg, it, out);
+			if (whole != NULL && imap_fetch_whole_item(it)) {
+				buf_printf(out, "%s ", it->name);
+				imap_fetch_whole_write(whole->p, whole->len, out);
+			} else
+				write_section(msg, it, out);
 			break;
 		case F_RFC822:
-			write_whole(msg, "RFC822", IMAP_SECTION_ALL, out);
+			if (whole != NULL) {
+				buf_puts(out, "RFC822 ");
+				imap_fetch_whole_write(whole->p, whole->len, out);
+			} else
+				write_whole(msg, "RFC822", IMAP_SECTION_ALL, out);
 			break;
 		case F_RFC822_HEADER:
 			write_whole(msg, "RFC822.HEADER", IMAP_SECTION_HEADER, out);
@@ -306,7 +319,8 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	const char *why = NULL;
 	unsigned long long changedsince = 0;
 	int have_changedsince = 0, vanished = 0, gone = 0, badcte = 0;
-	struct buf out = BUF_INIT;
+	struct buf out = BUF_INIT, whole = BUF_INIT;
+	int whole_only;
 
 	memset(&r, 0, sizeof(r));
 	if (nargs < 2 || nargs > 3) {
@@ -370,12 +384,14 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	}
 	if (vanished)
 		send_vanished(s, &args[0], changedsince);
+	whole_only = imap_fetch_whole_only(&r);
 	for (i = 0; i < nseqs; i++) {
 		struct imap_msg *m = imap_view_get(s, seqs[i]);
 		int rc;
 		if (have_changedsince && m->modseq <= changedsince)
 			continue;
-		rc = fetch_one(s, seqs[i], &r, &out);
+		rc = fetch_one(s, seqs[i], &r, &out,
+		    whole_only ? &whole : NULL);
 		if (rc == 1)
 			gone = 1;
 		else if (rc == 2)
@@ -384,6 +400,7 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	imap_cache_flush(s);
 	free(seqs);
 	buf_free(&out);
+	buf_free(&whole);
 	imap_fetch_items_free(&r);
 	if (badcte)
 		imap_no(s, "UNKNOWN-CTE", "Can not decode the part's content");

@@ -1,15 +1,21 @@
 /* imap_msgcache.c: message parsing for the message commands and the
- * parse-result cache: ENVELOPE, BODY and BODYSTRUCTURE of a message are
- * stored in its maildir index cache blob, so that a FETCH of those items
- * over a large mailbox parses each message once, not at every FETCH.
+ * parse-result cache: ENVELOPE, BODY and BODYSTRUCTURE of a message, and
+ * the top-level header fields SEARCH looks at most, are stored in its
+ * maildir index cache blob, so that a FETCH of those items or a SEARCH
+ * FROM/SUBJECT/... over a large mailbox parses each message once, not at
+ * every command.
  *
  * Blob format (read back with full bounds checks; a blob that does not
- * check out is ignored and rebuilt): "PC2", a flags octet (1: the three
- * structure records are filled; 0: only the size is known), the
- * RFC822.SIZE as 8 octets big-endian, then three records of a 4-octet
- * big-endian length and that many octets (ENVELOPE, BODY, BODYSTRUCTURE).
- * The size alone is cached too when a FETCH had to count it (a file name
- * without ",W=").  Blobs above MAILDIR_CACHE_BLOB_MAX are not stored.
+ * check out is ignored and rebuilt): "PC3", a flags octet (bit 0: the
+ * structure records are filled; bit 1: the search-header record is
+ * filled; 0: only the size is known), the RFC822.SIZE as 8 octets
+ * big-endian, then four records of a 4-octet big-endian length and that
+ * many octets (ENVELOPE, BODY, BODYSTRUCTURE, and the raw lines of the
+ * top-level header fields named by imap_search_cached_field followed by
+ * an empty line).  Blobs of the older "PC2" format (three records, no
+ * search header) count as size-only and are rebuilt when needed.  The size alone is cached too when a
+ * FETCH had to count it (a file name without ",W=").  Blobs above
+ * MAILDIR_CACHE_BLOB_MAX are not stored.
  * New blobs are kept in memory and written in batches of up to
  * CACHE_BATCH messages or CACHE_BATCH_BYTES octets in one index
  * transaction (imap_cache_flush; each rewrites postern-cache, so batches
@@ -22,9 +28,15 @@
 #include "imap_bodystructure.h"
 #include "imap_envelope.h"
 #include "imap_msgcmd.h"
+#include "imap_search.h"
 #include "log.h"
 
-#define CACHE_MAGIC "PC2"
+#define CACHE_MAGIC "PC3"
+#define CACHE_MAGIC_OLD "PC2"   /* three records, no search header */
+#define CACHE_FULL 1
+#define CACHE_SHDR 2
+/* the search-header record is left out above this (the file is read) */
+#define CACHE_SHDR_MAX 8192
 #define CACHE_HEAD 12   /* magic, flags, size */
 #define CACHE_BATCH 4096
 #define CACHE_BATCH_BYTES (8u << 20)
@@ -73,21 +85,29 @@ get64(const unsigned char *p)
 }
 
 /* Split a blob into its records; 0 or -1 when malformed.  *full: the
- * structure records are filled. */
+ * structure records are filled; c->have_shdr: the search header is. */
 static int
 blob_split(const char *p, size_t len, struct imap_cached *c, int *full,
     uint64_t *size)
 {
-	const char **out[3] = { &c->env, &c->body, &c->bs };
-	size_t *outlen[3] = { &c->envlen, &c->bodylen, &c->bslen };
-	size_t off = CACHE_HEAD, i;
+	const char **out[4] = { &c->env, &c->body, &c->bs, &c->shdr };
+	size_t *outlen[4] = { &c->envlen, &c->bodylen, &c->bslen, &c->shdrlen };
+	size_t off = CACHE_HEAD, i, nrec;
 
-	if (len < CACHE_HEAD || memcmp(p, CACHE_MAGIC, 3) != 0 ||
-	    (p[3] != 0 && p[3] != 1))
+	if (len < CACHE_HEAD)
 		return -1;
-	*full = p[3] == 1;
+	if (memcmp(p, CACHE_MAGIC, 3) == 0 && (p[3] & ~3) == 0)
+		nrec = 4;
+	else if (memcmp(p, CACHE_MAGIC_OLD, 3) == 0 && (p[3] == 0 || p[3] == 1))
+		nrec = 3;
+	else
+		return -1;
+	/* an old blob's structure records are rebuilt once (so that the
+	 * search header gets cached); its size stays usable */
+	*full = nrec == 4 && (p[3] & CACHE_FULL) != 0;
+	c->have_shdr = nrec == 4 && (p[3] & CACHE_SHDR) != 0;
 	*size = get64((const unsigned char *)p + 4);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < nrec; i++) {
 		uint32_t n;
 		if (len - off < 4)
 			return -1;
@@ -100,6 +120,30 @@ blob_split(const char *p, size_t len, struct imap_cached *c, int *full,
 		off += n;
 	}
 	return off == len ? 0 : -1;
+}
+
+/* The search-header record of msg: the raw lines of its top-level fields
+ * that SEARCH keeps (each ending in LF), then an empty line.  -1 when
+ * they are too long to cache. */
+static int
+shdr_write(const struct message *msg, struct buf *out)
+{
+	const struct message_part *root = msg->root;
+	size_t i;
+
+	for (i = 0; i < root->nfields; i++) {
+		const struct message_header_field *f = &root->fields[i];
+		size_t n = f->end - f->start;
+		if (!imap_search_cached_field(msg->p + f->start, f->name_len))
+			continue;
+		if (n > CACHE_SHDR_MAX || out->len + n + 2 > CACHE_SHDR_MAX)
+			return -1;
+		buf_append(out, msg->p + f->start, n);
+		if (n == 0 || msg->p[f->end - 1] != '\n')
+			buf_putc(out, '\n');
+	}
+	buf_putc(out, '\n');
+	return 0;
 }
 
 static void
@@ -209,6 +253,7 @@ imap_cached_size(struct imap_session *s, struct imap_msg *m, uint64_t *out)
 	put32(&b, 0);
 	put32(&b, 0);
 	put32(&b, 0);
+	put32(&b, 0);
 	queue_blob(s, m->uid, b.p, b.len);
 	buf_free(&b);
 done:
@@ -277,7 +322,7 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 		msg = own;
 	}
 	buf_append(&b, CACHE_MAGIC, 3);
-	buf_putc(&b, 1);
+	buf_putc(&b, CACHE_FULL);
 	put64(&b, msg->size);
 	imap_envelope_write(msg, msg->root, &part);
 	put32(&b, part.len);
@@ -288,6 +333,13 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 	buf_append(&b, part.p, part.len);
 	buf_reset(&part);
 	imap_bodystructure_write(msg, msg->root, 1, &part);
+	put32(&b, part.len);
+	buf_append(&b, part.p, part.len);
+	buf_reset(&part);
+	if (shdr_write(msg, &part) == 0)
+		b.p[3] |= CACHE_SHDR;
+	else
+		buf_reset(&part);
 	put32(&b, part.len);
 	buf_append(&b, part.p, part.len);
 	buf_free(&part);
@@ -301,6 +353,30 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 	c->owned = buf_steal(&b, &len);
 	(void)blob_split(c->owned, len, c, &full, &size);
 	queue_blob(s, m->uid, c->owned, len);
+	return 0;
+}
+
+int
+imap_cached_search_header(struct imap_session *s, struct imap_msg *m,
+    struct imap_cached *c)
+{
+	size_t len;
+	uint64_t size;
+	char *blob;
+	int full;
+
+	memset(c, 0, sizeof(*c));
+	if (m->expunged)
+		return -1;
+	blob = blob_find(s, m->uid, &len);
+	if (blob == NULL)
+		return -1;
+	if (blob_split(blob, len, c, &full, &size) < 0 || !c->have_shdr) {
+		free(blob);
+		memset(c, 0, sizeof(*c));
+		return -1;
+	}
+	c->owned = blob;
 	return 0;
 }
 

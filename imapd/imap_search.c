@@ -27,6 +27,9 @@ struct sctx {
 	struct message *msg;     /* whole message */
 	struct message *hdr;     /* header-only parse */
 	char *hdrbuf;
+	struct message *hdrc;    /* parse of the cached search header */
+	struct imap_cached cached;
+	int have_cached;
 };
 
 #define HDR_READ_MAX (256 * 1024)
@@ -120,6 +123,21 @@ need_cb(void *ctx, struct imap_search_msg *sm, int what)
 			return -1;
 		sm->msg = c->msg;
 	}
+	if ((what & SNEED_HDRC) && c->msg == NULL && c->hdr == NULL &&
+	    c->hdrc == NULL && imap_cached_search_header(c->s, c->m,
+	    &c->cached) == 0) {
+		/* the cached fields: no file to open and read */
+		c->have_cached = 1;
+		c->hdrc = message_parse(c->cached.shdr, c->cached.shdrlen,
+		    NULL);
+	}
+	if (what & SNEED_HDRC) {
+		if (c->hdrc != NULL) {
+			sm->hdrc = c->hdrc;
+			what &= ~SNEED_HDRC;
+		} else
+			what |= SNEED_HDR;
+	}
 	if (what & SNEED_HDR) {
 		if (c->msg == NULL && c->hdr == NULL)
 			c->hdr = parse_header(c);
@@ -128,6 +146,8 @@ need_cb(void *ctx, struct imap_search_msg *sm, int what)
 		sm->hdr = c->hdr ? c->hdr : c->msg;
 		if (sm->hdr == NULL)
 			return -1;
+		if (sm->hdrc == NULL)
+			sm->hdrc = sm->hdr;
 	}
 	return 0;
 }
@@ -230,6 +250,8 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 		c.msg = NULL;
 		c.hdr = NULL;
 		c.hdrbuf = NULL;
+		c.hdrc = NULL;
+		c.have_cached = 0;
 		sm.seq = (uint32_t)k + 1;
 		sm.uid = m->uid;
 		sm.flags = m->flags;
@@ -253,6 +275,10 @@ imap_cmd_search(struct imap_session *s, const struct imap_arg *args,
 		if (c.hdr != NULL)
 			message_free(c.hdr);
 		free(c.hdrbuf);
+		if (c.hdrc != NULL)
+			message_free(c.hdrc);
+		if (c.have_cached)
+			imap_cached_free(&c.cached);
 	}
 	imap_skey_free(key);
 	imap_cache_flush(s);

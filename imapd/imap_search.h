@@ -70,6 +70,8 @@ int64_t imap_days_from_civil(int y, int m, int d);
 #define SNEED_SIZE 2
 #define SNEED_MSG  4
 #define SNEED_HDR  8      /* the top-level header (hdr) */
+#define SNEED_HDRC 16     /* at least the top-level fields named by
+                             imap_search_cached_field (hdrc) */
 struct imap_search_msg {
 	uint32_t seq, uid;
 	unsigned flags;
@@ -83,6 +85,9 @@ struct imap_search_msg {
 	const struct message *msg;
 	const struct message *hdr;  /* at least the top-level header: a
 	                               header-only parse or msg itself */
+	const struct message *hdrc; /* at least the cached fields of the
+	                               top-level header: the cache's copy,
+	                               or hdr or msg */
 	/* saved result for "$" (sorted UIDs), valid when saved_ok */
 	const uint32_t *saved;
 	size_t nsaved;
@@ -91,6 +96,11 @@ struct imap_search_msg {
 	int (*need)(void *ctx, struct imap_search_msg *m, int what);
 	void *ctx;
 };
+
+/* True when the field name (p, len) is one whose top-level occurrences
+ * the parse-result cache keeps for SEARCH (case-insensitive): keys on it
+ * ask for SNEED_HDRC instead of SNEED_HDR. */
+int imap_search_cached_field(const char *p, size_t len);
 
 /* 1 match, 0 no match. */
 int imap_search_match(const struct imap_skey *k, struct imap_search_msg *m);

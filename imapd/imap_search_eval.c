@@ -11,6 +11,26 @@
 #include "maildir.h"
 #include "rfc2047.h"
 
+/* The header fields the parse-result cache keeps for SEARCH: the address
+ * and subject keys (FROM, TO, CC, BCC, SUBJECT), SENT* (Date) and the
+ * threading fields clients often search with HEADER. */
+static const char *const cached_fields[] = {
+	"From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID",
+	"In-Reply-To", "References", NULL
+};
+
+int
+imap_search_cached_field(const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; cached_fields[i] != NULL; i++)
+		if (strlen(cached_fields[i]) == len &&
+		    strncasecmp(cached_fields[i], p, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 need(struct imap_search_msg *m, int what)
 {
@@ -20,6 +40,19 @@ need(struct imap_search_msg *m, int what)
 		return -1;
 	m->have |= what;
 	return 0;
+}
+
+/* The top-level header for a key on a cached field: the cache's copy when
+ * the caller has one, else the header (a need callback that does not know
+ * SNEED_HDRC leaves hdrc unset). */
+static const struct message *
+cached_header(struct imap_search_msg *m)
+{
+	if (need(m, SNEED_HDRC) == 0 && m->hdrc != NULL)
+		return m->hdrc;
+	if (need(m, SNEED_HDR) < 0)
+		return NULL;
+	return m->hdr;
 }
 
 static int
@@ -144,6 +177,7 @@ int
 imap_search_match(const struct imap_skey *k, struct imap_search_msg *m)
 {
 	const struct imap_skey *c;
+	const struct message *hdr;
 	int64_t day;
 
 	switch (k->kind) {
@@ -173,11 +207,11 @@ imap_search_match(const struct imap_skey *k, struct imap_search_msg *m)
 	case SK_SENTBEFORE:
 	case SK_SENTON:
 	case SK_SENTSINCE:
-		if (need(m, SNEED_HDR) < 0 || m->hdr == NULL)
+		if ((hdr = cached_header(m)) == NULL)
 			return 0;
 		/* no usable Date: the epoch, as the reference server
 		 * counts it (before every date) */
-		if (sent_day(m->hdr, &day) < 0)
+		if (sent_day(hdr, &day) < 0)
 			day = 0;
 	cmpday:
 		switch (k->kind) {
@@ -197,6 +231,12 @@ imap_search_match(const struct imap_skey *k, struct imap_search_msg *m)
 			return 0;
 		return m->size < k->num;
 	case SK_HEADER:
+		if (imap_search_cached_field(k->field, strlen(k->field))) {
+			if ((hdr = cached_header(m)) == NULL)
+				return 0;
+			return header_matches(hdr, hdr->root, k->field,
+			    k->needle, k->needle_len);
+		}
 		if (need(m, SNEED_HDR) < 0 || m->hdr == NULL)
 			return 0;
 		return header_matches(m->hdr, m->hdr->root, k->field,
