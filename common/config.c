@@ -7,6 +7,7 @@
  * Every error names "file:line: key: reason". */
 #include "config.h"
 #include "buf.h"
+#include "lines.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -287,7 +288,10 @@ struct config *
 config_parse(const char *name, const char *p, size_t len, char *err, size_t errlen)
 {
 	struct config *c;
-	size_t i = 0;
+	struct lines it;
+	enum lines_status st;
+	const char *lp;
+	size_t ln;
 	unsigned line = 0;
 	char reason[160], keyv[80];
 
@@ -298,39 +302,28 @@ config_parse(const char *name, const char *p, size_t len, char *err, size_t errl
 		return NULL;
 	}
 	c = config_new(name);
-	while (i < len) {
-		const char *nl = memchr(p + i, '\n', len - i);
-		size_t s = i, e = nl ? (size_t)(nl - p) : len, j, ks, ke, vs, ve;
+	lines_init(&it, p, len, CONFIG_LINE_MAX);
+	while ((st = lines_next(&it, &lp, &ln)) != LINES_END) {
+		size_t s, e, j, ks, ke, vs, ve;
 		long k;
 
-		i = nl ? e + 1 : len;
-		line++;
-		if (e - s > CONFIG_LINE_MAX) {
+		line = it.lineno;
+		if (st == LINES_TOOLONG) {
 			snprintf(err, errlen, "%s:%u: line longer than %d bytes",
 			    name, line, CONFIG_LINE_MAX);
 			goto fail;
 		}
-		if (e > s && p[e - 1] == '\r')
-			e--;
-		for (j = s; j < e; j++) {
-			unsigned char ch = (unsigned char)p[j];
-			if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-				snprintf(err, errlen, "%s:%u: control character in line",
-				    name, line);
-				goto fail;
-			}
+		if (st != LINES_OK) {
+			snprintf(err, errlen, "%s:%u: %s", name, line,
+			    lines_why(st));
+			goto fail;
 		}
-		/* comment: '#' at the start or after white space */
-		for (j = s; j < e; j++)
-			if (p[j] == '#' && (j == s || is_space(p[j - 1])))
-				break;
-		e = j;
-		while (s < e && is_space(p[s]))
-			s++;
-		while (e > s && is_space(p[e - 1]))
-			e--;
+		lines_entry(lp, ln, &s, &e);
 		if (s == e)
 			continue;
+		/* offsets into p from here on */
+		s += (size_t)(lp - p);
+		e += (size_t)(lp - p);
 		const char *eq = memchr(p + s, '=', e - s);
 		if (eq == NULL) {
 			log_value(keyv, sizeof(keyv), p + s, e - s);

@@ -2,6 +2,7 @@
  * atomically (see passwd.h).  Password hashing and verification live in
  * crypt_verify.c. */
 #include "passwd.h"
+#include "lines.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -492,48 +493,32 @@ passwd_parse(const char *name, const char *p, size_t len, char *err,
     size_t errlen)
 {
 	struct passwd_file *pf = passwd_new();
-	size_t pos = 0;
-	unsigned lineno = 0;
-	const char *why = NULL;
+	struct lines it;
+	enum lines_status st;
+	const char *s, *why = NULL;
+	size_t l;
 
 	if (len > PASSWD_MAX_FILE) {
 		seterr(err, errlen, "%s: file too large", name);
 		goto fail;
 	}
-	while (pos < len) {
-		const char *nl = memchr(p + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - p) : len;
-		size_t l = end - pos;
-		const char *s = p + pos;
-		lineno++;
-		pos = nl ? end + 1 : len;
-		if (l > PASSWD_MAX_LINE) {
-			seterr(err, errlen, "%s:%u: line too long", name, lineno);
+	lines_init(&it, p, len, PASSWD_MAX_LINE);
+	while ((st = lines_next(&it, &s, &l)) != LINES_END) {
+		if (st != LINES_OK) {
+			seterr(err, errlen, "%s:%u: %s", name, it.lineno,
+			    lines_why(st));
 			goto fail;
 		}
-		if (l > 0 && s[l - 1] == '\r')
-			l--;
-		for (size_t i = 0; i < l; i++) {
-			unsigned char c = s[i];
-			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				seterr(err, errlen, "%s:%u: control character in line",
-				    name, lineno);
-				goto fail;
-			}
-		}
-		size_t k = 0;
-		while (k < l && (s[k] == ' ' || s[k] == '\t'))
-			k++;
-		if (k == l || s[k] == '#') {
+		if (lines_is_blank_or_comment(s, l)) {
 			add_line(pf, xstrndup(s, l), NULL);
 			continue;
 		}
 		struct passwd_entry *e = entry_parse(s, l, &why);
 		if (e == NULL) {
-			seterr(err, errlen, "%s:%u: %s", name, lineno, why);
+			seterr(err, errlen, "%s:%u: %s", name, it.lineno, why);
 			goto fail;
 		}
-		e->line = lineno;
+		e->line = it.lineno;
 		add_line(pf, xstrndup(s, l), e);
 	}
 	size_t dupline = 0;

@@ -1,6 +1,7 @@
 /* table.c: reading one-entry-per-line table files (see table.h). */
 #include "table.h"
 #include "buf.h"
+#include "lines.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,42 +15,30 @@ struct table *
 table_parse(const char *name, const char *p, size_t len, char *err, size_t errlen)
 {
 	struct table *t = xcalloc(1, sizeof(*t));
-	size_t cap = 0, i = 0;
-	unsigned line = 0;
+	struct lines it;
+	enum lines_status st;
+	const char *lp;
+	size_t cap = 0, ln, s, e;
 
 	t->path = xstrdup(name);
-	while (i < len) {
-		size_t s = i, e, j;
-		const char *nl = memchr(p + i, '\n', len - i);
-		e = nl ? (size_t)(nl - p) : len;
-		i = nl ? e + 1 : len;
-		line++;
-		for (j = s; j < e; j++) {
-			unsigned char c = (unsigned char)p[j];
-			if ((c < 0x20 && c != '\t' && !(c == '\r' && j + 1 == e)) || c == 0x7f) {
-				snprintf(err, errlen, "%s:%u: control character in line", name, line);
-				table_free(t);
-				return NULL;
-			}
+	lines_init(&it, p, len, 0);
+	while ((st = lines_next(&it, &lp, &ln)) != LINES_END) {
+		if (st != LINES_OK) {
+			snprintf(err, errlen, "%s:%u: %s", name, it.lineno,
+			    lines_why(st));
+			table_free(t);
+			return NULL;
 		}
-		/* comment: '#' at the start of the entry or after white space */
-		for (j = s; j < e; j++)
-			if (p[j] == '#' && (j == s || p[j - 1] == ' ' || p[j - 1] == '\t'))
-				break;
-		e = j;
-		while (s < e && (p[s] == ' ' || p[s] == '\t'))
-			s++;
-		while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\r'))
-			e--;
+		lines_entry(lp, ln, &s, &e);
 		if (s == e)
 			continue;
 		if (t->count == cap) {
 			cap = cap ? size_mul(cap, 2) : 16;
 			t->entries = xreallocarray(t->entries, cap, sizeof(*t->entries));
 		}
-		t->entries[t->count].text = xstrndup(p + s, e - s);
+		t->entries[t->count].text = xstrndup(lp + s, e - s);
 		t->entries[t->count].len = e - s;
-		t->entries[t->count].line = line;
+		t->entries[t->count].line = it.lineno;
 		t->count++;
 	}
 	return t;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "lines.h"
 #include "passwd.h"
 
 struct userlist {
@@ -125,39 +126,23 @@ userlist_parse(const char *name, const char *p, size_t len, char *err,
     size_t errlen)
 {
 	struct userlist *ul = xcalloc(1, sizeof(*ul));
-	size_t pos = 0;
-	unsigned lineno = 0;
-	const char *why = NULL;
+	struct lines it;
+	enum lines_status st;
+	const char *s, *why = NULL;
+	size_t l;
 
 	if (len > USERLIST_MAX_FILE) {
 		seterr(err, errlen, "%s: file too large", name);
 		goto fail;
 	}
-	while (pos < len) {
-		const char *nl = memchr(p + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - p) : len;
-		const char *s = p + pos;
-		size_t l = end - pos;
-		lineno++;
-		pos = nl ? end + 1 : len;
-		if (l > USERLIST_MAX_LINE) {
-			seterr(err, errlen, "%s:%u: line too long", name, lineno);
+	lines_init(&it, p, len, USERLIST_MAX_LINE);
+	while ((st = lines_next(&it, &s, &l)) != LINES_END) {
+		if (st != LINES_OK) {
+			seterr(err, errlen, "%s:%u: %s", name, it.lineno,
+			    lines_why(st));
 			goto fail;
 		}
-		if (l > 0 && s[l - 1] == '\r')
-			l--;
-		for (size_t i = 0; i < l; i++) {
-			unsigned char c = s[i];
-			if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				seterr(err, errlen, "%s:%u: control character in line",
-				    name, lineno);
-				goto fail;
-			}
-		}
-		size_t k = 0;
-		while (k < l && (s[k] == ' ' || s[k] == '\t'))
-			k++;
-		if (k == l || s[k] == '#')
+		if (lines_is_blank_or_comment(s, l))
 			continue;
 		if (ul->n == ul->cap) {
 			ul->cap = ul->cap ? size_mul(ul->cap, 2) : 16;
@@ -166,10 +151,10 @@ userlist_parse(const char *name, const char *p, size_t len, char *err,
 		struct userlist_entry *e = &ul->e[ul->n];
 		memset(e, 0, sizeof(*e));
 		if (parse_line(s, l, e, &why) < 0) {
-			seterr(err, errlen, "%s:%u: %s", name, lineno, why);
+			seterr(err, errlen, "%s:%u: %s", name, it.lineno, why);
 			goto fail;
 		}
-		e->line = lineno;
+		e->line = it.lineno;
 		ul->n++;
 	}
 	char **names = xreallocarray(NULL, ul->n ? ul->n : 1, sizeof(char *));
