@@ -55,6 +55,14 @@ TLS_LIBS := $(shell pkg-config --libs gnutls 2>/dev/null)
 # (NSS lookups such as getpwnam, iconv, dlopen).  Unit tests, test
 # fixtures and fuzz harnesses link dynamically (COMMON_LIBS, TLS_LIBS).
 STATIC_SHARED_LIBS := -lp11-kit -lresolv
+# Static programs get postern's files-only passwd/group lookups
+# (mk/nss_files.c) in place of glibc's NSS.
+NSS_WRAP := -Wl,--wrap=getpwnam,--wrap=getgrnam,--wrap=getgrouplist,--wrap=endpwent,--wrap=endgrent
+NSSFILES := $(BUILD)/libnssfiles.a
+# Programs that keep libc shared whatever they call: postern-queue, whose
+# disk-full test (tests/integration/test_queue_inject.py) interposes
+# write and fsync with an LD_PRELOAD shim, which a static program ignores.
+LIBC_SHARED_PROGRAMS := postern-queue
 PROG_COMMON_LIBS := $(shell pkg-config --static --libs libbsd 2>/dev/null) -lunistring -lcrypt -lresolv
 PROG_TLS_LIBS := $(shell pkg-config --static --libs gnutls 2>/dev/null)
 static_libs = -Wl,-Bstatic $(filter-out $(STATIC_SHARED_LIBS),$(1)) -Wl,-Bdynamic $(filter $(STATIC_SHARED_LIBS),$(1))
@@ -85,10 +93,10 @@ ifeq ($(STATIC),1)
 define program_template
 $(1)_OBJS := $$($(1)_SRCS:%.c=$(OBJ)/%.o) $(PROGRAM_EXTRA_OBJS)
 $(1)_LINKLIBS := $$(if $$(filter -lgnutls,$$($(1)_LIBS)),$$(filter-out $(TLS_LIBS),$$($(1)_LIBS)) $(PROG_TLS_LIBS),$$($(1)_LIBS)) $(PROG_COMMON_LIBS)
-$(BIN)/$(1): $$($(1)_OBJS) $(LIBPOSTERN) mk/static-ok.sh
+$(BIN)/$(1): $$($(1)_OBJS) $(LIBPOSTERN) $(NSSFILES) mk/static-ok.sh
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$($(1)_OBJS) $(LIBPOSTERN) $$(call static_libs,$$($(1)_LINKLIBS))
-	if sh mk/static-ok.sh $$@; then $$(CC) $$(STATIC_LDFLAGS) -o $$@.tmp $$($(1)_OBJS) $(LIBPOSTERN) $$($(1)_LINKLIBS) && mv -f $$@.tmp $$@ || { rm -f $$@ $$@.tmp; exit 1; }; fi
+	if sh mk/static-ok.sh $$@ $(if $(filter $(1),$(LIBC_SHARED_PROGRAMS)),keep-shared); then $$(CC) $$(STATIC_LDFLAGS) $(NSS_WRAP) -o $$@.tmp $$($(1)_OBJS) $(LIBPOSTERN) $(NSSFILES) $$($(1)_LINKLIBS) && mv -f $$@.tmp $$@ || { rm -f $$@ $$@.tmp; exit 1; }; fi
 endef
 else
 define program_template
@@ -127,6 +135,11 @@ $(OBJ)/%.o: %.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIBPOSTERN): $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(NSSFILES): $(OBJ)/mk/nss_files.o
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
