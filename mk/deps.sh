@@ -7,6 +7,11 @@ PKGS="pkg-config libbsd-dev libgnutls28-dev check libsubunit-dev libunistring-de
 libcrypt-dev clang-14 libclang-rt-14-dev ca-certificates gnutls-bin python3
 curl swaks libnet-ssleay-perl libio-socket-ssl-perl mutt isync fetchmail msmtp strace systemd postfix dovecot-imapd
 dovecot-pop3d iproute2 util-linux passwd procps"
+# STATIC=1 links the programs from .a files: these -dev packages hold them
+# (libc.a, libresolv.a: libc6-dev; libatomic.a: libgcc-12-dev; p11-kit has
+# no .a and stays shared), readelf and nm (binutils) serve mk/static-ok.sh.
+PKGS="$PKGS libc6-dev libgcc-12-dev binutils nettle-dev libgmp-dev libtasn1-6-dev
+libidn2-dev libmd-dev libp11-kit-dev"
 missing=""
 for p in $PKGS; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
