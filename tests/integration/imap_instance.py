@@ -6,38 +6,22 @@ local delivery of test messages straight into a user's Maildir.
 ImapInstance.start() makes a fresh instance with users (name -> password);
 .imap(user) returns a logged-in imaplib.IMAP4; .raw() a RawImap on the
 plaintext port; .deliver(user, text, folder=None) drops a message into
-new/ as a delivery agent would (Maildir protocol: tmp/ then rename)."""
-import imaplib, os, re, shutil, socket, ssl, time
+new/ as a delivery agent would (Maildir protocol: tmp/ then rename).
+What is not IMAP lives in postern_instance.py (ServiceInstance, RawLines)."""
+import imaplib, os, re, time
 
-from postern_instance import (IS_ROOT, Supervisor, make_instance, make_tmpdir,
-                              wait_port)
+from postern_instance import (TEST_PASSWORD, TEST_USER, RawLines,
+                              ServiceInstance, maildir_drop)
 
-USER = "alice@example.test"
-PASSWORD = "alice-password"
+USER = TEST_USER
+PASSWORD = TEST_PASSWORD
 
 
-class RawImap:
+class RawImap(RawLines):
     """A plain socket speaking IMAP lines, for exact exchanges."""
 
-    def __init__(self, port, host="127.0.0.1", timeout=10, sock=None):
-        self.s = sock or socket.create_connection((host, port), timeout)
-        self.s.settimeout(timeout)
-        self.buf = b""
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.s.sendall(data)
-
     def line(self):
-        while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError("connection closed; have %r" % self.buf)
-            self.buf += chunk
-        i = self.buf.index(b"\n")
-        l, self.buf = self.buf[:i + 1], self.buf[i + 1:]
-        return l.decode("utf-8", "replace").rstrip("\r\n")
+        return self.rawline().decode("utf-8", "replace").rstrip("\r\n")
 
     def until_tag(self, tag):
         """Lines up to and including the tagged one: (untagged, tagged)."""
@@ -52,71 +36,20 @@ class RawImap:
         self.send("%s %s\r\n" % (tag, text))
         return self.until_tag(tag)
 
-    def eof(self, timeout=5):
-        self.s.settimeout(timeout)
-        try:
-            while True:
-                c = self.s.recv(4096)
-                if not c:
-                    return True
-        except (socket.timeout, OSError):
-            return False
-
-    def close(self):
-        try:
-            self.s.close()
-        except OSError:
-            pass
-
     def __del__(self):
         self.close()
 
 
-class ImapInstance:
-    def __init__(self, users=None, config=None):
-        self.tmp = make_tmpdir("postern-imap-")
-        self.inst = make_instance(self.tmp, users=users or {USER: PASSWORD})
-        for k, v in (config or {}).items():
-            self.inst.set_config(k, v)
-        self.sup = None
-
-    def start(self, env=None):
-        self.sup = Supervisor(self.inst, env=env)
-        for svc in ("imap", "imaps"):
-            self.sup.wait_line(r"event=listening service=%s " % svc)
-            assert wait_port(self.inst.ports[svc]), self.sup.text()
-        return self
-
-    def stop(self):
-        if self.sup:
-            self.sup.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    @property
-    def port(self):
-        return self.inst.ports["imap"]
-
-    @property
-    def tls_port(self):
-        return self.inst.ports["imaps"]
-
-    def log(self):
-        return self.sup.text()
-
-    def maildir(self, user=USER):
-        return self.inst.maildir(user)
+class ImapInstance(ServiceInstance):
+    services = ("imap", "imaps")
+    tmp_prefix = "postern-imap-"
+    raw_class = RawImap
+    greeting = "* OK"
 
     def imap(self, user=USER, password=None):
         c = imaplib.IMAP4("127.0.0.1", self.port, timeout=15)
         c.login(user, password or self.inst.users[user])
         return c
-
-    def raw(self, greet=True):
-        r = RawImap(self.port)
-        if greet:
-            g = r.line()
-            assert g.startswith("* OK"), g
-        return r
 
     def raw_login(self, user=USER, password=None):
         r = self.raw()
@@ -124,14 +57,11 @@ class ImapInstance:
         assert t.startswith("L0 OK"), t
         return r
 
-    def tls_context(self):
-        return ssl.create_default_context(cafile=self.inst.cert)
-
     def tls_context_for(self, name):
         """A context that verifies the instance certificate and the name
         (imaplib checks the host it connected to, 127.0.0.1, which the
         certificate also holds)."""
-        return ssl.create_default_context(cafile=self.inst.cert)
+        return self.tls_context()
 
     def deliver(self, text, user=USER, folder=None, name=None):
         """Deliver a message into new/ the Maildir way; returns the file."""
@@ -141,14 +71,7 @@ class ImapInstance:
             text = text.encode()
         name = name or "%d.M%dP%d.test" % (time.time(), time.time_ns() % 1000000, os.getpid())
         name = "%s,S=%d" % (name, len(text))
-        tmp = os.path.join(d, "tmp", name)
-        with open(tmp, "wb") as f:
-            f.write(text)
-        st = os.stat(root)
-        os.chown(tmp, st.st_uid, st.st_gid) if IS_ROOT else None
-        dst = os.path.join(d, "new", name)
-        os.rename(tmp, dst)
-        return dst
+        return maildir_drop(root, d, name, text)
 
 
 def message(subject="test", body="hello\n", sender="bob@example.test"):

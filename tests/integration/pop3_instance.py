@@ -2,38 +2,22 @@
 (test_pop3_*.py): an instance running under `postern run` with the pop3
 and pop3s services, poplib clients, a raw line-oriented POP3 client, and
 delivery of test messages straight into a user's Maildir (as a delivery
-agent would: tmp/ then rename into new/)."""
-import os, poplib, shutil, socket, ssl, time
+agent would: tmp/ then rename into new/).  What is not POP3 lives in
+postern_instance.py (ServiceInstance, RawLines)."""
+import os, poplib, time
 
-from postern_instance import (IS_ROOT, Supervisor, make_instance, make_tmpdir,
-                              wait_port)
+from postern_instance import (IS_ROOT, TEST_PASSWORD, TEST_USER, RawLines,
+                              ServiceInstance, maildir_drop)
 
-USER = "alice@example.test"
-PASSWORD = "alice-password"
+USER = TEST_USER
+PASSWORD = TEST_PASSWORD
 
 
-class RawPop:
+class RawPop(RawLines):
     """A plain socket speaking POP3 lines, for exact exchanges."""
 
     def __init__(self, port, host="127.0.0.1", timeout=15, sock=None):
-        self.s = sock or socket.create_connection((host, port), timeout)
-        self.s.settimeout(timeout)
-        self.buf = b""
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.s.sendall(data)
-
-    def rawline(self):
-        while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError("connection closed; have %r" % self.buf)
-            self.buf += chunk
-        i = self.buf.index(b"\n")
-        l, self.buf = self.buf[:i + 1], self.buf[i + 1:]
-        return l
+        super().__init__(port, host, timeout, sock)
 
     def line(self):
         return self.rawline().decode("latin-1").rstrip("\r\n")
@@ -55,56 +39,12 @@ class RawPop:
         self.send(text + "\r\n")
         return self.line()
 
-    def eof(self, timeout=5):
-        self.s.settimeout(timeout)
-        try:
-            while True:
-                c = self.s.recv(4096)
-                if not c:
-                    return True
-        except (socket.timeout, OSError):
-            return False
 
-    def close(self):
-        try:
-            self.s.close()
-        except OSError:
-            pass
-
-
-class Pop3Instance:
-    def __init__(self, users=None, config=None):
-        self.tmp = make_tmpdir("postern-pop3-")
-        self.inst = make_instance(self.tmp, users=users or {USER: PASSWORD})
-        for k, v in (config or {}).items():
-            self.inst.set_config(k, v)
-        self.sup = None
-
-    def start(self, env=None):
-        self.sup = Supervisor(self.inst, env=env)
-        for svc in ("pop3", "pop3s"):
-            self.sup.wait_line(r"event=listening service=%s " % svc)
-            assert wait_port(self.inst.ports[svc]), self.sup.text()
-        return self
-
-    def stop(self):
-        if self.sup:
-            self.sup.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    @property
-    def port(self):
-        return self.inst.ports["pop3"]
-
-    @property
-    def tls_port(self):
-        return self.inst.ports["pop3s"]
-
-    def log(self):
-        return self.sup.text()
-
-    def maildir(self, user=USER):
-        return self.inst.maildir(user)
+class Pop3Instance(ServiceInstance):
+    services = ("pop3", "pop3s")
+    tmp_prefix = "postern-pop3-"
+    raw_class = RawPop
+    greeting = "+OK"
 
     def pop(self, user=USER, password=None):
         c = poplib.POP3("127.0.0.1", self.port, timeout=30)
@@ -112,22 +52,12 @@ class Pop3Instance:
         c.pass_(password or self.inst.users[user])
         return c
 
-    def raw(self, greet=True):
-        r = RawPop(self.port)
-        if greet:
-            g = r.line()
-            assert g.startswith("+OK"), g
-        return r
-
     def raw_login(self, user=USER, password=None):
         r = self.raw()
         assert r.cmd("USER %s" % user).startswith("+OK")
         l = r.cmd("PASS %s" % (password or self.inst.users[user]))
         assert l.startswith("+OK"), l
         return r
-
-    def tls_context(self):
-        return ssl.create_default_context(cafile=self.inst.cert)
 
     def owner(self, user=USER):
         st = os.stat(self.maildir(user))
@@ -158,15 +88,7 @@ class Pop3Instance:
             name = "%s,S=%d,W=%d" % (name, len(text), crlf)
         if subdir == "cur" and ":2," not in name:
             name += ":2,"
-        tmp = os.path.join(root, "tmp", name)
-        with open(tmp, "wb") as f:
-            f.write(text)
-        if IS_ROOT:
-            uid, gid = os.stat(root).st_uid, os.stat(root).st_gid
-            os.chown(tmp, uid, gid)
-        dst = os.path.join(root, subdir, name)
-        os.rename(tmp, dst)
-        return dst
+        return maildir_drop(root, root, name, text, subdir)
 
 
 def deliver():

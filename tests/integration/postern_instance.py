@@ -3,8 +3,13 @@
 make_instance(tmpdir, port_base=None, users=...) runs `postern init` and
 `postern user add` in tmpdir and returns an Instance with its paths and
 ports; Supervisor runs `postern run` on it and collects its log lines.
-Programs come from the install in $POSTERN_PREFIX (tests/run_all.py)."""
-import os, random, re, signal, socket, subprocess, tempfile, threading, time
+Programs come from the install in $POSTERN_PREFIX (tests/run_all.py).
+
+For the protocol helpers (imap_instance.py, pop3_instance.py):
+ServiceInstance, an instance with one protocol's plaintext and TLS
+services started under the supervisor; RawLines, a plain socket read line
+by line; maildir_drop, delivery of a test message the Maildir way."""
+import os, random, re, shutil, signal, socket, ssl, subprocess, tempfile, threading, time
 
 PREFIX = os.environ.get("POSTERN_PREFIX", "")
 POSTERN = os.path.join(PREFIX, "sbin", "postern")
@@ -197,3 +202,124 @@ def descendants(pid):
             out.append(c)
             todo.append(c)
     return out
+
+
+# The user every protocol test instance has unless told otherwise.
+TEST_USER = "alice@example.test"
+TEST_PASSWORD = "alice-password"
+
+
+class RawLines:
+    """A plain socket read line by line, for exact protocol exchanges.
+    Subclasses say how a line is decoded (line()) and add the protocol's
+    commands."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=10, sock=None):
+        self.s = sock or socket.create_connection((host, port), timeout)
+        self.s.settimeout(timeout)
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.s.sendall(data)
+
+    def rawline(self):
+        """The next line as bytes, its line end included."""
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed; have %r" % self.buf)
+            self.buf += chunk
+        i = self.buf.index(b"\n")
+        l, self.buf = self.buf[:i + 1], self.buf[i + 1:]
+        return l
+
+    def eof(self, timeout=5):
+        """True once the server closes within timeout (what it sends
+        before that is read and dropped)."""
+        self.s.settimeout(timeout)
+        try:
+            while True:
+                c = self.s.recv(4096)
+                if not c:
+                    return True
+        except (socket.timeout, OSError):
+            return False
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass
+
+
+class ServiceInstance:
+    """A fresh instance (users: name -> password) serving one protocol on
+    its plaintext and TLS ports under `postern run`.  Subclasses set
+    services (plaintext first), tmp_prefix, raw_class and greeting (the
+    start of the server's first line)."""
+    services = ()
+    tmp_prefix = "postern-test-"
+    raw_class = RawLines
+    greeting = ""
+
+    def __init__(self, users=None, config=None):
+        self.tmp = make_tmpdir(self.tmp_prefix)
+        self.inst = make_instance(self.tmp, users=users or {TEST_USER: TEST_PASSWORD})
+        for k, v in (config or {}).items():
+            self.inst.set_config(k, v)
+        self.sup = None
+
+    def start(self, env=None):
+        self.sup = Supervisor(self.inst, env=env)
+        for svc in self.services:
+            self.sup.wait_line(r"event=listening service=%s " % svc)
+            assert wait_port(self.inst.ports[svc]), self.sup.text()
+        return self
+
+    def stop(self):
+        if self.sup:
+            self.sup.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    @property
+    def port(self):
+        return self.inst.ports[self.services[0]]
+
+    @property
+    def tls_port(self):
+        return self.inst.ports[self.services[1]]
+
+    def log(self):
+        return self.sup.text()
+
+    def maildir(self, user=TEST_USER):
+        return self.inst.maildir(user)
+
+    def raw(self, greet=True):
+        """A raw_class connection to the plaintext port, greeting read."""
+        r = self.raw_class(self.port)
+        if greet:
+            g = r.line()
+            assert g.startswith(self.greeting), g
+        return r
+
+    def tls_context(self):
+        """A client context that trusts the instance certificate."""
+        return ssl.create_default_context(cafile=self.inst.cert)
+
+
+def maildir_drop(root, folder_dir, name, text, subdir="new"):
+    """Write text (bytes) to folder_dir/tmp/name, give it the owner of the
+    Maildir root when run as root, and rename it into folder_dir/subdir:
+    the Maildir delivery protocol.  Returns the final path."""
+    tmp = os.path.join(folder_dir, "tmp", name)
+    with open(tmp, "wb") as f:
+        f.write(text)
+    if IS_ROOT:
+        st = os.stat(root)
+        os.chown(tmp, st.st_uid, st.st_gid)
+    dst = os.path.join(folder_dir, subdir, name)
+    os.rename(tmp, dst)
+    return dst
