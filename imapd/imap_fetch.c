@@ -108,24 +108,30 @@ write_whole(const struct message *msg, const char *name,
 	buf_free(&data);
 }
 
-/* A BINARY fetch of a part in an unknown encoding: RFC 3516 4.3. */
+/* A BINARY fetch of a part in an unknown encoding (RFC 3516 4.3): 1;
+ * of a base64/QP part that is not well formed: 2 (the fetch fails, as
+ * Dovecot's does, rather than send damaged octets); else 0. */
 static int
-unknown_cte(const struct message *msg, struct freq *r)
+binary_refused(const struct message *msg, struct freq *r)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (r->items[i].kind == F_BINARY) {
+		if (r->items[i].kind == F_BINARY ||
+		    r->items[i].kind == F_BINARY_SIZE) {
 			struct buf d = BUF_INIT;
 			int rc = imap_binary_fetch(msg, &r->items[i].sec, &d);
 			buf_free(&d);
 			if (rc == -2)
 				return 1;
+			if (!imap_binary_decodable(msg, &r->items[i].sec))
+				return 2;
 		}
 	return 0;
 }
 
-/* One message's response.  0 sent, 1 gone (expunged), 2 unknown CTE.
+/* One message's response.  0 sent, 1 gone (expunged), 2 unknown CTE,
+ * 3 a BINARY part that can not be decoded.
  * whole: not NULL when only whole-message items need the file
  * (imap_fetch_whole_only): it is read there, not parsed. */
 static int
@@ -149,9 +155,10 @@ fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
 		msg = imap_msg_parse(s, m);
 		if (msg == NULL)
 			return 1;
-		if (unknown_cte(msg, r)) {
+		int refused = binary_refused(msg, r);
+		if (refused != 0) {
 			message_free(msg);
-			return 2;
+			return refused == 1 ? 2 : 3;
 		}
 	}
 	if (r->need_cache) {
@@ -319,6 +326,7 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	const char *why = NULL;
 	unsigned long long changedsince = 0;
 	int have_changedsince = 0, vanished = 0, gone = 0, badcte = 0;
+	int baddata = 0;
 	struct buf out = BUF_INIT, whole = BUF_INIT;
 	int whole_only;
 
@@ -396,6 +404,8 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 			gone = 1;
 		else if (rc == 2)
 			badcte = 1;
+		else if (rc == 3)
+			baddata = 1;
 	}
 	imap_cache_flush(s);
 	free(seqs);
@@ -404,6 +414,8 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	imap_fetch_items_free(&r);
 	if (badcte)
 		imap_no(s, "UNKNOWN-CTE", "Can not decode the part's content");
+	else if (baddata)
+		imap_no(s, "UNKNOWN-CTE", "Invalid data in MIME part");
 	else if (gone)
 		imap_no(s, "EXPUNGEISSUED", "Some messages were expunged");
 	else

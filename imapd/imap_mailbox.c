@@ -710,6 +710,10 @@ imap_cmd_rename(struct imap_session *s, const struct imap_arg *args,
 		    "Cannot rename mailbox: %s", strerror(errno));
 		return;
 	}
+	/* INBOX stays (only its messages move), so its subscription does */
+	if (of[0] != '\0' && imap_subscriptions_rename(s, of, nf) < 0)
+		log_warn("rename_subscriptions", "from=%s to=%s error=\"%s\"",
+		    of, nf, strerror(errno));
 	log_info("rename", "from=%s to=%s", of[0] ? of : "INBOX", nf);
 	imap_ok(s, NULL, "RENAME completed");
 }
@@ -774,6 +778,14 @@ imap_status_items(struct imap_session *s, const char *dir,
 	}
 	for (i = 0; i < list->count; i++) {
 		const struct imap_arg *a = &list->list[i];
+		/* RFC 9051 6.3.11 and 9 (status-att): IMAP4rev2 has no
+		 * RECENT item (nor the \Recent flag); after ENABLE IMAP4rev2
+		 * it is a syntax error, answered BAD */
+		if (imap_arg_is_atom(a, "RECENT") && imap_rev2(s)) {
+			*why = "RECENT is not a STATUS item in IMAP4rev2";
+			errno = EINVAL;
+			return -1;
+		}
 		if (!(imap_arg_is_atom(a, "MESSAGES") || imap_arg_is_atom(a, "RECENT") ||
 		    imap_arg_is_atom(a, "UIDNEXT") || imap_arg_is_atom(a, "UIDVALIDITY") ||
 		    imap_arg_is_atom(a, "UNSEEN") || imap_arg_is_atom(a, "DELETED") ||

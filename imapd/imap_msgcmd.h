@@ -53,4 +53,12 @@ int imap_fetch_whole_load(struct imap_session *s, struct imap_msg *m,
     struct buf *data);
 void imap_fetch_whole_write(const char *p, size_t len, struct buf *out);
 
+/* BINARY (imap_binary_check.c): 1 when every base64/quoted-printable
+ * leaf of the section is well formed (or there is no such part), 0 when
+ * the fetch must fail.  The validators are exposed for tests. */
+int imap_binary_decodable(const struct message *msg,
+    const struct imap_section *sec);
+int imap_base64_valid(const char *p, size_t len);
+int imap_qp_valid(const char *p, size_t len);
+
 #endif

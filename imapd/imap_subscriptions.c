@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "imapd.h"
+#include "imap_names.h"
 #include "log.h"
 
 #define SUBS_FILE "subscriptions"
@@ -98,14 +99,41 @@ imap_subscriptions_load(struct imap_session *s, size_t *count)
 	return list;
 }
 
+/* Replace the file with the lines in b (through a temporary file). */
+static int
+subscriptions_write(struct imap_session *s, const struct buf *b)
+{
+	char path[MAILDIR_PATH_MAX], tmp[MAILDIR_PATH_MAX];
+	int fd, rc = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", s->root, SUBS_FILE) >=
+	    sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.%ld.tmp", s->root,
+	    SUBS_FILE, (long)getpid()) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	if (io_write_all(fd, b->p ? b->p : "", b->len, 10000) != IO_OK ||
+	    fsync(fd) < 0)
+		rc = -1;
+	close(fd);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
 int
 imap_subscription_set(struct imap_session *s, const char *folder, int on)
 {
-	char path[MAILDIR_PATH_MAX], tmp[MAILDIR_PATH_MAX];
 	size_t n, i;
 	char **list = imap_subscriptions_load(s, &n);
 	struct buf b = BUF_INIT;
-	int found = 0, fd, rc = 0;
+	int found = 0, rc;
 
 	for (i = 0; i < n; i++) {
 		if (strcmp(list[i], folder) == 0) {
@@ -128,26 +156,43 @@ imap_subscription_set(struct imap_session *s, const char *folder, int on)
 		}
 		buf_printf(&b, "%s\n", folder);
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", s->root, SUBS_FILE) >=
-	    sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/%s.%ld.tmp", s->root,
-	    SUBS_FILE, (long)getpid()) >= sizeof(tmp)) {
-		buf_free(&b);
-		errno = ENAMETOOLONG;
-		return -1;
+	rc = subscriptions_write(s, &b);
+	buf_free(&b);
+	return rc;
+}
+
+int
+imap_subscriptions_rename(struct imap_session *s, const char *from,
+    const char *to)
+{
+	size_t n, i, j, flen = strlen(from);
+	char **list = imap_subscriptions_load(s, &n);
+	struct buf b = BUF_INIT;
+	int changed = 0, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *name = list[i];
+		int dup = 0;
+		if (flen > 0 && strncmp(name, from, flen) == 0 &&
+		    (name[flen] == '\0' || name[flen] == IMAP_DELIM)) {
+			/* the new name, unless it is already in the list */
+			struct buf nb = BUF_INIT;
+			buf_puts(&nb, to);
+			buf_puts(&nb, name + flen);
+			for (j = 0; j < n; j++)
+				if (strcmp(list[j], buf_cstr(&nb)) == 0)
+					dup = 1;
+			if (!dup)
+				buf_printf(&b, "%s\n", buf_cstr(&nb));
+			buf_free(&nb);
+			changed = 1;
+			continue;
+		}
+		buf_printf(&b, "%s\n", name);
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		buf_free(&b);
-		return -1;
-	}
-	if (io_write_all(fd, b.p, b.len, 10000) != IO_OK || fsync(fd) < 0)
-		rc = -1;
-	close(fd);
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -1;
-	if (rc < 0)
-		unlink(tmp);
+	imap_subscriptions_free(list);
+	if (changed)
+		rc = subscriptions_write(s, &b);
 	buf_free(&b);
 	return rc;
 }

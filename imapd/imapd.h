@@ -304,6 +304,10 @@ char **imap_subscriptions_load(struct imap_session *s, size_t *count);
 void imap_subscriptions_free(char **list);
 int imap_subscription_set(struct imap_session *s, const char *folder,
     int on);
+/* RENAME: the subscriptions of from and of the names under it follow to
+ * the new name (as Dovecot does); 0 or -1 (the file was not rewritten). */
+int imap_subscriptions_rename(struct imap_session *s, const char *from,
+    const char *to);
 
 /* STATUS data "(MESSAGES n ...)" of a folder for the items in list
  * (imap_mailbox.c; also LIST-STATUS).  0, -1 with errno (ENOENT: no such
