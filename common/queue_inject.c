@@ -1,11 +1,13 @@
 /* queue_inject.c: run postern-queue and hand it a message (see
  * queue_inject.h).  The message streams into a pipe on its fd 0 while it
- * arrives, the envelope follows on fd 1, the id comes back on fd 3. */
+ * arrives, the envelope follows on fd 1, the id comes back on fd 3.
+ * postern-queue is started with posix_spawn (no copy of the caller). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,46 @@ queue_inject_program(const struct config *c, char *out, size_t outlen)
 	return -1;
 }
 
+/* Start program with fds[0] on 0, fds[1] on 1, fds[2] on
+ * QUEUE_INJECT_ID_FD; fd 2 stays (log); SIGPIPE back to default.
+ * posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK) copies nothing of
+ * the caller.  The descriptors are first moved above the targets, so no
+ * dup2 of the child overwrites one it still needs.  0, or an errno. */
+static int
+spawn(const char *program, const int fds[3], pid_t *pid)
+{
+	static const int targets[3] = { 0, 1, QUEUE_INJECT_ID_FD };
+	char *const argv[] = { (char *)"postern-queue", NULL };
+	extern char **environ;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t def;
+	int tmp[3] = { -1, -1, -1 }, i, r = 0;
+
+	for (i = 0; i < 3 && r == 0; i++) {
+		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+		if (tmp[i] < 0)
+			r = errno;
+	}
+	if (r == 0 && (r = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((r = posix_spawnattr_init(&at)) == 0) {
+			sigemptyset(&def);
+			sigaddset(&def, SIGPIPE);
+			for (i = 0; i < 3 && r == 0; i++)
+				r = posix_spawn_file_actions_adddup2(&fa, tmp[i], targets[i]);
+			if (r == 0 && (r = posix_spawnattr_setsigdefault(&at, &def)) == 0 &&
+			    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0)
+				r = posix_spawn(pid, program, &fa, &at, argv, environ);
+			posix_spawnattr_destroy(&at);
+		}
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	for (i = 0; i < 3; i++)
+		if (tmp[i] >= 0)
+			close(tmp[i]);
+	return r;
+}
+
 static void
 set_err(char *err, size_t errlen, const char *s)
 {
@@ -88,6 +130,7 @@ queue_inject_start(const char *program, int timeout_ms, char *err, size_t errlen
 	int m[2] = { -1, -1 }, e[2] = { -1, -1 }, d[2] = { -1, -1 };
 	struct queue_inject *q;
 	pid_t pid;
+	int r;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe2(m, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 ||
@@ -95,28 +138,10 @@ queue_inject_start(const char *program, int timeout_ms, char *err, size_t errlen
 		set_err(err, errlen, "pipe failed");
 		goto fail;
 	}
-	pid = fork();
-	if (pid < 0) {
-		set_err(err, errlen, "fork failed");
+	if ((r = spawn(program, (int[3]){ m[0], e[0], d[1] }, &pid)) != 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "cannot start postern-queue: %s", strerror(r));
 		goto fail;
-	}
-	if (pid == 0) {
-		/* Child: m[0] -> 0, e[0] -> 1, d[1] -> 3; fd 2 stays (log). */
-		int fds[3] = { m[0], e[0], d[1] };
-		int targets[3] = { 0, 1, QUEUE_INJECT_ID_FD };
-		int i, tmp[3];
-
-		signal(SIGPIPE, SIG_DFL);
-		for (i = 0; i < 3; i++) {
-			tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-			if (tmp[i] < 0)
-				_exit(QUEUE_INJECT_EXIT_TEMP);
-		}
-		for (i = 0; i < 3; i++)
-			if (dup2(tmp[i], targets[i]) < 0)
-				_exit(QUEUE_INJECT_EXIT_TEMP);
-		execl(program, "postern-queue", (char *)NULL);
-		_exit(QUEUE_INJECT_EXIT_TEMP);
 	}
 	close(m[0]);
 	close(e[0]);

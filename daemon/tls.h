@@ -8,6 +8,7 @@
 struct tls_conf {
 	gnutls_certificate_credentials_t cred;
 	gnutls_priority_t prio;
+	int inited;             /* gnutls_global_init done */
 	int loaded;             /* cred and prio are set up */
 	/* Until then (on-request mode): the PEM files as read by root, and
 	 * the priority string.  A session without STARTTLS never parses

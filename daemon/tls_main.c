@@ -5,11 +5,16 @@
  * (-i): handshake first, then the child execs with the TLS facts in its
  * environment.  On-request mode: the child gets a control descriptor
  * (POSTERN_TLS_CTL, see common/tlsctl.h); the certificate and key are
- * read as root before the drop but parsed only when STARTTLS comes. */
+ * read as root before the drop but parsed only when STARTTLS comes, and
+ * the child is started with posix_spawn (vfork-style: no copy of this
+ * process's page tables).  GnuTLS is not initialised implicitly: in
+ * on-request mode its global init also waits for STARTTLS unless a system
+ * priority file exists (that file must be read before the chroot). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,10 @@
 #include "privdrop.h"
 #include "tls.h"
 #include "tlsctl.h"
+
+/* No global init in GnuTLS's constructor: main (or tls_conf_load) calls
+ * gnutls_global_init when TLS is about to be used. */
+GNUTLS_SKIP_GLOBAL_INIT
 
 #define DEFAULT_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 #define PEM_MAX (1024 * 1024)   /* bound on a certificate chain or key file */
@@ -82,6 +91,13 @@ int tls_conf_load(struct tls_conf *conf)
 
 	if (conf->loaded)
 		return 0;
+	if (!conf->inited) {
+		if (gnutls_global_init() < 0) {
+			log_error("tls_setup", "error=\"gnutls_global_init failed\"");
+			return -1;
+		}
+		conf->inited = 1;
+	}
 	if (gnutls_certificate_allocate_credentials(&conf->cred) < 0) {
 		log_error("tls_setup", "error=\"out of memory\"");
 		return -1;
@@ -140,47 +156,93 @@ static void clear_cloexec(int fd)
 		fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
 }
 
-/* The rest of the chain: plaintext socket on fds 0 and 1. */
-static void child(char **argv, int app, int ctl, int facts_fd)
+/* Implicit mode: the rest of the chain, plaintext socket on fds 0 and 1,
+ * exec'd only after a successful handshake (a forked child: it waits). */
+static void child(char **argv, int app, int facts_fd)
 {
-	char num[16];
+	char ans[TLSCTL_MAX], reason[64];
+	struct tls_facts f;
+	size_t got = 0;
 
 	if (dup2(app, 0) < 0 || dup2(app, 1) < 0)
 		_exit(111);
 	close(app);
-	tlsenv_write(&(struct tls_facts){ 0 });
 	unsetenv(TLSCTL_ENV);
-	if (facts_fd >= 0) {
-		/* Implicit TLS: exec only after a successful handshake. */
-		char ans[TLSCTL_MAX], reason[64];
-		struct tls_facts f;
-		size_t got = 0;
-		for (;;) {
-			ssize_t n = read(facts_fd, ans + got, sizeof(ans) - got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-			if (got == sizeof(ans))
-				break;
-		}
-		close(facts_fd);
-		if (got == 0 || tlsctl_parse_answer(ans, got, &f, reason, sizeof(reason)) != 1)
-			_exit(0);
-		if (tlsenv_write(&f) < 0)
-			_exit(111);
+	for (;;) {
+		ssize_t n = read(facts_fd, ans + got, sizeof(ans) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(ans))
+			break;
 	}
-	if (ctl >= 0) {
-		clear_cloexec(ctl);
-		snprintf(num, sizeof(num), "%d", ctl);
-		if (setenv(TLSCTL_ENV, num, 1) < 0)
-			_exit(111);
-	}
+	close(facts_fd);
+	if (got == 0 || tlsctl_parse_answer(ans, got, &f, reason, sizeof(reason)) != 1)
+		_exit(0);
+	if (tlsenv_write(&f) < 0)
+		_exit(111);
 	signal(SIGPIPE, SIG_DFL);
 	execvp(argv[0], argv);
 	log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
 	_exit(111);
+}
+
+/* On-request mode: the rest of the chain, started with posix_spawn (glibc's
+ * clone(CLONE_VM|CLONE_VFORK): nothing of this process is copied).  The
+ * environment is prepared here first: this process reads none of these
+ * variables.  ctl loses FD_CLOEXEC here and is closed after the spawn.
+ * Returns 0, or -1 (logged). */
+static int spawn_child(char **argv, int app, int ctl)
+{
+	extern char **environ;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t def;
+	char num[16];
+	pid_t pid;
+	int r;
+
+	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0 || unsetenv(TLSCTL_ENV) < 0)
+		return -1;
+	snprintf(num, sizeof(num), "%d", ctl);
+	if (setenv(TLSCTL_ENV, num, 1) < 0)
+		return -1;
+	clear_cloexec(ctl);
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return -1;
+	if (posix_spawnattr_init(&at) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	if ((r = posix_spawn_file_actions_adddup2(&fa, app, 0)) == 0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, app, 1)) == 0 &&
+	    (r = posix_spawnattr_setsigdefault(&at, &def)) == 0 &&
+	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0)
+		r = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (r != 0) {
+		log_error("exec", "prog=%s error=%s", argv[0], strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* The system-wide priority file GnuTLS reads in gnutls_global_init (the
+ * default path of Debian's build, or the one its variable names).  When
+ * it exists, init must happen before the chroot. */
+static int system_priority_file(void)
+{
+	const char *p = getenv("GNUTLS_SYSTEM_PRIORITY_FILE");
+	struct stat st;
+
+	if (p == NULL || *p == '\0')
+		p = "/etc/gnutls/config";
+	return stat(p, &st) == 0 || errno != ENOENT;
 }
 
 int main(int argc, char **argv)
@@ -210,18 +272,24 @@ int main(int argc, char **argv)
 	if (priv_is_root() && (user == NULL || root == NULL))
 		fatal_errx(100, "as root, -u USER and -r EMPTYDIR are required");
 
-	if (gnutls_global_init() < 0)
-		fatal_errx(111, "gnutls_global_init failed");
 	/* As root, before the drop: only this process holds the key. */
 	read_pem(cert, &conf.cert_pem);
 	read_pem(key, &conf.key_pem);
 	conf.prio_str = prio;
-	/* A bad priority string is a usage error, found at once (the check
-	 * parses the string only: no session is set up with it). */
-	r = gnutls_priority_init(&conf.prio, prio, &errpos);
-	if (r < 0)
-		fatal_errx(100, "bad priority string at \"%s\": %s", errpos ? errpos : "", gnutls_strerror(r));
-	gnutls_priority_deinit(conf.prio);
+	if (implicit || system_priority_file()) {
+		if (gnutls_global_init() < 0)
+			fatal_errx(111, "gnutls_global_init failed");
+		conf.inited = 1;
+		/* A bad priority string is a usage error, found at once (the
+		 * check parses the string only: no session is set up with it).
+		 * With init deferred it shows at the first STARTTLS (logged,
+		 * "TLS not available"), as an unparsable certificate does. */
+		r = gnutls_priority_init(&conf.prio, prio, &errpos);
+		if (r < 0)
+			fatal_errx(100, "bad priority string at \"%s\": %s",
+				   errpos ? errpos : "", gnutls_strerror(r));
+		gnutls_priority_deinit(conf.prio);
+	}
 	if (implicit) {
 		r = tls_conf_load(&conf);
 		if (r < 0)
@@ -233,24 +301,23 @@ int main(int argc, char **argv)
 	if (implicit) {
 		if (pipe2(fp, O_CLOEXEC) < 0)
 			fatal_err(111, "pipe");
-	} else if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
-		fatal_err(111, "socketpair");
-	pid = fork();
-	if (pid < 0)
-		fatal_err(111, "fork");
-	if (pid == 0) {
-		close(sp[0]);
-		if (ctl[0] >= 0)
-			close(ctl[0]);
-		if (fp[1] >= 0)
+		pid = fork();
+		if (pid < 0)
+			fatal_err(111, "fork");
+		if (pid == 0) {
+			close(sp[0]);
 			close(fp[1]);
-		child(argv + optind, sp[1], ctl[1], fp[0]);
+			child(argv + optind, sp[1], fp[0]);
+		}
+		close(fp[0]);
+	} else {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
+			fatal_err(111, "socketpair");
+		if (spawn_child(argv + optind, sp[1], ctl[1]) < 0)
+			fatal_errx(111, "cannot start %s", argv[optind]);
+		close(ctl[1]);
 	}
 	close(sp[1]);
-	if (ctl[1] >= 0)
-		close(ctl[1]);
-	if (fp[0] >= 0)
-		close(fp[0]);
 	/* The report socket is for the monitor further down the chain. */
 	if (authreport_fd() >= 0)
 		close(authreport_fd());

@@ -152,8 +152,14 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 		finish(r, 0, "tls_setup");
 	}
 	/* The program wrote its "ready" reply before asking: it is in the
-	 * socket already.  Send it and everything before it. */
+	 * socket already.  Send it and everything before it, all within the
+	 * handshake time (a program that keeps writing cannot hold us here,
+	 * nor can a client that reads slowly). */
 	for (;;) {
+		if (now_ms() >= deadline) {
+			log_info("tls_fail", "error=flush_timeout");
+			finish(r, 0, "flush_timeout");
+		}
 		if (flush_net_plain(r, deadline) < 0)
 			finish(r, 0, "client_write");
 		ssize_t k = read(r->app, r->to_net, sizeof(r->to_net));
