@@ -361,8 +361,9 @@ dnsmx_mx(struct dnsmx_resolver *r, const char *domain,
     struct dnsmx_host *hosts, size_t max, size_t *n)
 {
 	struct dns_answer *ans = xmalloc(sizeof *ans);
+	struct dnsmx_host *all;
 	enum dnsmx_status s;
-	size_t i;
+	size_t i, nall;
 
 	*n = 0;
 	if (max == 0 || strlen(domain) > DNSMX_MAX_NAME) {
@@ -382,15 +383,21 @@ dnsmx_mx(struct dnsmx_resolver *r, const char *domain,
 		free(ans);
 		return s;
 	}
-	for (i = 0; i < ans->n && *n < max; i++) {
-		memcpy(hosts[*n].name, ans->rr[i].name, sizeof hosts[*n].name);
-		hosts[*n].pref = ans->rr[i].pref;
-		(*n)++;
+	/* all records first, then the order, then the cut to max: the
+	 * most preferred hosts are kept whatever the answer's order */
+	all = xcalloc(ans->n ? ans->n : 1, sizeof *all);
+	for (i = 0; i < ans->n; i++) {
+		memcpy(all[i].name, ans->rr[i].name, sizeof all[i].name);
+		all[i].pref = ans->rr[i].pref;
 	}
+	nall = ans->n;
 	free(ans);
 	/* RFC 7505 3: a null MX (target ".") means no mail; root targets
 	 * beside real ones are ignored */
-	dnsmx_order(hosts, n);
+	dnsmx_order(all, &nall);
+	for (i = 0; i < nall && *n < max; i++)
+		hosts[(*n)++] = all[i];
+	free(all);
 	return *n ? DNSMX_OK : DNSMX_NULLMX;
 }
 

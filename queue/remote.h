@@ -56,27 +56,52 @@ struct remote_settings {
 	int t_greeting, t_command, t_data, t_block, t_done;  /* ms */
 };
 
-/* The outcome of one session for the whole request.  results[i] is set
- * (cls 2/4/5) for recipients with a final answer from this host; cls 0
- * for recipients not answered (try the next host). */
+/* The outcome for one recipient.  cls is set (2/4/5) once the recipient
+ * has a final answer; cls 0 means "try the next host".  A recipient a
+ * host deferred (4xx to RCPT, MAIL, DATA or the final dot, RFC 5321 5.1)
+ * stays cls 0 with deferred set and that reply in code/status/diag/mta,
+ * so that when no later host settles it the caller reports that reply
+ * (class 4).  relayed: class 2 at a hop that did not announce DSN
+ * (RFC 3461 6.2). */
 struct remote_result {
 	unsigned cls;
 	unsigned code;
 	char status[16];
 	char diag[512];
-	char mta[256];       /* host that answered (set by the caller) */
+	char mta[256];       /* host that answered */
+	int deferred;
+	int relayed;
 };
 
+/* The message of a request: fd holds it with LF line ends, as queued.
+ * A hop without 8BITMIME gets a 7-bit version (common/mime7bit.h), made
+ * once on first need and kept in fd7 for the next hosts. */
+struct remote_message {
+	int fd;
+	int scanned;         /* eightbit/header8 known */
+	int eightbit;        /* some octet >= 128 (or NUL) in the message */
+	int header8;         /* such an octet in a header field */
+	int fd7;             /* converted copy, -1 until made */
+	int conv_tried;
+	int conv_status;     /* mime7bit status of the conversion, once tried */
+	char conv_why[256];
+	unsigned long long size7;
+};
+
+void remote_message_init(struct remote_message *m, int fd);
+void remote_message_free(struct remote_message *m);
+
 /* Runs one SMTP session on c: greeting, EHLO/HELO, STARTTLS, AUTH, MAIL,
- * RCPT..., DATA, QUIT.  host: the name used for TLS and diagnostics.
- * The message is read from msgfd (LF line ends) with pread.
- * Returns 1 when every recipient has a final class (done with this
- * request), 0 to try the next host (results[i].cls 0 for the rest; *why
- * holds the reason).  *tls_failed is set when the TLS handshake failed
- * (the caller may try again without STARTTLS when TLS is optional). */
+ * RCPT..., DATA, QUIT, for the recipients still at cls 0 (the others were
+ * settled by an earlier host).  host: the name used for TLS and
+ * diagnostics.  The message is read from msg (see struct remote_message)
+ * with pread.  Returns 1 when every recipient has a final class, 0 when
+ * some are left for the next host (*why holds the reason).  *tls_failed
+ * is set when the TLS handshake failed (the caller may try again without
+ * STARTTLS when TLS is optional). */
 int remote_session(struct conn *c, const char *host,
     const struct remote_settings *set, const struct spawn_request *req,
-    int msgfd, struct remote_result *results, char *why, size_t whylen,
+    struct remote_message *msg, struct remote_result *results, char *why, size_t whylen,
     int *tls_failed);
 
 /* Dot-stuffing and CRLF canonicalisation of the LF-stored message

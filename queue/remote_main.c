@@ -8,9 +8,13 @@
  *
  * Route: the routes table, else the MX records of the recipients' domain
  * (the request holds the recipients of one domain).  Hosts are tried in
- * order on connection failures, 4xx greetings and MAIL replies; a host
- * that answered RCPT/DATA settles the recipients it answered.  Exit 0
- * once a reply is written, 111 otherwise (rspawn then answers class 4). */
+ * MX order, at most remote_max_hosts addresses per attempt, on
+ * connection failures and 4xx replies (greeting, MAIL, RCPT, DATA): the
+ * next host gets the recipients still deferred (RFC 5321 5.1); 2xx and
+ * 5xx answers are final.  A hop without 8BITMIME gets a 7-bit version
+ * (common/mime7bit.h) or a 5.6.3 failure; a success at a hop without DSN
+ * is marked relayed (RFC 3461 6.2).  Exit 0 once a reply is written, 111
+ * otherwise (rspawn then answers class 4). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +91,9 @@ settle(struct remote_result *res, size_t n, unsigned cls, const char *status,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (res[i].cls == 0) {
+		if (res[i].cls == 0 && res[i].deferred && cls == 4)
+			res[i].cls = 4;   /* the last host's 4xx reply stands */
+		else if (res[i].cls == 0) {
 			res[i].cls = cls;
 			snprintf(res[i].status, sizeof res[i].status, "%s", status);
 			snprintf(res[i].diag, sizeof res[i].diag, "%s", diag);
@@ -137,6 +143,7 @@ main(int argc, char **argv)
 	const struct route *route = NULL;
 	struct remote_settings set;
 	struct remote_result *res;
+	struct remote_message msg;
 	struct dnsmx_resolver *dns;
 	struct dnsmx_host *hosts;
 	struct dnsmx_addr addrs[8];
@@ -145,6 +152,7 @@ main(int argc, char **argv)
 	size_t nhosts = 0, i, h, maxhosts;
 	unsigned port;
 	int opt, tempfail = 0, permfail_lookup = 1, tried = 0;
+	size_t attempts = 0;
 	enum dnsmx_status st;
 	char domainbuf[300];
 
@@ -164,6 +172,7 @@ main(int argc, char **argv)
 		return 111;
 	}
 	res = xcalloc(req->nrcpts, sizeof *res);
+	remote_message_init(&msg, 0);
 	at = strrchr(req->rcpts[0].addr, '@');
 	domain = at ? at + 1 : "";
 	snprintf(domainbuf, sizeof domainbuf, "%s", domain);
@@ -268,7 +277,8 @@ main(int argc, char **argv)
 		break;
 	}
 
-	for (h = 0; h < nhosts && !all_settled(res, req->nrcpts); h++) {
+	for (h = 0; h < nhosts && attempts < maxhosts &&
+	    !all_settled(res, req->nrcpts); h++) {
 		size_t naddrs = 0, a;
 		st = dnsmx_addrs(dns, hosts[h].name, port, addrs, 8, &naddrs);
 		if (st != DNSMX_OK) {
@@ -281,12 +291,16 @@ main(int argc, char **argv)
 			continue;
 		}
 		permfail_lookup = 0;
-		for (a = 0; a < naddrs && !all_settled(res, req->nrcpts); a++) {
+		/* remote_max_hosts bounds the addresses tried in one attempt
+		 * (Postfix's smtp_mx_address_limit) */
+		for (a = 0; a < naddrs && attempts < maxhosts &&
+		    !all_settled(res, req->nrcpts); a++) {
 			char ip[INET6_ADDRSTRLEN], cerr[256];
 			struct remote_settings s2 = set;
 			int attempt, done = 0;
 
 			addr_text(&addrs[a], ip, sizeof ip);
+			attempts++;
 			for (attempt = 0; attempt < 2 && !done; attempt++) {
 				struct conn *c;
 				int tls_failed = 0;
@@ -302,8 +316,8 @@ main(int argc, char **argv)
 					    hosts[h].name, ip, cerr);
 					break;
 				}
-				done = remote_session(c, hosts[h].name, &s2, req, 0, res,
-				    why, sizeof why, &tls_failed);
+				done = remote_session(c, hosts[h].name, &s2, req, &msg,
+				    res, why, sizeof why, &tls_failed);
 				conn_free(c);
 				for (i = 0; i < req->nrcpts; i++)
 					if (res[i].cls && !res[i].mta[0])
@@ -332,17 +346,22 @@ main(int argc, char **argv)
 reply:
 	rep = spawn_reply_new(req->id);
 	for (i = 0; i < req->nrcpts; i++) {
-		log_info("result", "rcpt=%s class=%u code=%u status=%s diag=%s",
+		struct spawn_result *x;
+		log_info("result", "rcpt=%s class=%u code=%u status=%s relayed=%d diag=%s",
 		    req->rcpts[i].addr, res[i].cls, res[i].code, res[i].status,
-		    res[i].diag);
-		spawn_reply_add(rep, res[i].cls, res[i].code,
+		    res[i].cls == 2 && res[i].relayed, res[i].diag);
+		x = spawn_reply_add(rep, res[i].cls, res[i].code,
 		    res[i].status[0] ? res[i].status : NULL,
 		    res[i].diag[0] ? res[i].diag : NULL,
 		    res[i].mta[0] ? res[i].mta : NULL);
+		/* RFC 3461 6.2: the next hop did not announce DSN */
+		if (x && res[i].cls == 2 && res[i].relayed)
+			spawn_result_set_flags(x, SPAWN_RESULT_RELAYED);
 	}
 	opt = write_reply(rep);
 	spawn_reply_free(rep);
 	spawn_request_free(req);
+	remote_message_free(&msg);
 	free(res);
 	routes_free(routes);
 	secrets_free(secrets);

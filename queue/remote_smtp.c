@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/types.h>
 
 #include "base64.h"
 #include "buf.h"
 #include "esmtp_params.h"
 #include "log.h"
+#include "mime7bit.h"
 #include "remote.h"
 #include "routes.h"
 
@@ -52,6 +54,48 @@ remote_stuff(struct buf *out, const char *p, size_t len, int *bol,
 		*last_cr = ch == '\r';
 	}
 	buf_append(out, p + start, len - start);
+}
+
+void
+remote_message_init(struct remote_message *m, int fd)
+{
+	memset(m, 0, sizeof *m);
+	m->fd = fd;
+	m->fd7 = -1;
+}
+
+void
+remote_message_free(struct remote_message *m)
+{
+	if (m->fd7 >= 0)
+		close(m->fd7);
+	m->fd7 = -1;
+}
+
+/* 0, or -1 when the message cannot be read */
+static int
+message_scan(struct remote_message *m)
+{
+	if (m->scanned)
+		return 0;
+	if (mime7bit_scan_fd(m->fd, &m->eightbit, &m->header8) < 0)
+		return -1;
+	m->scanned = 1;
+	return 0;
+}
+
+/* The 7-bit version for a hop without 8BITMIME (RFC 6152 3): made once.
+ * MIME7BIT_CONVERTED with m->fd7 set, MIME7BIT_CLEAN (send as is), or a
+ * negative mime7bit status with m->conv_why. */
+static int
+message_7bit(struct remote_message *m)
+{
+	if (!m->conv_tried) {
+		m->conv_tried = 1;
+		m->conv_status = mime7bit_convert_fd(m->fd, &m->fd7, &m->size7,
+		    m->conv_why, sizeof m->conv_why);
+	}
+	return m->conv_status;
 }
 
 /* reads one reply; 0 complete, -1 with s->why set */
@@ -134,6 +178,30 @@ set_result(struct remote_result *res, unsigned cls, const struct session *s,
 	snprintf(res->status, sizeof res->status, "%s",
 	    s->r.status[0] ? s->r.status : defstatus);
 	snprintf(res->diag, sizeof res->diag, "%s", s->why);
+	snprintf(res->mta, sizeof res->mta, "%s", s->host);
+}
+
+/* A 4xx from this host: the recipient stays open for the next host
+ * (RFC 5321 5.1; Postfix does the same), with this reply remembered in
+ * case no later host settles it. */
+static void
+set_deferred(struct remote_result *res, const struct session *s)
+{
+	set_result(res, 0, s, "4.0.0");
+	res->deferred = 1;
+}
+
+/* Every recipient of this session (active[i]) not yet answered finally:
+ * deferred with the current reply. */
+static void
+defer_active(struct remote_result *res, const int *active, size_t n,
+    const struct session *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (active[i] && (res[i].cls == 0 || res[i].cls == 3))
+			set_deferred(&res[i], s);
 }
 
 static void
@@ -233,14 +301,15 @@ non_ascii(const char *s)
 
 static void
 mail_command(struct session *s, const struct spawn_request *req,
-    int utf8_needed, struct buf *b)
+    unsigned long long size, struct buf *b)
 {
 	buf_printf(b, "MAIL FROM:<%s>", req->sender);
 	if (s->max_size)
-		buf_printf(b, " SIZE=%llu", (unsigned long long)req->size);
+		buf_printf(b, " SIZE=%llu", size);
 	if (s->has_8bit && req->body == ESMTP_BODY_8BITMIME)
 		buf_puts(b, " BODY=8BITMIME");
-	if (s->has_utf8 && utf8_needed)
+	/* RFC 6531 3.4: a message flagged SMTPUTF8 keeps the flag */
+	if (s->has_utf8 && req->smtputf8)
 		buf_puts(b, " SMTPUTF8");
 	if (s->has_dsn) {
 		if (req->ret == ESMTP_RET_FULL)
@@ -394,53 +463,126 @@ send_body(struct session *s, int msgfd)
 	return read_reply(s, s->set->t_done);
 }
 
+/* RFC 6152 / 6531: what this hop can take.  0 go on (*sendfd, *size
+ * set); -1 the recipients fail permanently with *status (s->why); -2 a
+ * local error (the message unreadable: temporary). */
+static int
+check_hop(struct session *s, const struct spawn_request *req,
+    struct remote_message *m, const int *active, int *sendfd,
+    unsigned long long *size, const char **status)
+{
+	size_t i;
+	int utf8_addr = non_ascii(req->sender), rc;
+
+	*sendfd = m->fd;
+	*size = req->size;
+	for (i = 0; i < req->nrcpts; i++)
+		if (active[i] && non_ascii(req->rcpts[i].addr))
+			utf8_addr = 1;
+	/* RFC 6531 3.2: an SMTPUTF8 message (UTF-8 in an address or a header
+	 * field; Postfix looks at the same) needs an SMTPUTF8 hop */
+	if (req->smtputf8 && !s->has_utf8) {
+		if (!utf8_addr && message_scan(m) < 0) {
+			snprintf(s->why, sizeof s->why, "reading the message: %s",
+			    strerror(errno));
+			return -2;
+		}
+		if (utf8_addr || m->header8) {
+			snprintf(s->why, sizeof s->why,
+			    "%s does not support SMTPUTF8, which the message needs",
+			    s->host);
+			*status = "5.6.7";
+			return -1;
+		}
+	}
+	if (s->has_8bit)
+		return 0;
+	/* no 8BITMIME: 8-bit content goes as 7 bit or not at all (RFC 6152
+	 * 3; RFC 1652 "conversion to 7 bit") */
+	if (message_scan(m) < 0) {
+		snprintf(s->why, sizeof s->why, "reading the message: %s",
+		    strerror(errno));
+		return -2;
+	}
+	if (!m->eightbit)
+		return 0;     /* BODY=8BITMIME but 7-bit content: as is */
+	rc = message_7bit(m);
+	if (rc == MIME7BIT_CONVERTED) {
+		*sendfd = m->fd7;
+		*size = m->size7;
+		log_info("converted-7bit", "host=%s size=%llu", s->host, m->size7);
+		return 0;
+	}
+	if (rc == MIME7BIT_CLEAN)
+		return 0;
+	if (rc == MIME7BIT_ERROR) {
+		snprintf(s->why, sizeof s->why, "converting the message: %s",
+		    m->conv_why);
+		return -2;
+	}
+	snprintf(s->why, sizeof s->why,
+	    "%s does not support 8BITMIME and the message cannot be converted to 7 bit: %s",
+	    s->host, m->conv_why);
+	*status = "5.6.3";
+	return -1;
+}
+
 int
 remote_session(struct conn *c, const char *host,
     const struct remote_settings *set, const struct spawn_request *req,
-    int msgfd, struct remote_result *res, char *why, size_t whylen,
-    int *tls_failed)
+    struct remote_message *msg, struct remote_result *res, char *why,
+    size_t whylen, int *tls_failed)
 {
 	struct session s;
 	struct buf b = BUF_INIT;
-	size_t i, accepted = 0;
-	int utf8_needed = 0, rc;
+	size_t i, accepted = 0, nactive = 0;
+	unsigned long long size = 0;
+	int *active, rc, sendfd = msg->fd;
+	const char *status = "5.6.3";
 
 	memset(&s, 0, sizeof s);
 	s.c = c;
 	s.host = host;
 	s.set = set;
 	*tls_failed = 0;
+	/* only the recipients no earlier host settled */
+	active = xcalloc(req->nrcpts ? req->nrcpts : 1, sizeof *active);
+	for (i = 0; i < req->nrcpts; i++)
+		if (res[i].cls == 0) {
+			active[i] = 1;
+			nactive++;
+		}
+	if (nactive == 0)
+		goto out;
 	if (read_reply(&s, set->t_greeting) < 0)
 		goto next;
 	if (smtp_reply_class(&s.r) != 2) {
 		reply_why(&s, "connect");
-		goto next;
+		goto next_reply;
 	}
 	if (hello(&s) < 0)
-		goto next;
+		goto next_reply;
 	if (set->tls != ROUTE_TLS_NONE && s.has_starttls) {
 		if (starttls(&s, set->tls == ROUTE_TLS_MUST, tls_failed) < 0)
-			goto next;
+			goto next_reply;
 	} else if (set->tls == ROUTE_TLS_MUST) {
 		snprintf(s.why, sizeof s.why, "%s: STARTTLS not offered but required",
 		    host);
 		goto next;
 	}
 	if (set->auth_user && auth_plain(&s) < 0)
-		goto next;
+		goto next_reply;
 
-	/* RFC 6531 3.4: SMTPUTF8 only matters when an address needs it */
-	utf8_needed = req->smtputf8 && non_ascii(req->sender);
-	for (i = 0; i < req->nrcpts; i++)
-		if (req->smtputf8 && non_ascii(req->rcpts[i].addr))
-			utf8_needed = 1;
-	if (utf8_needed && !s.has_utf8) {
-		snprintf(s.why, sizeof s.why, "%s does not support SMTPUTF8",
-		    host);
-		set_all(res, req->nrcpts, 5, 0, "5.6.7", s.why);
+	rc = check_hop(&s, req, msg, active, &sendfd, &size, &status);
+	if (rc == -1) {
+		set_all(res, req->nrcpts, 5, 0, status, s.why);
 		goto quit;
 	}
-	if (s.max_size && req->size > s.max_size) {
+	if (rc == -2) {
+		set_all(res, req->nrcpts, 4, 0, "4.3.0", s.why);
+		goto quit;
+	}
+	if (s.max_size && size > s.max_size) {
 		snprintf(s.why, sizeof s.why,
 		    "message larger than %s accepts (SIZE %llu)", host,
 		    s.max_size);
@@ -450,10 +592,11 @@ remote_session(struct conn *c, const char *host,
 
 	/* MAIL and RCPTs: one group with PIPELINING (RFC 2920), else one by
 	 * one */
-	mail_command(&s, req, utf8_needed, &b);
+	mail_command(&s, req, size, &b);
 	if (s.has_pipelining)
 		for (i = 0; i < req->nrcpts; i++)
-			rcpt_command(&s, &req->rcpts[i], &b);
+			if (active[i])
+				rcpt_command(&s, &req->rcpts[i], &b);
 	conn_write(c, b.p, b.len);
 	buf_reset(&b);
 	if (send_cmd(&s, set->t_command) < 0 || read_reply(&s, set->t_command) < 0)
@@ -466,9 +609,11 @@ remote_session(struct conn *c, const char *host,
 			    s.r.status[0] ? s.r.status : "5.0.0", s.why);
 			goto quit;
 		}
-		goto next;   /* 4xx: another host may take it */
+		goto next_reply;   /* 4xx: another host may take it */
 	}
 	for (i = 0; i < req->nrcpts; i++) {
+		if (!active[i])
+			continue;
 		if (!s.has_pipelining) {
 			rcpt_command(&s, &req->rcpts[i], &b);
 			conn_write(c, b.p, b.len);
@@ -484,57 +629,66 @@ remote_session(struct conn *c, const char *host,
 			continue;
 		}
 		reply_why(&s, "RCPT TO");
-		set_result(&res[i], smtp_reply_class(&s.r) == 5 ? 5 : 4, &s,
-		    smtp_reply_class(&s.r) == 5 ? "5.0.0" : "4.0.0");
+		if (smtp_reply_class(&s.r) == 5)
+			set_result(&res[i], 5, &s, "5.0.0");
+		else
+			set_deferred(&res[i], &s);
+		if (s.r.code == 421)
+			goto next;   /* the server is closing the connection */
 	}
 	if (accepted == 0)
 		goto quit;
 	if (command(&s, set->t_data, "DATA") < 0)
-		goto next_accepted;
+		goto next;
 	if (s.r.code != 354) {
 		reply_why(&s, "DATA");
 		for (i = 0; i < req->nrcpts; i++)
-			if (res[i].cls == 3)
-				set_result(&res[i], smtp_reply_class(&s.r) == 5 ? 5 : 4,
-				    &s, smtp_reply_class(&s.r) == 5 ? "5.0.0" : "4.0.0");
+			if (res[i].cls == 3) {
+				if (smtp_reply_class(&s.r) == 5)
+					set_result(&res[i], 5, &s, "5.0.0");
+				else
+					set_deferred(&res[i], &s);
+			}
 		goto quit;
 	}
-	rc = send_body(&s, msgfd);
+	rc = send_body(&s, sendfd);
 	if (rc < 0) {
 		/* the message may or may not have arrived (RFC 5321 6.1):
-		 * retry later, never bounce */
+		 * retry later, never bounce, and not at the next host now */
 		for (i = 0; i < req->nrcpts; i++)
 			if (res[i].cls == 3) {
 				res[i].cls = 4;
 				res[i].code = 0;
 				snprintf(res[i].status, sizeof res[i].status, "4.4.2");
 				snprintf(res[i].diag, sizeof res[i].diag, "%s", s.why);
+				snprintf(res[i].mta, sizeof res[i].mta, "%s", host);
 			}
-		buf_free(&b);
-		snprintf(why, whylen, "%s", s.why);
-		return 1;
+		goto out;
 	}
 	reply_why(&s, "end of data");
 	for (i = 0; i < req->nrcpts; i++)
 		if (res[i].cls == 3) {
 			unsigned cls = smtp_reply_class(&s.r);
-			set_result(&res[i], cls == 2 ? 2 : cls == 5 ? 5 : 4, &s,
-			    cls == 2 ? "2.0.0" : cls == 5 ? "5.0.0" : "4.0.0");
-			if (cls == 2)
-				snprintf(res[i].diag, sizeof res[i].diag, "%s", s.why);
+			if (cls == 2) {
+				set_result(&res[i], 2, &s, "2.0.0");
+				/* RFC 3461 6.2: a hop without DSN ends our
+				 * knowledge; the success is "relayed" */
+				res[i].relayed = !s.has_dsn;
+			} else if (cls == 5)
+				set_result(&res[i], 5, &s, "5.0.0");
+			else
+				set_deferred(&res[i], &s);
 		}
 quit:
 	conn_write(c, "QUIT\r\n", 6);
 	if (send_cmd(&s, set->t_command) == 0)
 		(void)read_reply(&s, set->t_command);
-	buf_free(&b);
-	snprintf(why, whylen, "%s", s.why);
-	return 1;
-next_accepted:
-	/* DATA not answered: recipients already accepted are retried later */
-	for (i = 0; i < req->nrcpts; i++)
-		if (res[i].cls == 3)
-			res[i].cls = 0;
+	goto out;
+next_reply:
+	/* a 4xx (or other) reply to the greeting, EHLO, STARTTLS, AUTH or
+	 * MAIL: the recipients are deferred with it, for the next host */
+	if (smtp_reply_class(&s.r) == 4)
+		defer_active(res, active, req->nrcpts, &s);
 next:
 	for (i = 0; i < req->nrcpts; i++)
 		if (res[i].cls == 3)
@@ -543,7 +697,13 @@ next:
 		conn_write(c, "QUIT\r\n", 6);
 		(void)conn_flush(c, 1000);
 	}
+out:
 	buf_free(&b);
 	snprintf(why, whylen, "%s", s.why[0] ? s.why : "session failed");
-	return 0;
+	rc = 1;
+	for (i = 0; i < req->nrcpts; i++)
+		if (res[i].cls == 0)
+			rc = 0;
+	free(active);
+	return rc;
 }

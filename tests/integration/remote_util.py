@@ -46,20 +46,21 @@ def encode_request(rid, sender, rcpts, queue_id="Q1", envid=None, ret=None,
 def _fields(p):
     i = 0
     while i < len(p):
-        tag = chr(p[i])
+        tag = chr(p[i]) if p[i] < 128 else p[i]
         n = struct.unpack(">I", p[i + 1:i + 5])[0]
         yield tag, p[i + 5:i + 5 + n]
         i += 5 + n
 
 
 def decode_reply(payload):
-    """(id, [ {cls, code, status, diag, mta} ... ])"""
+    """(id, [ {cls, code, status, diag, mta, relayed} ... ])"""
     rid, results = None, []
     for tag, v in _fields(payload):
         if tag == "i":
             rid = struct.unpack(">I", v)[0]
         elif tag == "x":
-            r = {"cls": None, "code": 0, "status": None, "diag": None, "mta": None}
+            r = {"cls": None, "code": 0, "status": None, "diag": None, "mta": None,
+                 "relayed": False}
             for t, w in _fields(v):
                 if t == "c":
                     r["cls"] = w[0]
@@ -71,6 +72,8 @@ def decode_reply(payload):
                     r["diag"] = w.decode(errors="replace")
                 elif t == "M":
                     r["mta"] = w.decode()
+                elif t == 0x80:   # result flags: SPAWN_RESULT_RELAYED
+                    r["relayed"] = bool(struct.unpack(">I", w)[0] & 1)
             results.append(r)
     return rid, results
 

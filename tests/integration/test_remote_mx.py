@@ -128,6 +128,57 @@ class RemoteMX(unittest.TestCase):
         r = self.deliver("mx.test")
         self.assertEqual((r["cls"], r["status"]), (4, "4.4.1"), r)
 
+    # RFC 5321 5.1: a 4xx from one MX host sends the recipients it deferred
+    # to the next one, within remote_max_hosts
+
+    def test_rcpt_4xx_goes_to_the_next_host(self):
+        self.sinks["127.0.0.2"].rcpt = {"u@mx.test": "451 4.3.0 try later"}
+        rs = self.rs.deliver(b"hello\n", "s@example.test", ["u@mx.test", "v@mx.test"])
+        self.assertEqual([r["cls"] for r in rs], [2, 2], rs)
+        self.assertEqual(rs[0]["mta"], "b.mx.test")
+        self.assertEqual(rs[1]["mta"], "a.mx.test")
+        a, b = self.sinks["127.0.0.2"], self.sinks["127.0.0.3"]
+        self.assertEqual(len(a.transactions), 1)
+        self.assertEqual([x.split(">")[0] for x in a.transactions[0]["rcpts"]],
+                         ["RCPT TO:<u@mx.test", "RCPT TO:<v@mx.test"])
+        # only the deferred recipient at the second host
+        self.assertEqual(len(b.transactions), 1)
+        self.assertEqual([x.split(">")[0] for x in b.transactions[0]["rcpts"]],
+                         ["RCPT TO:<u@mx.test"])
+        self.assertEqual(b.transactions[0]["data"], b"hello\r\n")
+
+    def test_rcpt_4xx_everywhere_keeps_the_last_reply(self):
+        self.sinks["127.0.0.2"].rcpt = {"u@mx.test": "451 4.3.0 first later"}
+        self.sinks["127.0.0.3"].rcpt = {"u@mx.test": "452 4.2.2 second full"}
+        r = self.deliver("mx.test")
+        self.assertEqual((r["cls"], r["code"], r["status"]), (4, 452, "4.2.2"), r)
+        self.assertIn("second full", r["diag"])
+        self.assertEqual(r["mta"], "b.mx.test")
+        self.assertEqual(self.delivered_at(), [])
+
+    def test_rcpt_5xx_is_final_at_the_first_host(self):
+        self.sinks["127.0.0.2"].rcpt = {"u@mx.test": "550 5.1.1 no such user"}
+        r = self.deliver("mx.test")
+        self.assertEqual((r["cls"], r["status"]), (5, "5.1.1"), r)
+        self.assertEqual(self.sinks["127.0.0.3"].connections, 0)
+
+    def test_421_to_rcpt_and_4xx_to_data(self):
+        self.sinks["127.0.0.2"].rcpt = {"u@mx.test": "421 4.3.2 closing"}
+        r = self.deliver("mx.test")
+        self.assertEqual((r["cls"], r["mta"]), (2, "b.mx.test"), r)
+        self.sinks["127.0.0.2"].rcpt = {}
+        self.sinks["127.0.0.2"].data_reply = "451 4.3.0 not now"
+        r = self.deliver("mx.test")
+        self.assertEqual((r["cls"], r["mta"]), (2, "b.mx.test"), r)
+        self.assertEqual(len(self.sinks["127.0.0.3"].transactions), 2)
+
+    def test_max_hosts_per_attempt(self):
+        self.inst.set_config("remote_max_hosts", "1")
+        self.sinks["127.0.0.2"].rcpt = {"u@mx.test": "451 4.3.0 later"}
+        r = self.deliver("mx.test")
+        self.assertEqual((r["cls"], r["code"]), (4, 451), r)
+        self.assertEqual(self.sinks["127.0.0.3"].connections, 0)
+
 
 class RemoteIPv6(unittest.TestCase):
     """The resolver on an IPv6 address; MX hosts with AAAA records only, or
