@@ -3,16 +3,18 @@
 
 Messages flow into an instance through postern-queue while a killer
 SIGKILLs, at random moments, the programs of the path: postern-queue (the
-injectors), postern-send, postern-lspawn, postern-rspawn and
-postern-deliver.  The queue service (send + lspawn + rspawn) is wired here
+injectors), postern-send, postern-lspawn, postern-rspawn, postern-deliver
+and postern-remote (each message also has a remote recipient, relayed
+through a static route to a Python SMTP sink that pauses before its final
+reply, so postern-remote is killed mid-transaction).  The queue service (send + lspawn + rspawn) is wired here
 exactly as daemon/postern_queue.c wires it (UNIX socketpairs: spawners on
 fds 0/1, send with lspawn on fd 3 and rspawn on fd 4) but restarted at once
 when one of them dies, so that hundreds of kills fit in minutes (the
 supervisor backs off).  Only processes of this test are killed.
 
 At the end every acknowledged message (postern-queue exit 0 with an id)
-must be in every recipient's Maildir at least once and no file in new/ may
-be partial.
+must be in every recipient's Maildir at least once, and taken by the sink
+at least once, and no file in new/ nor message at the sink may be partial.
 
     crashtest.py [--messages N] [--kills K] [--min-per-program M] [--seed S]
 
@@ -45,7 +47,8 @@ from postern_instance import (LIBEXEC, IS_ROOT, Supervisor, make_instance, make_
 BUILD = os.environ.get("POSTERN_BUILD", "build")
 ENVTOOL = os.path.join(BUILD, "fixtures", "postern-test-envtool")
 PROGRAMS = ("postern-smtpd", "postern-queue", "postern-send", "postern-lspawn", "postern-rspawn",
-            "postern-deliver")
+            "postern-deliver", "postern-remote")
+REMOTE_RCPT = "far@remote.test"
 
 
 def envelope(sender, rcpts):
@@ -270,6 +273,18 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
     users = {"u%d@example.test" % i: "pw-%d" % i for i in range(rcpts_per_message)}
     inst = make_instance(tmp, users=users)
     short_schedule(inst, "1s")
+    # the remote recipient: a static route to a sink on loopback (no DNS)
+    from remote_util import SMTPSink
+    sink = SMTPSink()
+    sink.data_delay = 0.03
+    with open(os.path.join(inst.etc, "routes"), "w") as f:
+        f.write("remote.test [127.0.0.1]:%d\n" % sink.port)
+    with open(os.path.join(inst.etc, "relaynets"), "w") as f:
+        f.write("127.0.0.0/8\n")
+    for k, v in (("resolver_address", "127.0.0.1"), ("resolver_port", "9"),
+                 ("remote_greeting_timeout", "10s"), ("remote_command_timeout", "10s"),
+                 ("remote_data_timeout", "10s"), ("remote_done_timeout", "10s")):
+        inst.set_config(k, v)
     # rule files with a short pause before (u0) and after (u1) the Maildir
     # write, so that postern-deliver lives long enough to be killed at
     # either side of it
@@ -293,7 +308,7 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
         raise RuntimeError("no SMTP listener:\n" + sup.text()[-2000:])
     svc = QueueService(inst, logfile=os.path.join(tmp, "queue.log"))
     inj = Injector(inst)
-    rcpts = sorted(users)
+    rcpts = sorted(users) + [REMOTE_RCPT]
     env_bytes = envelope("sender@example.org", rcpts)
     acked = {}
     counts = {p: 0 for p in PROGRAMS}
@@ -391,7 +406,7 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
     sup.stop()
     # check the Maildirs
     missing, partial, dups = 0, 0, 0
-    for u in rcpts:
+    for u in sorted(users):
         seen = {}
         for name, data in maildir_messages(inst.maildir(u)):
             try:
@@ -406,9 +421,31 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
             seen[cid] = seen.get(cid, 0) + 1
         missing += sum(1 for n in acked if n not in seen)
         dups += sum(c - 1 for c in seen.values() if c > 1)
+    # the remote recipient: what the sink took (recorded only after the
+    # final dot, so a killed transaction leaves nothing)
+    sink.close()
+    seen = {}
+    with sink.lock:
+        taken = list(sink.transactions)
+    for tr in taken:
+        data = tr["data"].replace(b"\r\n", b"\n")
+        try:
+            hdr = data.split(b"\n\n", 1)[0]
+            cid = int([l for l in hdr.split(b"\n") if l.startswith(b"X-Crash-Id: ")][0][12:])
+        except (IndexError, ValueError):
+            partial += 1
+            continue
+        if not data.endswith(b"END-OF-MESSAGE %d\n" % cid) or data.count(b"\n") < 40:
+            partial += 1
+            continue
+        seen[cid] = seen.get(cid, 0) + 1
+    remote_missing = sum(1 for n in acked if n not in seen)
+    missing += remote_missing
+    dups += sum(c - 1 for c in seen.values() if c > 1)
     result = {"seed": seed, "injected": injected[0], "acknowledged": len(acked),
               "kills": sum(counts.values()), "per_program": counts, "restarts": svc.restarts,
-              "missing": missing, "partial": partial, "duplicates": dups,
+              "missing": missing, "remote_missing": remote_missing, "partial": partial,
+              "duplicates": dups,
               "queue_empty": empty, "seconds": round(flowed, 1)}
     if verbose:
         print("crashtest " + " ".join("%s=%s" % kv for kv in result.items()), flush=True)

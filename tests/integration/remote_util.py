@@ -163,7 +163,8 @@ class SMTPSink:
     greeting: the 220 line (raw, CRLF added); rcpt: {addr: "550 5.1.1 no"}
     (others 250); rcpt_raw: {addr: raw bytes}; data_reply: final reply;
     mail_reply; tls_ctx: ssl context for STARTTLS; auth: (user, pass);
-    silent: never send the greeting.
+    silent: never send the greeting; data_delay: seconds between taking
+    the message (recorded) and the final reply (crash tests).
     transactions: list of dicts {helo, mail, rcpts, data, tls, auth}."""
 
     def __init__(self, host="127.0.0.1", port=0):
@@ -182,6 +183,7 @@ class SMTPSink:
         self.tls_ctx = None
         self.auth = None
         self.silent = False
+        self.data_delay = 0
         self.starttls_raw = None
         self.transactions = []
         self.connections = 0
@@ -301,6 +303,8 @@ class SMTPSink:
                 tr["data"] = data
                 with self.lock:
                     self.transactions.append(dict(tr))
+                if self.data_delay:
+                    time.sleep(self.data_delay)
                 send(self.data_reply)
             elif verb == "RSET":
                 send("250 2.0.0 Ok")

@@ -1,7 +1,8 @@
 """Crash safety, short version (make check): messages flow through
-postern-queue, postern-send, postern-lspawn, postern-rspawn and
-postern-deliver while they are SIGKILLed at random (at least 50 kills);
-every acknowledged message ends up complete in every recipient's Maildir.
+postern-queue, postern-send, postern-lspawn, postern-rspawn,
+postern-deliver and postern-remote while they are SIGKILLed at random (at
+least 50 kills); every acknowledged message ends up complete in every
+recipient's Maildir and at the remote recipient's SMTP sink.
 The full version is `make crashtest` (tests/integration/crashtest.py)."""
 import unittest
 
@@ -16,7 +17,9 @@ class CrashShortTest(unittest.TestCase):
         self.assertTrue(r["queue_empty"], r)
         self.assertEqual(r["missing"], 0, r)
         self.assertEqual(r["partial"], 0, r)
-        for prog in ("postern-smtpd", "postern-queue", "postern-send", "postern-lspawn", "postern-rspawn"):
+        self.assertEqual(r["remote_missing"], 0, r)
+        for prog in ("postern-smtpd", "postern-queue", "postern-send", "postern-lspawn", "postern-rspawn",
+                     "postern-remote"):
             self.assertGreaterEqual(r["per_program"][prog], 1, r)
 
 
