@@ -377,47 +377,15 @@ struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT;
-	struct config *c;
-	struct stat st;
-	char chunk[8192];
-	ssize_t r;
-	int fd;
+	struct config *c = NULL;
+	int r = lines_read_file(path, CONFIG_FILE_MAX, 0, &b, err, errlen);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		if (b.len + (size_t)r > CONFIG_FILE_MAX) {
-			snprintf(err, errlen, "%s: file larger than %d bytes", path,
-			    CONFIG_FILE_MAX);
-			goto fail;
-		}
-		buf_append(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	c = config_parse(path, b.p ? b.p : "", b.len, err, errlen);
+	if (r == 1)
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOENT));
+	else if (r == 0)
+		c = config_parse(path, b.p ? b.p : "", b.len, err, errlen);
 	buf_free(&b);
 	return c;
-fail:
-	close(fd);
-	buf_free(&b);
-	return NULL;
 }
 
 void

@@ -1,7 +1,63 @@
-/* lines.c: the line walk shared by the readers of small text files
- * (see lines.h). */
+/* lines.c: reading a small text file whole, and the line walk shared by
+ * its readers (see lines.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "lines.h"
+
+int
+lines_read_file(const char *path, size_t max, unsigned flags, struct buf *b,
+    char *err, size_t errlen)
+{
+	char chunk[65536];
+	struct stat st;
+	int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY, fd, rc = -1;
+
+	if (flags & LINES_NOFOLLOW)
+		oflags |= O_NOFOLLOW;
+	/* a FIFO in place of a regular file must not block the open */
+	if (!(flags & LINES_ANY_TYPE))
+		oflags |= O_NONBLOCK;
+	fd = open(path, oflags);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!(flags & LINES_ANY_TYPE) &&
+	    (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	for (;;) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			break;
+		}
+		if (r == 0) {
+			rc = 0;
+			break;
+		}
+		if ((size_t)r > max || b->len > max - (size_t)r) {
+			snprintf(err, errlen, "%s: file larger than %zu bytes",
+			    path, max);
+			break;
+		}
+		buf_append(b, chunk, (size_t)r);
+	}
+	if (flags & LINES_SECRET)
+		explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	return rc;
+}
 
 static int
 is_blank(char c)

@@ -8,6 +8,18 @@
 #define POSTERN_LINES_H
 
 #include <stddef.h>
+#include "buf.h"
+
+/* lines_read_file flags */
+#define LINES_NOFOLLOW 0x1   /* refuse a symbolic link (O_NOFOLLOW) */
+#define LINES_ANY_TYPE 0x2   /* accept what is not a regular file */
+#define LINES_SECRET   0x4   /* wipe the read buffers (passwd-file) */
+
+/* Read the whole file path into b (appended), at most max bytes.
+ * Returns 0; 1 when it does not exist (err untouched); -1 with
+ * "path: reason" in err (also "path: file larger than N bytes"). */
+int lines_read_file(const char *path, size_t max, unsigned flags,
+    struct buf *b, char *err, size_t errlen);
 
 enum lines_status {
 	LINES_END = 0,       /* no more lines */

@@ -184,9 +184,8 @@ passwd_index_free(struct passwd_index *ix)
 
 /* ---- numbers and quota ---- */
 
-/* Decimal digits only, value <= max.  0 or -1. */
-static int
-parse_ulong(const char *p, size_t len, unsigned long long max,
+int
+passwd_parse_decimal(const char *p, size_t len, unsigned long long max,
     unsigned long long *out)
 {
 	unsigned long long v = 0;
@@ -218,7 +217,7 @@ parse_size(const char *p, size_t len, unsigned long long *out)
 		case 't': case 'T': mult = 1ULL << 40; len--; break;
 		}
 	}
-	if (parse_ulong(p, len, ULLONG_MAX / mult, &v) < 0)
+	if (passwd_parse_decimal(p, len, ULLONG_MAX / mult, &v) < 0)
 		return -1;
 	*out = v * mult;
 	return 0;
@@ -294,7 +293,7 @@ parse_extra(const char *p, size_t len, unsigned long long *qbytes,
 			continue;
 		}
 		if (word_is(w, klen, "quota_messages")) {
-			if (parse_ulong(v, vlen, ULLONG_MAX, qmsgs) < 0) {
+			if (passwd_parse_decimal(v, vlen, ULLONG_MAX, qmsgs) < 0) {
 				*why = "bad quota_messages";
 				return -1;
 			}
@@ -321,7 +320,7 @@ parse_extra(const char *p, size_t len, unsigned long long *qbytes,
 					return -1;
 				}
 			} else if (word_is(part, pk, "messages")) {
-				if (parse_ulong(pv, pvlen, ULLONG_MAX, qmsgs) < 0) {
+				if (passwd_parse_decimal(pv, pvlen, ULLONG_MAX, qmsgs) < 0) {
 					*why = "bad quota rule messages value";
 					return -1;
 				}
@@ -386,12 +385,12 @@ entry_parse(const char *p, size_t len, const char **why)
 		return NULL;
 	}
 	struct passwd_entry *e = xcalloc(1, sizeof(*e));
-	if (parse_ulong(f[2], fl[2], (uid_t)-2, &v) < 0) {
+	if (passwd_parse_decimal(f[2], fl[2], (uid_t)-2, &v) < 0) {
 		*why = "bad uid";
 		goto bad;
 	}
 	e->uid = (uid_t)v;
-	if (parse_ulong(f[3], fl[3], (gid_t)-2, &v) < 0) {
+	if (passwd_parse_decimal(f[3], fl[3], (gid_t)-2, &v) < 0) {
 		*why = "bad gid";
 		goto bad;
 	}
@@ -532,55 +531,13 @@ fail:
 	return NULL;
 }
 
-/* Read at most max bytes of path into b.  0, 1 (missing), or -1. */
-static int
-read_bounded(const char *path, size_t max, struct buf *b, char *err,
-    size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		char chunk[65536];
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		if (b->len + (size_t)r > max) {
-			seterr(err, errlen, "%s: file too large", path);
-			explicit_bzero(chunk, sizeof(chunk));
-			close(fd);
-			return -1;
-		}
-		buf_append(b, chunk, (size_t)r);
-		explicit_bzero(chunk, sizeof(chunk));
-	}
-	close(fd);
-	return 0;
-}
-
 struct passwd_file *
 passwd_load(const char *path, int missing_ok, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT;
 	struct passwd_file *pf = NULL;
-	int r = read_bounded(path, PASSWD_MAX_FILE, &b, err, errlen);
+	int r = lines_read_file(path, PASSWD_MAX_FILE, LINES_SECRET, &b, err,
+	    errlen);
 	if (r == 1) {
 		if (missing_ok)
 			pf = passwd_new();

@@ -114,6 +114,9 @@ int passwd_save(const struct passwd_file *pf, const char *path,
     char *err, size_t errlen);
 
 /* Shared with userlist.c. */
+/* Decimal digits only (1..20 of them), value <= max: 0, or -1. */
+int passwd_parse_decimal(const char *p, size_t len, unsigned long long max,
+    unsigned long long *out);
 /* The canonical form of a name (domain part lowercased), appended to out. */
 void passwd_name_key(const char *name, size_t len, struct buf *out);
 /* A sorted index of names for lookup. */

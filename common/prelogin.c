@@ -92,6 +92,8 @@ prelogin_sasl(struct prelogin *pl, struct sasl *s, const char *mech,
 	enum sasl_status st;
 
 	sasl_init(s);
+	if (sasl_mech_lookup(mech, mechlen) == SASL_MECH_NONE)
+		return PRELOGIN_SASL_BADMECH;
 	st = sasl_start(s, mech, mechlen, ir, irlen);
 	while (st == SASL_CONTINUE) {
 		const char *line;

@@ -60,12 +60,15 @@ void prelogin_starttls(struct prelogin *pl, const char *ready,
     size_t readylen);
 
 /* The SASL exchange after "AUTHENTICATE mech [ir]" / "AUTH mech [ir]":
- * sasl_init(s), sasl_start, then for each challenge "+ base64" and the
- * client's next line (CRLF removed).  Returns SASL_DONE (credentials in
- * s), SASL_ERROR (s->error), SASL_CANCEL, or PRELOGIN_SASL_TOOLONG for an
- * answer longer than SASL_MAX_LINE.  Exits 0 when the client goes away.
- * The caller always calls sasl_clear(s) after. */
+ * sasl_init(s); PRELOGIN_SASL_BADMECH for a mechanism we do not offer;
+ * else sasl_start, then for each challenge "+ base64" and the client's
+ * next line (its LF and a CR before it removed).  Returns SASL_DONE
+ * (credentials in s), SASL_ERROR (s->error), SASL_CANCEL, or
+ * PRELOGIN_SASL_TOOLONG for an answer longer than SASL_MAX_LINE.  Exits 0
+ * when the client goes away.  The caller always calls sasl_clear(s)
+ * after. */
 #define PRELOGIN_SASL_TOOLONG (-100)
+#define PRELOGIN_SASL_BADMECH (-101)
 int prelogin_sasl(struct prelogin *pl, struct sasl *s, const char *mech,
     size_t mechlen, const char *ir, size_t irlen);
 

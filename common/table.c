@@ -48,40 +48,16 @@ struct table *
 table_load(const char *path, size_t max_bytes, int missing_ok, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT;
-	struct table *t;
-	char chunk[8192];
-	ssize_t r;
-	int fd;
+	struct table *t = NULL;
+	int r = lines_read_file(path, max_bytes, LINES_NOFOLLOW | LINES_ANY_TYPE,
+	    &b, err, errlen);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno == ENOENT && missing_ok)
-			return table_parse(path, "", 0, err, errlen);
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		r = read(fd, chunk, sizeof(chunk));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		if (b.len + (size_t)r > max_bytes) {
-			snprintf(err, errlen, "%s: file larger than %zu bytes", path, max_bytes);
-			close(fd);
-			buf_free(&b);
-			return NULL;
-		}
-		buf_append(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	t = table_parse(path, b.p ? b.p : "", b.len, err, errlen);
+	if (r == 1 && missing_ok)
+		t = table_parse(path, "", 0, err, errlen);
+	else if (r == 1)
+		snprintf(err, errlen, "%s: %s", path, strerror(ENOENT));
+	else if (r == 0)
+		t = table_parse(path, b.p ? b.p : "", b.len, err, errlen);
 	buf_free(&b);
 	return t;
 }

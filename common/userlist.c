@@ -33,25 +33,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-parse_num(const char *p, size_t len, unsigned long long max,
-    unsigned long long *out)
-{
-	unsigned long long v = 0;
-	if (len == 0 || len > 20)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		unsigned d = (unsigned)(p[i] - '0');
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
 void
 userlist_free(struct userlist *ul)
 {
@@ -94,12 +75,12 @@ parse_line(const char *s, size_t l, struct userlist_entry *e, const char **why)
 		*why = "bad user name";
 		return -1;
 	}
-	if (parse_num(f[1], fl[1], (uid_t)-2, &v) < 0) {
+	if (passwd_parse_decimal(f[1], fl[1], (uid_t)-2, &v) < 0) {
 		*why = "bad uid";
 		return -1;
 	}
 	e->uid = (uid_t)v;
-	if (parse_num(f[2], fl[2], (gid_t)-2, &v) < 0) {
+	if (passwd_parse_decimal(f[2], fl[2], (gid_t)-2, &v) < 0) {
 		*why = "bad gid";
 		return -1;
 	}
@@ -108,11 +89,11 @@ parse_line(const char *s, size_t l, struct userlist_entry *e, const char **why)
 		*why = "home is not an absolute path";
 		return -1;
 	}
-	if (parse_num(f[4], fl[4], ~0ULL, &e->quota_bytes) < 0) {
+	if (passwd_parse_decimal(f[4], fl[4], ~0ULL, &e->quota_bytes) < 0) {
 		*why = "bad quota_bytes";
 		return -1;
 	}
-	if (parse_num(f[5], fl[5], ~0ULL, &e->quota_messages) < 0) {
+	if (passwd_parse_decimal(f[5], fl[5], ~0ULL, &e->quota_messages) < 0) {
 		*why = "bad quota_messages";
 		return -1;
 	}
@@ -178,39 +159,12 @@ userlist_load(const char *path, int missing_ok, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT;
 	struct userlist *ul = NULL;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int r = lines_read_file(path, USERLIST_MAX_FILE, 0, &b, err, errlen);
 
-	if (fd < 0) {
-		if (errno == ENOENT && missing_ok)
-			return userlist_parse(path, "", 0, err, errlen);
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	for (;;) {
-		char chunk[65536];
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			seterr(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		if (b.len + (size_t)r > USERLIST_MAX_FILE) {
-			seterr(err, errlen, "%s: file too large", path);
-			goto out;
-		}
-		buf_append(&b, chunk, (size_t)r);
-	}
-	ul = userlist_parse(path, b.p ? b.p : "", b.len, err, errlen);
-out:
-	close(fd);
+	if (r == 1 && !missing_ok)
+		seterr(err, errlen, "%s: %s", path, strerror(ENOENT));
+	else if (r >= 0)
+		ul = userlist_parse(path, b.p ? b.p : "", b.len, err, errlen);
 	buf_free(&b);
 	return ul;
 }

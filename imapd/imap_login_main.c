@@ -112,16 +112,17 @@ cmd_authenticate(struct login *l, struct imap_cmd *c)
 		reply(l, c->tag, "NO [PRIVACYREQUIRED] Plaintext authentication disallowed without TLS");
 		return;
 	}
-	if (sasl_mech_lookup(c->args[0].p, c->args[0].len) == SASL_MECH_NONE) {
-		reply(l, c->tag, "NO [CANNOT] Unsupported authentication mechanism");
-		return;
-	}
 	if (c->nargs == 2) {
 		ir = c->args[1].p;
 		irlen = c->args[1].len;
 	}
 	st = prelogin_sasl(&l->pl, &sasl, c->args[0].p, c->args[0].len, ir,
 	    irlen);
+	if (st == PRELOGIN_SASL_BADMECH) {
+		sasl_clear(&sasl);
+		reply(l, c->tag, "NO [CANNOT] Unsupported authentication mechanism");
+		return;
+	}
 	if (st == PRELOGIN_SASL_TOOLONG) {
 		sasl_clear(&sasl);
 		reply(l, c->tag, "BAD Authentication line too long");

@@ -132,16 +132,17 @@ cmd_auth(struct login *l, const struct pop3_cmd *c)
 		io_puts(l->pl.io, ".\r\n");
 		return;
 	}
-	if (sasl_mech_lookup(c->args[0].p, c->args[0].len) == SASL_MECH_NONE) {
-		pop3_reply(l->pl.io, R_AUTH_BAD_MECH);
-		return;
-	}
 	if (c->nargs == 2) {
 		ir = c->args[1].p;
 		irlen = c->args[1].len;
 	}
 	st = prelogin_sasl(&l->pl, &sasl, c->args[0].p, c->args[0].len, ir,
 	    irlen);
+	if (st == PRELOGIN_SASL_BADMECH) {
+		sasl_clear(&sasl);
+		pop3_reply(l->pl.io, R_AUTH_BAD_MECH);
+		return;
+	}
 	if (st == PRELOGIN_SASL_TOOLONG) {
 		sasl_clear(&sasl);
 		pop3_reply(l->pl.io, R_AUTH_TOO_LONG);

@@ -1,7 +1,10 @@
 /* test_lines.c: unit tests for common/lines.c, the line walk of the
  * config, table, passwd-file and user-list readers. */
 #include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "lines.h"
 
 static enum lines_status
@@ -130,6 +133,58 @@ START_TEST(entries)
 }
 END_TEST
 
+START_TEST(read_file)
+{
+	char dir[] = "/tmp/test_lines.XXXXXX", path[256], link[256], err[512];
+	struct buf b = BUF_INIT;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("a\nbc\n", f);
+	fclose(f);
+	ck_assert_int_eq(symlink(path, link), 0);
+
+	ck_assert_int_eq(lines_read_file(path, 5, 0, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.len, 5);
+	ck_assert_mem_eq(b.p, "a\nbc\n", 5);
+	buf_reset(&b);
+	ck_assert_int_eq(lines_read_file(path, 4, LINES_SECRET, &b, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "/f: file larger than 4 bytes") != NULL, "%s",
+	    err);
+	buf_reset(&b);
+	/* a link is followed unless told not to */
+	ck_assert_int_eq(lines_read_file(link, 100, 0, &b, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.len, 5);
+	buf_reset(&b);
+	ck_assert_int_eq(lines_read_file(link, 100, LINES_NOFOLLOW, &b, err,
+	    sizeof(err)), -1);
+	/* missing: 1, the error left alone */
+	strcpy(err, "untouched");
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	ck_assert_int_eq(lines_read_file(path, 100, 0, &b, err, sizeof(err)), 1);
+	ck_assert_str_eq(err, "untouched");
+	/* a directory is not a regular file */
+	ck_assert_int_eq(lines_read_file(dir, 100, 0, &b, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
+	ck_assert_int_eq(lines_read_file("/dev/null", 100, 0, &b, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(lines_read_file("/dev/null", 100, LINES_ANY_TYPE, &b,
+	    err, sizeof(err)), 0);
+	ck_assert_uint_eq(b.len, 0);
+
+	buf_free(&b);
+	unlink(link);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -140,6 +195,7 @@ main(void)
 	tcase_add_test(tc, control_characters);
 	tcase_add_test(tc, blank_or_comment);
 	tcase_add_test(tc, entries);
+	tcase_add_test(tc, read_file);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -270,6 +270,13 @@ START_TEST(sasl_login_exchange)
 	sasl_clear(&s);
 	session_end(&pl);
 
+	/* a mechanism we do not offer: nothing is sent or read */
+	session(&pl, c, NULL, NULL);
+	ck_assert_int_eq(prelogin_sasl(&pl, &s, "CRAM-MD5", 8, NULL, 0),
+	    PRELOGIN_SASL_BADMECH);
+	sasl_clear(&s);
+	session_end(&pl);
+
 	/* an initial response needs no exchange: nothing is read */
 	session(&pl, c, NULL, NULL);
 	ck_assert_int_eq(prelogin_sasl(&pl, &s, "PLAIN", 5,
