@@ -1,13 +1,13 @@
 /* imap_args.c: small parsers of command arguments shared by the session
- * core: APPEND's date-time and UID sets (UID EXPUNGE, QRESYNC known UIDs).
+ * core: APPEND's date-time and UID sets (UID EXPUNGE, QRESYNC known UIDs;
+ * parsed by imap_seqset.c).
  * Pure functions over (p, len), bounded, unit-tested and fuzzed. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "imap_seqset.h"
 #include "imapd.h"
-
-#define UIDSET_MAX_RANGES 10000
 
 static int
 digits(const char *p, size_t n, int *out)
@@ -75,73 +75,29 @@ imap_parse_datetime(const char *p, size_t len, time_t *out)
 
 /* --- UID sets ------------------------------------------------------------ */
 
-static int
-parse_num(const char **pp, const char *end, uint32_t maxuid, uint32_t *out)
-{
-	const char *p = *pp;
-	unsigned long long v = 0;
-
-	if (p < end && *p == '*') {
-		*out = maxuid;
-		*pp = p + 1;
-		return 0;
-	}
-	if (p >= end || *p < '1' || *p > '9')
-		return -1;
-	while (p < end && *p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v > UINT32_MAX)
-			return -1;
-		p++;
-	}
-	*out = (uint32_t)v;
-	*pp = p;
-	return 0;
-}
-
+/* The one sequence-set parser (imap_seqset.c) with "*" = maxuid and no
+ * "$"; its sorted, merged ranges copied into the caller's array. */
 int
 imap_uidset_parse(const char *p, size_t len, uint32_t maxuid,
     struct imap_uid_range **ranges, size_t *n)
 {
-	const char *end = p + len;
-	struct imap_uid_range *r = NULL;
-	size_t count = 0, cap = 0;
+	struct imap_seqset set;
+	size_t i;
 
 	*ranges = NULL;
 	*n = 0;
-	if (len == 0)
+	if (imap_seqset_parse(p, len, maxuid, 0, &set) < 0) {
+		imap_seqset_free(&set);
 		return -1;
-	while (p < end) {
-		uint32_t a, b;
-		if (parse_num(&p, end, maxuid, &a) < 0)
-			goto bad;
-		b = a;
-		if (p < end && *p == ':') {
-			p++;
-			if (parse_num(&p, end, maxuid, &b) < 0)
-				goto bad;
-		}
-		if (p < end) {
-			if (*p != ',' || p + 1 == end)
-				goto bad;
-			p++;
-		}
-		if (count == UIDSET_MAX_RANGES)
-			goto bad;
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			r = xreallocarray(r, cap, sizeof(*r));
-		}
-		r[count].lo = a < b ? a : b;
-		r[count].hi = a < b ? b : a;
-		count++;
 	}
-	*ranges = r;
-	*n = count;
+	*ranges = xreallocarray(NULL, set.n, sizeof(**ranges));
+	for (i = 0; i < set.n; i++) {
+		(*ranges)[i].lo = set.r[i].lo;
+		(*ranges)[i].hi = set.r[i].hi;
+	}
+	*n = set.n;
+	imap_seqset_free(&set);
 	return 0;
-bad:
-	free(r);
-	return -1;
 }
 
 int

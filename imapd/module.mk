@@ -20,5 +20,5 @@ postern-imapd_SRCS := $(filter-out imapd/imap_login_%.c imapd/msginfo_main.c, \
 postern-imapd_LIBS :=
 
 test_imap_names_EXTRA := imapd/imap_names.c
-test_imap_args_EXTRA := imapd/imap_args.c
-fuzz_imap_names_EXTRA := imapd/imap_names.c imapd/imap_args.c
+test_imap_args_EXTRA := imapd/imap_args.c imapd/imap_seqset.c
+fuzz_imap_names_EXTRA := imapd/imap_names.c imapd/imap_args.c imapd/imap_seqset.c

@@ -66,6 +66,28 @@ START_TEST(uidsets)
 }
 END_TEST
 
+/* The set comes sorted and merged (the sequence-set parser of
+ * imap_seqset.c), and "$" is not a UID set. */
+START_TEST(uidset_sorted_merged)
+{
+	struct imap_uid_range *r;
+	size_t n;
+
+	ck_assert_int_eq(imap_uidset_parse("9,3:1,2:5,10:*", 14, 12, &r, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(r[0].lo, 1);
+	ck_assert_int_eq(r[0].hi, 5);
+	ck_assert_int_eq(r[1].lo, 9);
+	ck_assert_int_eq(r[1].hi, 12);
+	ck_assert(imap_uidset_contains(r, n, 12));
+	ck_assert(!imap_uidset_contains(r, n, 6));
+	free(r);
+	ck_assert_int_eq(imap_uidset_parse("$", 1, 12, &r, &n), -1);
+	ck_assert_ptr_null(r);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
 START_TEST(uidset_bounded)
 {
 	struct buf b = BUF_INIT;
@@ -89,6 +111,7 @@ main(void)
 
 	tcase_add_test(tc, datetime);
 	tcase_add_test(tc, uidsets);
+	tcase_add_test(tc, uidset_sorted_merged);
 	tcase_add_test(tc, uidset_bounded);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
