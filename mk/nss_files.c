@@ -10,7 +10,6 @@
  * getgrouplist, endpwent and endgrent (ld --wrap) to the functions below,
  * which read the files directly with fgetpwent_r/fgetgrent_r (plain file
  * parsers, no NSS).  Dynamically linked programs keep glibc's NSS. */
-#define _GNU_SOURCE
 #include "nss_files.h"
 
 #include <errno.h>
