@@ -2,11 +2,24 @@
  * its readers (see lines.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "lines.h"
+
+void
+lines_format_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
 
 int
 lines_read_file(const char *path, size_t max, unsigned flags, struct buf *b,
@@ -25,12 +38,12 @@ lines_read_file(const char *path, size_t max, unsigned flags, struct buf *b,
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 1;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		lines_format_error(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!(flags & LINES_ANY_TYPE) &&
 	    (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-		snprintf(err, errlen, "%s: not a regular file", path);
+		lines_format_error(err, errlen, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
@@ -39,7 +52,7 @@ lines_read_file(const char *path, size_t max, unsigned flags, struct buf *b,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			lines_format_error(err, errlen, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (r == 0) {
@@ -47,7 +60,7 @@ lines_read_file(const char *path, size_t max, unsigned flags, struct buf *b,
 			break;
 		}
 		if ((size_t)r > max || b->len > max - (size_t)r) {
-			snprintf(err, errlen, "%s: file larger than %zu bytes",
+			lines_format_error(err, errlen, "%s: file larger than %zu bytes",
 			    path, max);
 			break;
 		}

@@ -15,6 +15,11 @@
 #define LINES_ANY_TYPE 0x2   /* accept what is not a regular file */
 #define LINES_SECRET   0x4   /* wipe the read buffers (passwd-file) */
 
+/* Format an error message into err (errlen bytes) as snprintf does;
+ * nothing when err is NULL or errlen 0 (callers that do not want it). */
+void lines_format_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Read the whole file path into b (appended), at most max bytes.
  * Returns 0; 1 when it does not exist (err untouched); -1 with
  * "path: reason" in err (also "path: file larger than N bytes"). */

@@ -31,17 +31,6 @@ struct passwd_file {
 	struct passwd_index ix;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- names ---- */
 
 void
@@ -498,13 +487,13 @@ passwd_parse(const char *name, const char *p, size_t len, char *err,
 	size_t l;
 
 	if (len > PASSWD_MAX_FILE) {
-		seterr(err, errlen, "%s: file too large", name);
+		lines_format_error(err, errlen, "%s: file too large", name);
 		goto fail;
 	}
 	lines_init(&it, p, len, PASSWD_MAX_LINE);
 	while ((st = lines_next(&it, &s, &l)) != LINES_END) {
 		if (st != LINES_OK) {
-			seterr(err, errlen, "%s:%u: %s", name, it.lineno,
+			lines_format_error(err, errlen, "%s:%u: %s", name, it.lineno,
 			    lines_why(st));
 			goto fail;
 		}
@@ -514,7 +503,7 @@ passwd_parse(const char *name, const char *p, size_t len, char *err,
 		}
 		struct passwd_entry *e = entry_parse(s, l, &why);
 		if (e == NULL) {
-			seterr(err, errlen, "%s:%u: %s", name, it.lineno, why);
+			lines_format_error(err, errlen, "%s:%u: %s", name, it.lineno, why);
 			goto fail;
 		}
 		e->line = it.lineno;
@@ -522,7 +511,7 @@ passwd_parse(const char *name, const char *p, size_t len, char *err,
 	}
 	size_t dupline = 0;
 	if (reindex(pf, &dupline) < 0) {
-		seterr(err, errlen, "%s:%zu: duplicate user", name, dupline);
+		lines_format_error(err, errlen, "%s:%zu: duplicate user", name, dupline);
 		goto fail;
 	}
 	return pf;
@@ -542,7 +531,7 @@ passwd_load(const char *path, int missing_ok, char *err, size_t errlen)
 		if (missing_ok)
 			pf = passwd_new();
 		else
-			seterr(err, errlen, "%s: %s", path, strerror(ENOENT));
+			lines_format_error(err, errlen, "%s: %s", path, strerror(ENOENT));
 	} else if (r == 0) {
 		pf = passwd_parse(path, b.p ? b.p : "", b.len, err, errlen);
 	}
@@ -625,7 +614,7 @@ passwd_set(struct passwd_file *pf, const struct passwd_entry *src, char *err,
 	struct buf line = BUF_INIT;
 
 	if (src->name == NULL || !passwd_name_valid(src->name, strlen(src->name))) {
-		seterr(err, errlen, "invalid user name");
+		lines_format_error(err, errlen, "invalid user name");
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
@@ -636,17 +625,17 @@ passwd_set(struct passwd_file *pf, const struct passwd_entry *src, char *err,
 		    *s; s++)
 			if ((*s < 0x20 && *s != '\t') || *s == 0x7f ||
 			    (*s == ':' && i < 4)) {
-				seterr(err, errlen,
+				lines_format_error(err, errlen,
 				    "field holds ':' or a control character");
 				return -1;
 			}
 	}
 	if (src->home == NULL || src->home[0] != '/') {
-		seterr(err, errlen, "home is not an absolute path");
+		lines_format_error(err, errlen, "home is not an absolute path");
 		return -1;
 	}
 	if (src->uid == (uid_t)-1 || src->gid == (gid_t)-1) {
-		seterr(err, errlen, "bad uid or gid");
+		lines_format_error(err, errlen, "bad uid or gid");
 		return -1;
 	}
 	struct passwd_entry *e = xcalloc(1, sizeof(*e));
@@ -665,7 +654,7 @@ passwd_set(struct passwd_file *pf, const struct passwd_entry *src, char *err,
 	e->extra = extra;
 	entry_format(e, &line);
 	if (line.len > PASSWD_MAX_LINE) {
-		seterr(err, errlen, "line too long");
+		lines_format_error(err, errlen, "line too long");
 		entry_free(e);
 		buf_free(&line);
 		return -1;
@@ -780,11 +769,11 @@ passwd_write_atomic(const char *path, const void *p, size_t len, mode_t mode,
 	fd = open(tpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    mode);
 	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", tpath, strerror(errno));
+		lines_format_error(err, errlen, "%s: %s", tpath, strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) < 0) {
-		seterr(err, errlen, "%s: fchmod: %s", tpath, strerror(errno));
+		lines_format_error(err, errlen, "%s: fchmod: %s", tpath, strerror(errno));
 		goto bad;
 	}
 	const char *q = p;
@@ -794,24 +783,24 @@ passwd_write_atomic(const char *path, const void *p, size_t len, mode_t mode,
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			seterr(err, errlen, "%s: write: %s", tpath, strerror(errno));
+			lines_format_error(err, errlen, "%s: write: %s", tpath, strerror(errno));
 			goto bad;
 		}
 		q += w;
 		left -= (size_t)w;
 	}
 	if (fsync(fd) < 0) {
-		seterr(err, errlen, "%s: fsync: %s", tpath, strerror(errno));
+		lines_format_error(err, errlen, "%s: fsync: %s", tpath, strerror(errno));
 		goto bad;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		seterr(err, errlen, "%s: close: %s", tpath, strerror(errno));
+		lines_format_error(err, errlen, "%s: close: %s", tpath, strerror(errno));
 		goto bad;
 	}
 	fd = -1;
 	if (rename(tpath, path) < 0) {
-		seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
+		lines_format_error(err, errlen, "%s: rename: %s", path, strerror(errno));
 		goto bad;
 	}
 	/* make the rename durable */
@@ -820,7 +809,7 @@ passwd_write_atomic(const char *path, const void *p, size_t len, mode_t mode,
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	free(dir);
 	if (dfd < 0 || fsync(dfd) < 0) {
-		seterr(err, errlen, "%s: fsync of directory: %s", path,
+		lines_format_error(err, errlen, "%s: fsync of directory: %s", path,
 		    strerror(errno));
 		if (dfd >= 0)
 			close(dfd);

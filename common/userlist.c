@@ -22,17 +22,6 @@ struct userlist {
 	struct passwd_index ix;
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 void
 userlist_free(struct userlist *ul)
 {
@@ -113,13 +102,13 @@ userlist_parse(const char *name, const char *p, size_t len, char *err,
 	size_t l;
 
 	if (len > USERLIST_MAX_FILE) {
-		seterr(err, errlen, "%s: file too large", name);
+		lines_format_error(err, errlen, "%s: file too large", name);
 		goto fail;
 	}
 	lines_init(&it, p, len, USERLIST_MAX_LINE);
 	while ((st = lines_next(&it, &s, &l)) != LINES_END) {
 		if (st != LINES_OK) {
-			seterr(err, errlen, "%s:%u: %s", name, it.lineno,
+			lines_format_error(err, errlen, "%s:%u: %s", name, it.lineno,
 			    lines_why(st));
 			goto fail;
 		}
@@ -132,7 +121,7 @@ userlist_parse(const char *name, const char *p, size_t len, char *err,
 		struct userlist_entry *e = &ul->e[ul->n];
 		memset(e, 0, sizeof(*e));
 		if (parse_line(s, l, e, &why) < 0) {
-			seterr(err, errlen, "%s:%u: %s", name, it.lineno, why);
+			lines_format_error(err, errlen, "%s:%u: %s", name, it.lineno, why);
 			goto fail;
 		}
 		e->line = it.lineno;
@@ -145,7 +134,7 @@ userlist_parse(const char *name, const char *p, size_t len, char *err,
 	int rc = passwd_index_build(&ul->ix, names, ul->n, &dup);
 	free(names);
 	if (rc < 0) {
-		seterr(err, errlen, "%s:%u: duplicate user", name, ul->e[dup].line);
+		lines_format_error(err, errlen, "%s:%u: duplicate user", name, ul->e[dup].line);
 		goto fail;
 	}
 	return ul;
@@ -162,7 +151,7 @@ userlist_load(const char *path, int missing_ok, char *err, size_t errlen)
 	int r = lines_read_file(path, USERLIST_MAX_FILE, 0, &b, err, errlen);
 
 	if (r == 1 && !missing_ok)
-		seterr(err, errlen, "%s: %s", path, strerror(ENOENT));
+		lines_format_error(err, errlen, "%s: %s", path, strerror(ENOENT));
 	else if (r >= 0)
 		ul = userlist_parse(path, b.p ? b.p : "", b.len, err, errlen);
 	buf_free(&b);
