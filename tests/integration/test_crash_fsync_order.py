@@ -11,7 +11,8 @@ import os, re, shutil, smtplib, subprocess, tempfile, time, unittest
 import crashtest
 from postern_instance import LIBEXEC, POSTERN, make_instance, make_tmpdir, wait_port
 
-CALL = re.compile(r"^(\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)")
+# strace -ttt -T: "TIME call(args) = RET ... <DURATION>"
+TCALL = re.compile(r"^(\d+\.\d+)\s+(\w+)\((.*)\)\s+=\s+(-?\d+|\?)(?:.*<(\d+\.\d+)>)?\s*$")
 
 
 class FsyncOrderTest(unittest.TestCase):
@@ -23,7 +24,10 @@ class FsyncOrderTest(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def test_fsyncs_before_the_id_is_written(self):
-        trace = os.path.join(self.tmp, "strace.txt")
+        # -ff: one file per task (postern-queue runs each pair of fsyncs
+        # at once, one in a thread: with -f their lines would be split);
+        # -ttt -T: entry time and duration, so "done before" is checkable.
+        trace = os.path.join(self.tmp, "st")
         env_bytes = crashtest.envelope("a@example.org", ["joe@example.test"])
         with tempfile.TemporaryFile() as mf, tempfile.TemporaryFile() as ef:
             mf.write(b"Subject: s\n\nbody\n")
@@ -34,8 +38,9 @@ class FsyncOrderTest(unittest.TestCase):
 
             def setup():
                 os.dup2(os.dup(w), 3)
-            p = subprocess.Popen(["strace", "-f", "-qq", "-s", "512", "-o", trace, "-e",
-                                  "trace=openat,open,fsync,fdatasync,rename,renameat,renameat2,write,close,exit_group",
+            p = subprocess.Popen(["strace", "-ff", "-ttt", "-T", "-qq", "-s", "512", "-o", trace, "-e",
+                                  "trace=openat,open,fsync,fdatasync,rename,renameat,renameat2,write,close,"
+                                  "exit_group,clone,clone3",
                                   os.path.join(LIBEXEC, "postern-queue")],
                                  stdin=mf, stdout=ef, close_fds=False, preexec_fn=setup,
                                  env=dict(os.environ, POSTERN_CONF=self.inst.conf))
@@ -44,38 +49,57 @@ class FsyncOrderTest(unittest.TestCase):
             os.close(r)
             self.assertEqual(p.wait(30), 0)
         self.assertTrue(qid)
+        calls = []     # (start, end, tid, call, args, ret)
+        for name in os.listdir(self.tmp):
+            if not name.startswith("st."):
+                continue
+            tid = int(name.split(".")[1])
+            with open(os.path.join(self.tmp, name), errors="replace") as f:
+                for line in f:
+                    m = TCALL.match(line)
+                    if m:
+                        ts, call, args, ret, dur = m.groups()
+                        calls.append((float(ts), float(ts) + float(dur or 0), tid, call, args, ret))
+        calls.sort()
+        # threads share their process's descriptors: key them by the first task
+        group = {}
+        for _, _, tid, call, args, ret in calls:
+            if call in ("clone", "clone3") and "CLONE_THREAD" in args and ret.isdigit():
+                group[int(ret)] = group.get(tid, tid)
         fds, events = {}, []
-        with open(trace) as f:
-            for line in f:
-                m = CALL.match(line)
-                if not m:
-                    continue
-                pid, call, args, ret = m.groups()
-                if call in ("openat", "open") and ret != "?" and int(ret) >= 0:
-                    path = re.search(r'"([^"]*)"', args).group(1)
-                    fds[(pid, int(ret))] = path
-                elif call in ("fsync", "fdatasync"):
-                    fd = int(args.split(",")[0])
-                    events.append(("fsync", fds.get((pid, fd), "?")))
-                elif call == "write":
-                    fd = int(args.split(",")[0])
-                    events.append(("write", fd, args))
-                elif call.startswith("rename"):
-                    events.append(("rename", re.findall(r'"([^"]*)"', args)))
-        ack = next(i for i, e in enumerate(events) if e[0] == "write" and e[1] == 3 and qid in e[2])
-        before = events[:ack]
-        synced = [e[1] for e in before if e[0] == "fsync"]
+        for start, end, tid, call, args, ret in calls:
+            g = group.get(tid, tid)
+            if call in ("openat", "open") and ret != "?" and int(ret) >= 0:
+                path = re.search(r'"([^"]*)"', args).group(1)
+                fds[(g, int(ret))] = path
+            elif call in ("fsync", "fdatasync"):
+                fd = int(args.split(",")[0])
+                events.append((start, end, "fsync", fds.get((g, fd), "?")))
+            elif call == "write":
+                fd = int(args.split(",")[0])
+                events.append((start, end, "write", fd, args))
+            elif call.startswith("rename"):
+                events.append((start, end, "rename", re.findall(r'"([^"]*)"', args)))
+        ack = next(e for e in events if e[2] == "write" and e[3] == 3 and qid in e[4])
+        # done (entry + duration) before the id is written
+        synced = [e[3] for e in events if e[2] == "fsync" and e[1] <= ack[0]]
         q = self.inst.queue
         self.assertTrue(any(s.endswith(".m") and "/tmp/" in s for s in synced), synced)
         self.assertTrue(any(s.endswith(".e") and "/tmp/" in s for s in synced), synced)
         self.assertIn(os.path.join(q, "mess"), [s.rstrip("/") for s in synced])
         self.assertIn(os.path.join(q, "todo"), [s.rstrip("/") for s in synced])
-        renames = [e[1][1] for e in before if e[0] == "rename"]
-        self.assertIn(os.path.join(q, "todo", qid), renames)
-        # the directory fsyncs come after the renames they make durable
-        last_rename = max(i for i, e in enumerate(before) if e[0] == "rename")
-        self.assertTrue(any(e[0] == "fsync" and e[1].rstrip("/") == os.path.join(q, "todo")
-                            for e in before[last_rename:]), before)
+        renames = [e for e in events if e[2] == "rename" and e[1] <= ack[0]]
+        self.assertIn(os.path.join(q, "todo", qid), [e[3][1] for e in renames])
+        # the files are durable before the renames, and the directory
+        # fsyncs start after the renames they make durable
+        first_rename = min(e[0] for e in renames)
+        last_rename = max(e[1] for e in renames)
+        for suffix in (".m", ".e"):
+            self.assertTrue(any(e[2] == "fsync" and e[3].endswith(suffix) and e[1] <= first_rename
+                                for e in events), events)
+        for d in ("mess", "todo"):
+            self.assertTrue(any(e[2] == "fsync" and e[3].rstrip("/") == os.path.join(q, d)
+                                and e[0] >= last_rename and e[1] <= ack[0] for e in events), events)
 
 
 class SmtpFsyncOrderTest(unittest.TestCase):
