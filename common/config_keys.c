@@ -70,6 +70,8 @@ const struct config_key config_keys[] = {
 	KEY("queue_concurrency_remote", CFG_INT, "20", "postern-send: remote deliveries at once."),
 	KEY("queue_concurrency_domain", CFG_INT, "5", "postern-send: remote deliveries at once to one destination domain."),
 	KEY("queue_delivery_timeout", CFG_DURATION, "1h", "postern-send: a delivery without an answer after this long is counted as a temporary failure."),
+	KEY("delay_warning_time", CFG_DURATION, "4h", "postern-send: age after which the sender gets one delay report (RFC 3464 Action: delayed) per message for the recipients still deferred that asked for it with NOTIFY=DELAY; 0 = never."),
+	KEY("delay_warning_notify_absent", CFG_BOOL, "no", "postern-send: the delay report also covers recipients given without NOTIFY (RFC 3461 leaves that to the server; Postfix sends them when its delay_warning_time is set)."),
 
 	SECTION("delivery", "postern-lspawn, postern-deliver, postern-lmtpd: local delivery."),
 	/* delivery keys: added by the delivery owner. */

@@ -112,7 +112,7 @@ dsn_build(const struct dsn_info *in, const struct dsn_rcpt *r, size_t n,
     int msgfd, struct buf *out)
 {
 	char date[64], boundary[96];
-	size_t i, failed = 0, delivered = 0, delayed = 0;
+	size_t i, failed = 0, delivered = 0, delayed = 0, relayed = 0;
 	struct buf orig = BUF_INIT;
 	int headers_only, have_orig = 0, truncated = 0;
 
@@ -123,6 +123,8 @@ dsn_build(const struct dsn_info *in, const struct dsn_rcpt *r, size_t n,
 			failed++;
 		else if (r[i].action == DSN_DELAYED)
 			delayed++;
+		else if (r[i].action == DSN_RELAYED)
+			relayed++;
 		else
 			delivered++;
 	}
@@ -167,6 +169,10 @@ dsn_build(const struct dsn_info *in, const struct dsn_rcpt *r, size_t n,
 		    "The mail system will keep trying.\n\n");
 	if (delivered)
 		buf_puts(out, "Your message was delivered to the recipients below.\n\n");
+	if (relayed)
+		buf_puts(out, "Your message was passed on for the recipients below to a\n"
+		    "mail system that does not send delivery reports; no further\n"
+		    "report will follow from there.\n\n");
 	for (i = 0; i < n; i++) {
 		buf_puts(out, "<");
 		put_clean(out, r[i].addr);
@@ -224,10 +230,17 @@ dsn_build(const struct dsn_info *in, const struct dsn_rcpt *r, size_t n,
 			dsn_date(r[i].last_attempt, date, sizeof(date));
 			buf_printf(out, "Last-Attempt-Date: %s\n", date);
 		}
+		if (r[i].action == DSN_DELAYED && r[i].will_retry_until) {
+			/* RFC 3464 2.3.9 */
+			dsn_date(r[i].will_retry_until, date, sizeof(date));
+			buf_printf(out, "Will-Retry-Until: %s\n", date);
+		}
 	}
 
 	/* 3: the original (RFC 3461 4.3 RET) */
-	headers_only = in->ret == ESMTP_RET_HDRS || (in->ret != ESMTP_RET_FULL && !failed);
+	/* RET asks for the message in a "failed" report (RFC 3461 4.3); a
+	 * report of successes or delays carries the headers only */
+	headers_only = in->ret == ESMTP_RET_HDRS || !failed;
 	if (msgfd >= 0) {
 		if (!headers_only && read_original(msgfd, 0, &orig, &truncated) < 0) {
 			buf_reset(&orig);

@@ -5,10 +5,11 @@
  *                        Original-Envelope-Id, Arrival-Date), then one
  *                        block per recipient (Original-Recipient,
  *                        Final-Recipient, Action, Status, Remote-MTA,
- *                        Diagnostic-Code, Last-Attempt-Date)
+ *                        Diagnostic-Code, Last-Attempt-Date,
+ *                        Will-Retry-Until for "delayed")
  *   3. message/rfc822    the original message (RET=FULL, or RET unset on a
  *                        failure report), or text/rfc822-headers (RET=HDRS,
- *                        success reports, or an original over
+ *                        reports without a failure, or an original over
  *                        DSN_RETURN_MAX)
  * The output has LF line ends (the queue's form); header values coming
  * from the envelope are stripped of control characters, so nothing in an
@@ -34,6 +35,7 @@ struct dsn_rcpt {
 	const char *diag;            /* NULL none */
 	const char *remote_mta;      /* NULL for local */
 	uint64_t last_attempt;       /* unix seconds, 0 unknown */
+	uint64_t will_retry_until;   /* DSN_DELAYED: unix seconds, 0 unknown */
 };
 
 struct dsn_info {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define TABLE_MAX_BYTES   (16u * 1024 * 1024)
 #define ALIAS_MAX_TARGETS_PER_LINE 1000
@@ -369,6 +370,48 @@ out:
 	table_free(at);
 	userlist_free(ul);
 	return t;
+}
+
+static void
+file_sig(const char *path, struct recipient_file_sig *g)
+{
+	struct stat sb;
+
+	memset(g, 0, sizeof(*g));
+	if (path == NULL || *path == '\0' || stat(path, &sb) < 0)
+		return;
+	g->present = 1;
+	g->dev = sb.st_dev;
+	g->ino = sb.st_ino;
+	g->size = sb.st_size;
+	g->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	g->ctime_ns = (long long)sb.st_ctim.tv_sec * 1000000000LL + sb.st_ctim.tv_nsec;
+}
+
+struct recipient_tables *
+recipient_tables_cached(struct recipient_cache *rc, const struct config *c,
+    char *err, size_t errlen)
+{
+	struct recipient_file_sig now[3];
+
+	file_sig(config_str(c, "domains_file"), &now[0]);
+	file_sig(config_str(c, "users_file"), &now[1]);
+	file_sig(config_str(c, "aliases_file"), &now[2]);
+	if (rc->t != NULL && memcmp(now, rc->sig, sizeof(now)) == 0)
+		return rc->t;
+	recipient_tables_free(rc->t);
+	rc->loads++;
+	rc->t = recipient_tables_load(c, err, errlen);
+	if (rc->t != NULL)
+		memcpy(rc->sig, now, sizeof(now));
+	return rc->t;
+}
+
+void
+recipient_cache_free(struct recipient_cache *rc)
+{
+	recipient_tables_free(rc->t);
+	memset(rc, 0, sizeof(*rc));
 }
 
 int

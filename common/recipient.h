@@ -82,6 +82,34 @@ struct recipient_tables *recipient_tables_parse(const char *domains, size_t dlen
     const struct recipient_settings *settings, char *err, size_t errlen);
 void recipient_tables_free(struct recipient_tables *t);
 
+/* A loaded set of tables kept across requests (postern-lspawn,
+ * postern-send): recipient_tables_cached stats domains_file, users_file
+ * and aliases_file (device, inode, size, mtime and ctime to the
+ * nanosecond) and reloads only when one of them changed (a file replaced
+ * by rename gets a new inode; one rewritten in place a new ctime).  The
+ * files are stat'ed before they are read, so a change during a load is
+ * seen at the next call.  Returns the current tables (owned by the cache;
+ * valid until the next call), or NULL with err when a reload failed (the
+ * old tables are then dropped: a broken table is not served from memory,
+ * and the next call tries again). */
+struct recipient_file_sig {
+	int present;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	long long mtime_ns, ctime_ns;
+};
+
+struct recipient_cache {
+	struct recipient_tables *t;
+	struct recipient_file_sig sig[3];
+	unsigned long loads;       /* how many times the files were read */
+};
+
+struct recipient_tables *recipient_tables_cached(struct recipient_cache *rc,
+    const struct config *c, char *err, size_t errlen);
+void recipient_cache_free(struct recipient_cache *rc);
+
 /* Is domain (len bytes, any case) local? */
 int recipient_domain_is_local(const struct recipient_tables *t,
     const char *domain, size_t len);

@@ -65,35 +65,18 @@ finish(struct deliver_result *r)
 	return r->status;
 }
 
-int
-main(int argc, char **argv)
+/* The delivery itself; returns finish()'s status. */
+static int
+run(struct config *conf, const char *forward)
 {
 	struct deliver_ctx c;
 	struct deliver_result r;
-	struct config *conf;
-	const char *forward = NULL, *cpath = NULL;
 	struct buf prefix = BUF_INIT;
 	struct stat sb;
-	int opt;
+	int rc;
 
-	log_init("postern-deliver", 0);
-	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "c:F:")) != -1) {
-		switch (opt) {
-		case 'c': cpath = optarg; break;
-		case 'F': forward = optarg; break;
-		default:
-			fprintf(stderr, "usage: postern-deliver [-c CONF] [-F ADDRESS]\n");
-			return DELIVER_TEMP;
-		}
-	}
 	memset(&r, 0, sizeof(r));
 	deliver_set(&r, DELIVER_OK, "2.0.0", "delivered");
-	if (cpath != NULL)
-		setenv("POSTERN_CONF", cpath, 1);
-	conf = config_load_or_die();
-	if (getenv("POSTERN_QUEUE_ID"))
-		log_set_session(getenv("POSTERN_QUEUE_ID"));
 	memset(&c, 0, sizeof(c));
 	c.conf = conf;
 	c.msgfd = 0;
@@ -133,6 +116,35 @@ main(int argc, char **argv)
 	c.prefix_len = prefix.len;
 	if (deliver_rules(&c, &r) == 0)
 		deliver_set(&r, DELIVER_OK, "2.0.0", "delivered");
+	rc = finish(&r);
 	buf_free(&prefix);
-	return finish(&r);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config *conf;
+	const char *forward = NULL, *cpath = NULL;
+	int opt, rc;
+
+	log_init("postern-deliver", 0);
+	signal(SIGPIPE, SIG_IGN);
+	while ((opt = getopt(argc, argv, "c:F:")) != -1) {
+		switch (opt) {
+		case 'c': cpath = optarg; break;
+		case 'F': forward = optarg; break;
+		default:
+			fprintf(stderr, "usage: postern-deliver [-c CONF] [-F ADDRESS]\n");
+			return DELIVER_TEMP;
+		}
+	}
+	if (cpath != NULL)
+		setenv("POSTERN_CONF", cpath, 1);
+	conf = config_load_or_die();
+	if (getenv("POSTERN_QUEUE_ID"))
+		log_set_session(getenv("POSTERN_QUEUE_ID"));
+	rc = run(conf, forward);
+	config_free(conf);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 struct config;
+struct recipient_tables;
 struct spawn_request;
 
 struct lspawn_conf {
@@ -17,8 +18,10 @@ struct lspawn_conf {
 };
 
 /* lspawn_deliver.c: run every recipient of req (message on msgfd) and
- * send the reply on sock.  Runs in a child of the main loop. */
-void lspawn_handle(const struct lspawn_conf *lc, const struct spawn_request *req,
-    int msgfd, int sock);
+ * send the reply on sock.  Runs in a child of the main loop; tab are the
+ * recipient tables the parent holds (NULL: they cannot be loaded, every
+ * recipient is a temporary failure). */
+void lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
+    const struct spawn_request *req, int msgfd, int sock);
 
 #endif

@@ -242,21 +242,15 @@ out:
 }
 
 void
-lspawn_handle(const struct lspawn_conf *lc, const struct spawn_request *req,
-    int msgfd, int sock)
+lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
+    const struct spawn_request *req, int msgfd, int sock)
 {
 	struct spawn_reply *rep = spawn_reply_new(req->id);
-	struct recipient_tables *tab;
 	struct buf out = BUF_INIT;
-	char err[256];
 	size_t i;
 
 	if (req->queue_id)
 		log_set_session(req->queue_id);
-	/* fresh tables per request: `postern user add` takes effect at once */
-	tab = recipient_tables_load(lc->conf, err, sizeof(err));
-	if (tab == NULL)
-		log_error("tables", "error=\"%s\"", err);
 	for (i = 0; i < req->nrcpts; i++) {
 		struct outcome o;
 
@@ -264,7 +258,6 @@ lspawn_handle(const struct lspawn_conf *lc, const struct spawn_request *req,
 		spawn_reply_add(rep, o.cls, o.cls == 2 ? 250 : o.cls == 4 ? 451 : 550,
 		    o.status, o.text, NULL);
 	}
-	recipient_tables_free(tab);
 	/* One sendmsg of a small record: the kernel queues it whole, so
 	 * replies of concurrent children do not interleave. */
 	if (spawn_reply_encode(rep, &out) < 0 ||

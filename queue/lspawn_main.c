@@ -25,6 +25,7 @@
 #include "log.h"
 #include "lspawn.h"
 #include "privdrop.h"
+#include "recipient.h"
 #include "spawnproto.h"
 #include "svcusers.h"
 
@@ -188,12 +189,21 @@ peer_allowed(int fd, const struct lspawn_conf *lc)
 	return 0;
 }
 
+/* The recipient tables, read again only when a file changed (checked
+ * before every request: `postern user add` takes effect at once). */
+static struct recipient_cache tables;
+
 static void
 dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
     struct spawn_request *req, int msgfd)
 {
+	struct recipient_tables *tab;
+	char err[256];
 	pid_t pid;
 
+	tab = recipient_tables_cached(&tables, lc->conf, err, sizeof(err));
+	if (tab == NULL)
+		log_error("tables", "error=\"%s\"", err);
 	while (children >= MAX_CHILDREN)
 		reap(1);
 	pid = fork();
@@ -218,7 +228,7 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		signal(SIGCHLD, SIG_DFL);
 		if (lfd >= 0)
 			close(lfd);
-		lspawn_handle(lc, req, msgfd, sock);
+		lspawn_handle(lc, tab, req, msgfd, sock);
 		_exit(0);
 	}
 	kids[children].pid = pid;
@@ -348,6 +358,11 @@ main(int argc, char **argv)
 	}
 	if (lfd >= 0)
 		close(lfd);
+	for (size_t i = nconns; i-- > 0;)
+		conn_drop(i);
+	buf_free(&payload);
+	recipient_cache_free(&tables);
+	config_free(conf);
 	/* running deliveries finish; their replies go to a closed peer */
 	return 0;
 }

@@ -13,7 +13,7 @@ postern-lspawn_SRCS := queue/lspawn_main.c queue/lspawn_deliver.c
 # postern-send: the queue manager, hJ.
 PROGRAMS += postern-send
 postern-send_SRCS := queue/send_main.c queue/send_store.c queue/send_run.c \
-	queue/send_notify.c
+	queue/send_notify.c queue/send_sched.c
 
 # postern-rspawn: remote delivery spawner (remote user), hK.
 PROGRAMS += postern-rspawn

@@ -13,10 +13,22 @@
 #include <time.h>
 
 #include "queuedir.h"
+#include "recipient.h"
 
 struct config;
 struct envelope;
-struct recipient_tables;
+
+/* State record flag bits postern-send adds to envelope.h's
+ * ENVELOPE_FLAG_DSN_SENT (the record's flags field is one byte; a bit once
+ * set on a recipient is carried into its later records):
+ * SEND_FLAG_RELAYED: delivered to a next hop that does not announce DSN
+ *   (spawnproto SPAWN_RESULT_RELAYED): the success DSN says "relayed".
+ * SEND_FLAG_DELAY_SENT: this recipient was in the message's delay DSN;
+ *   a message with any recipient so marked gets no second one. */
+#define SEND_FLAG_RELAYED     0x02u
+#define SEND_FLAG_DELAY_SENT  0x04u
+
+#define SEND_NEVER ((time_t)INT64_MAX)   /* time_t is 64 bits on our targets */
 
 struct send_msg {
 	char id[QUEUEDIR_ID_MAX + 1];
@@ -26,8 +38,22 @@ struct send_msg {
 	size_t inflight;         /* requests in flight */
 	time_t finish_after;     /* DSN/removal retry time after a failure */
 	int gone;                /* env/ID vanished (held, deleted) */
+	int delay_done;          /* delay DSN sent (or not wanted any more) */
 	size_t index;            /* in send_state.msgs */
 	struct send_msg *hnext;  /* hash chain */
+	/* scheduler (send_sched.c), per kind (SEND_LOCAL, SEND_REMOTE): due
+	 * = earliest next[] of a recipient of that kind that can be tried
+	 * (pending/deferred, not busy) */
+	time_t due[2];
+	size_t heap_pos[2];      /* index in send_state.heap[kind], SIZE_MAX if none */
+};
+
+#define SEND_LOCAL  0
+#define SEND_REMOTE 1
+
+struct send_heap {
+	struct send_msg **h;     /* min-heap by due[kind] */
+	size_t n, cap;
 };
 
 struct send_job {
@@ -49,8 +75,11 @@ struct send_state {
 	size_t nschedule;
 	time_t lifetime, quota_lifetime, job_timeout;
 	long conc_local, conc_remote, conc_domain;
-	struct recipient_tables *tables;
-	time_t tables_loaded;
+	struct recipient_cache tables;
+	time_t tables_loaded;    /* when the cache was last looked at */
+	time_t delay_warning;    /* delay_warning_time, 0 = no delay DSNs */
+	int delay_notify_absent; /* delay DSNs also without NOTIFY */
+	struct send_heap heap[2];   /* SEND_LOCAL, SEND_REMOTE */
 	struct send_msg **msgs;
 	struct send_msg *hash[4096];
 	size_t nmsgs, msgs_cap;
@@ -64,9 +93,14 @@ struct send_state {
 /* send_store.c */
 void send_store_recover(struct send_state *s);        /* start: env/ + todo/ + orphans */
 void send_store_scan(struct send_state *s, int full); /* todo/ (full: env/ too) */
+/* send_store_record: appends one state record per recipient rcpts[k].
+ * flags != 0 makes the records markers (flags added, attempts and time
+ * kept); rflags (NULL: none) adds per-recipient flags; sync 0 skips the
+ * fdatasync (only when the message is removed right after). */
 int send_store_record(struct send_state *s, struct send_msg *m,
     const size_t *rcpts, size_t n, const int *states, const unsigned *codes,
-    char *const *status, char *const *diag, char *const *mta, unsigned flags);
+    char *const *status, char *const *diag, char *const *mta, unsigned flags,
+    const unsigned *rflags, int sync);
 void send_store_remove(struct send_state *s, struct send_msg *m);
 void send_store_forget(struct send_state *s, struct send_msg *m);
 struct send_msg *send_store_find(struct send_state *s, const char *id);
@@ -80,7 +114,23 @@ void send_run_finish(struct send_state *s);
 void send_run_maybe_finish(struct send_state *s, struct send_msg *m);
 void send_run_reload_tables(struct send_state *s, int force);
 
+int send_run_is_local(struct send_state *s, const char *addr);
+
+/* send_sched.c: the due-time heaps.  send_sched_update recomputes m->due[]
+ * and moves m in both heaps (call after next[], busy[] or a state
+ * changed); send_sched_remove takes m out (before freeing it);
+ * send_sched_pop takes out the message whose recipients of that kind are
+ * due earliest, if that is at or before now (NULL otherwise). */
+void send_sched_update(struct send_state *s, struct send_msg *m);
+void send_sched_remove(struct send_state *s, struct send_msg *m);
+struct send_msg *send_sched_pop(struct send_state *s, int kind, time_t now);
+void send_sched_free(struct send_state *s);
+
 /* send_notify.c: 0 done (a DSN was queued or none was needed), -1 retry */
 int send_notify(struct send_state *s, struct send_msg *m);
+/* The delay DSN (RFC 3464 Action: delayed) of m, once per message, when
+ * delay_warning_time has passed since arrival: 0 sent or not due, -1
+ * retry later. */
+int send_notify_delay(struct send_state *s, struct send_msg *m, time_t now);
 
 #endif

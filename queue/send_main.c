@@ -131,6 +131,8 @@ main(int argc, char **argv)
 	s.lifetime = (time_t)config_int(conf, "queue_lifetime");
 	s.quota_lifetime = (time_t)config_int(conf, "queue_quota_lifetime");
 	s.job_timeout = (time_t)config_int(conf, "queue_delivery_timeout");
+	s.delay_warning = (time_t)config_int(conf, "delay_warning_time");
+	s.delay_notify_absent = config_bool(conf, "delay_warning_notify_absent");
 	s.conc_local = config_int(conf, "queue_concurrency_local");
 	s.conc_remote = config_int(conf, "queue_concurrency_remote");
 	s.conc_domain = config_int(conf, "queue_concurrency_domain");
@@ -205,9 +207,11 @@ main(int argc, char **argv)
 			while ((n = read(wake, b, sizeof(b))) > 0)
 				for (ssize_t k = 0; k < n; k++) {
 					if (b[k] == 'F') {
-						for (i = 0; i < s.nmsgs; i++)
+						for (i = 0; i < s.nmsgs; i++) {
 							memset(s.msgs[i]->next, 0,
 							    s.msgs[i]->env->nrcpts * sizeof(time_t));
+							send_sched_update(&s, s.msgs[i]);
+						}
 						log_info("flush", "messages=%zu", s.nmsgs);
 						rescan = 1;
 					} else if (b[k] == 'R')
@@ -224,5 +228,18 @@ main(int argc, char **argv)
 		}
 	}
 	log_info("stop", "messages=%zu in_flight=%zu", s.nmsgs, s.njobs);
+	/* everything back, so that leak checkers see only real leaks */
+	while (s.nmsgs > 0)
+		send_store_forget(&s, s.msgs[s.nmsgs - 1]);
+	free(s.msgs);
+	send_sched_free(&s);
+	free(s.jobs);
+	free(s.schedule);
+	recipient_cache_free(&s.tables);
+	spawn_reader_free(&lrd);
+	spawn_reader_free(&rrd);
+	if (wake >= 0)
+		close(wake);
+	config_free(conf);
 	return 0;
 }

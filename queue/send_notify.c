@@ -1,9 +1,16 @@
-/* send_notify.c: the one delivery status notification of a finished
- * message (RFC 3464, built by common/dsn.c, queued through postern-queue):
- * failures unless NOTIFY=NEVER or NOTIFY without FAILURE, successes of
- * final (local) deliveries when NOTIFY=SUCCESS.  Never to <>: a failed
- * bounce goes to the postmaster once (double bounce); a failed double
- * bounce is dropped with a log line. */
+/* send_notify.c: the delivery status notifications of a message (RFC
+ * 3464, built by common/dsn.c, queued through postern-queue):
+ * - when every recipient is final, one report: failures unless
+ *   NOTIFY=NEVER or NOTIFY without FAILURE; successes when NOTIFY=SUCCESS,
+ *   "delivered" for final (local) deliveries and "relayed" for a remote
+ *   next hop that did not announce DSN (RFC 3461 6.2; a next hop that did
+ *   got NOTIFY passed on and reports itself);
+ * - at most once per message, delay_warning_time after arrival, a
+ *   "delayed" report for the recipients still deferred that asked for it
+ *   (NOTIFY=DELAY; without NOTIFY only when delay_warning_notify_absent).
+ * Never to <>: a failed bounce goes to the postmaster once (double
+ * bounce); a failed double bounce is dropped with a log line; a bounce
+ * gets no delay or success reports. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +29,7 @@
 
 /* ENVID of a double bounce: its own failure is not reported again */
 #define DOUBLE_BOUNCE_ENVID "postern-double-bounce"
+#define MAX_REPORTED 1024   /* recipients in one report */
 
 static int
 wants_failure(const struct envelope_rcpt *r)
@@ -31,48 +39,49 @@ wants_failure(const struct envelope_rcpt *r)
 	return r->notify == 0 || (r->notify & ESMTP_NOTIFY_FAILURE);
 }
 
-int
-send_notify(struct send_state *s, struct send_msg *m)
+static int
+wants_delay(const struct send_state *s, const struct envelope_rcpt *r)
+{
+	if (r->notify == 0)
+		return s->delay_notify_absent;
+	return (r->notify & ESMTP_NOTIFY_NEVER) == 0 &&
+	    (r->notify & ESMTP_NOTIFY_DELAY) != 0;
+}
+
+static void
+fill(struct dsn_rcpt *d, const struct envelope_rcpt *r, enum dsn_action a)
+{
+	memset(d, 0, sizeof(*d));
+	d->addr = r->addr;
+	d->orcpt_type = r->orcpt_type;
+	d->orcpt = r->orcpt;
+	d->action = a;
+	d->status = r->dsn_status;
+	d->smtp_code = r->smtp_code;
+	d->diag = r->diag;
+	d->remote_mta = r->remote_mta;
+	d->last_attempt = r->time;
+}
+
+/* Build and queue one report on m, then write a marker record with flag
+ * for the recipients idx[0..n-1].  0, or -1 to retry later. */
+static int
+report(struct send_state *s, struct send_msg *m, const struct dsn_rcpt *dr,
+    const size_t *idx, size_t n, unsigned flag)
 {
 	struct envelope *env = m->env, *benv;
-	struct dsn_rcpt dr[1024];
-	size_t idx[1024], n = 0, i;
 	struct dsn_info info;
 	struct buf msg = BUF_INIT;
 	char path[QUEUEDIR_PATH_MAX], qid[128], err[256];
 	const char *to = env->sender;
-	int is_bounce = env->sender[0] == '\0', fd, failed = 0;
+	int is_bounce = env->sender[0] == '\0', fd;
+	size_t i, failed = 0, delayed = 0;
 	enum queue_inject_result res;
 
-	for (i = 0; i < env->nrcpts && n < 1024; i++) {
-		const struct envelope_rcpt *r = &env->rcpts[i];
-		enum dsn_action a;
-
-		if (r->flags & ENVELOPE_FLAG_DSN_SENT)
-			continue;
-		if (r->state == ENVELOPE_FAILED && wants_failure(r))
-			a = DSN_FAILED;
-		else if (r->state == ENVELOPE_DONE && (r->notify & ESMTP_NOTIFY_SUCCESS) &&
-		    r->remote_mta == NULL && !is_bounce)
-			a = DSN_DELIVERED;
-		else
-			continue;
-		if (a == DSN_FAILED)
-			failed++;
-		memset(&dr[n], 0, sizeof(dr[n]));
-		dr[n].addr = r->addr;
-		dr[n].orcpt_type = r->orcpt_type;
-		dr[n].orcpt = r->orcpt;
-		dr[n].action = a;
-		dr[n].status = r->dsn_status;
-		dr[n].smtp_code = r->smtp_code;
-		dr[n].diag = r->diag;
-		dr[n].remote_mta = r->remote_mta;
-		dr[n].last_attempt = r->time;
-		idx[n++] = i;
+	for (i = 0; i < n; i++) {
+		failed += dr[i].action == DSN_FAILED;
+		delayed += dr[i].action == DSN_DELAYED;
 	}
-	if (n == 0)
-		return 0;
 	memset(&info, 0, sizeof(info));
 	if (is_bounce) {
 		if (env->envid && strcmp(env->envid, DOUBLE_BOUNCE_ENVID) == 0) {
@@ -117,36 +126,100 @@ send_notify(struct send_state *s, struct send_msg *m)
 		log_error("dsn", "id=%s to=<%s> error=\"%s\"", m->id, to, err);
 		return -1;
 	}
-	log_info("dsn", "id=%s to=<%s> dsn_id=%s failed=%d delivered=%zu%s", m->id, to,
-	    qid, failed, n - (size_t)failed, is_bounce ? " double_bounce=1" : "");
-	/* remember, so that a crash before the removal sends no second one */
+	log_info("dsn", "id=%s to=<%s> dsn_id=%s failed=%zu delayed=%zu delivered=%zu%s",
+	    m->id, to, qid, failed, delayed, n - failed - delayed,
+	    is_bounce ? " double_bounce=1" : "");
+	/* remember, so that a crash after this sends no second one */
 	{
-		int states[1024];
-		unsigned codes[1024];
-		char *st[1024], *dg[1024], *mt[1024];
+		int states[MAX_REPORTED];
+		unsigned codes[MAX_REPORTED];
+		char *st[MAX_REPORTED], *dg[MAX_REPORTED], *mt[MAX_REPORTED];
 
+		/* strings are copied before the in-memory fields change */
 		for (i = 0; i < n; i++) {
 			const struct envelope_rcpt *r = &env->rcpts[idx[i]];
 
 			states[i] = r->state;
 			codes[i] = r->smtp_code;
-			st[i] = r->dsn_status;
-			dg[i] = r->diag;
-			mt[i] = r->remote_mta;
+			st[i] = r->dsn_status ? xstrdup(r->dsn_status) : NULL;
+			dg[i] = r->diag ? xstrdup(r->diag) : NULL;
+			mt[i] = r->remote_mta ? xstrdup(r->remote_mta) : NULL;
 		}
-		/* strings are copied before the in-memory fields change */
-		for (i = 0; i < n; i++) {
-			st[i] = st[i] ? xstrdup(st[i]) : NULL;
-			dg[i] = dg[i] ? xstrdup(dg[i]) : NULL;
-			mt[i] = mt[i] ? xstrdup(mt[i]) : NULL;
-		}
-		send_store_record(s, m, idx, n, states, codes, st, dg, mt,
-		    ENVELOPE_FLAG_DSN_SENT);
+		send_store_record(s, m, idx, n, states, codes, st, dg, mt, flag,
+		    NULL, 1);
 		for (i = 0; i < n; i++) {
 			free(st[i]);
 			free(dg[i]);
 			free(mt[i]);
 		}
 	}
+	return 0;
+}
+
+int
+send_notify(struct send_state *s, struct send_msg *m)
+{
+	struct envelope *env = m->env;
+	static struct dsn_rcpt dr[MAX_REPORTED];
+	size_t idx[MAX_REPORTED], n = 0, i;
+	int is_bounce = env->sender[0] == '\0';
+
+	for (i = 0; i < env->nrcpts && n < MAX_REPORTED; i++) {
+		const struct envelope_rcpt *r = &env->rcpts[i];
+		enum dsn_action a;
+
+		if (r->flags & ENVELOPE_FLAG_DSN_SENT)
+			continue;
+		if (r->state == ENVELOPE_FAILED && wants_failure(r))
+			a = DSN_FAILED;
+		else if (r->state == ENVELOPE_DONE && (r->notify & ESMTP_NOTIFY_SUCCESS) &&
+		    !(r->notify & ESMTP_NOTIFY_NEVER) && !is_bounce &&
+		    (r->flags & SEND_FLAG_RELAYED))
+			a = DSN_RELAYED;
+		else if (r->state == ENVELOPE_DONE && (r->notify & ESMTP_NOTIFY_SUCCESS) &&
+		    !(r->notify & ESMTP_NOTIFY_NEVER) && !is_bounce &&
+		    r->remote_mta == NULL)
+			a = DSN_DELIVERED;
+		else
+			continue;
+		fill(&dr[n], r, a);
+		idx[n++] = i;
+	}
+	if (n == 0)
+		return 0;
+	return report(s, m, dr, idx, n, ENVELOPE_FLAG_DSN_SENT);
+}
+
+int
+send_notify_delay(struct send_state *s, struct send_msg *m, time_t now)
+{
+	struct envelope *env = m->env;
+	static struct dsn_rcpt dr[MAX_REPORTED];
+	size_t idx[MAX_REPORTED], n = 0, i;
+	uint64_t until;
+	int rc;
+
+	if (m->delay_done || m->gone || s->delay_warning <= 0 ||
+	    env->sender[0] == '\0' ||
+	    now - (time_t)env->arrival < s->delay_warning || m->finish_after > now)
+		return 0;
+	until = env->arrival + (uint64_t)s->lifetime;
+	for (i = 0; i < env->nrcpts && n < MAX_REPORTED; i++) {
+		const struct envelope_rcpt *r = &env->rcpts[i];
+
+		if (r->state != ENVELOPE_DEFERRED || !wants_delay(s, r))
+			continue;
+		fill(&dr[n], r, DSN_DELAYED);
+		dr[n].will_retry_until = until;
+		idx[n++] = i;
+	}
+	if (n == 0)
+		return 0;   /* looked again after the next attempts */
+	rc = report(s, m, dr, idx, n, SEND_FLAG_DELAY_SENT);
+	if (rc < 0) {
+		m->finish_after = now + 60;
+		return -1;
+	}
+	m->delay_done = 1;
 	return 0;
 }

@@ -19,23 +19,22 @@
 #include "send.h"
 #include "spawnproto.h"
 
+/* The tables come from a cache that reads the files again only when one
+ * changed; looked at no more than once a second (and when forced).  While
+ * they cannot be loaded nothing is started. */
 void
 send_run_reload_tables(struct send_state *s, int force)
 {
-	struct recipient_tables *t;
 	char err[256];
 	time_t now = time(NULL);
+	int had = s->tables.t != NULL;
 
-	if (!force && s->tables && now - s->tables_loaded < 30)
+	if (!force && had && now == s->tables_loaded)
 		return;
 	s->tables_loaded = now;
-	t = recipient_tables_load(s->conf, err, sizeof(err));
-	if (t == NULL) {
-		log_error("tables", "error=\"%s\"", err);
-		return;   /* keep the old ones */
-	}
-	recipient_tables_free(s->tables);
-	s->tables = t;
+	if (recipient_tables_cached(&s->tables, s->conf, err, sizeof(err)) == NULL &&
+	    (had || force))
+		log_error("tables", "error=\"%s\" note=\"deliveries wait\"", err);
 }
 
 static const char *
@@ -46,14 +45,15 @@ domain_of(const char *addr)
 	return at ? at + 1 : NULL;
 }
 
-static int
-is_local(struct send_state *s, const char *addr)
+/* (without tables - nothing is started then - everything counts as local) */
+int
+send_run_is_local(struct send_state *s, const char *addr)
 {
 	const char *d = domain_of(addr);
 
-	if (d == NULL)
+	if (d == NULL || s->tables.t == NULL)
 		return 1;   /* "postmaster" */
-	return recipient_domain_is_local(s->tables, d, strlen(d));
+	return recipient_domain_is_local(s->tables.t, d, strlen(d));
 }
 
 static long
@@ -143,56 +143,77 @@ eligible(const struct send_msg *m, size_t i, time_t now)
 	    !m->busy[i] && m->next[i] <= now;
 }
 
+/* Start what concurrency allows for the due recipients of m of one
+ * kind. */
+static void
+run_msg(struct send_state *s, struct send_msg *m, int kind, time_t now)
+{
+	size_t i;
+
+	for (i = 0; i < m->env->nrcpts && !m->gone; i++) {
+		const char *addr = m->env->rcpts[i].addr, *dom;
+		size_t batch[SPAWN_MAX_RCPTS], nb = 0, k;
+
+		if (!eligible(m, i, now))
+			continue;
+		if (send_run_is_local(s, addr)) {
+			if (kind != SEND_LOCAL || s->lspawn_fd < 0 ||
+			    s->local_active >= s->conc_local)
+				continue;
+			batch[0] = i;
+			start_job(s, m, batch, 1, 0, NULL);
+			continue;
+		}
+		dom = domain_of(addr);
+		if (kind != SEND_REMOTE || s->rspawn_fd < 0 ||
+		    s->remote_active >= s->conc_remote ||
+		    domain_active(s, dom) >= s->conc_domain)
+			continue;
+		/* every eligible recipient of this domain in one request */
+		for (k = i; k < m->env->nrcpts && nb < SPAWN_MAX_RCPTS; k++) {
+			const char *d2 = domain_of(m->env->rcpts[k].addr);
+
+			if (eligible(m, k, now) && d2 && strcasecmp(d2, dom) == 0)
+				batch[nb++] = k;
+		}
+		start_job(s, m, batch, nb, 1, dom);
+	}
+}
+
+/* One pass, per kind with a free slot: pops the messages with due
+ * recipients of that kind (the cost follows the due work, not the queue),
+ * each at most once; they go back into the heaps, with their new due
+ * times, when the pass is over.  A message whose due recipients all wait
+ * for a per-domain slot is popped again at the next pass. */
 void
 send_run_schedule(struct send_state *s)
 {
 	time_t now = time(NULL);
-	size_t mi, i;
+	struct send_msg **done = NULL, *m;
+	size_t ndone = 0, cap = 0, i;
+	int kind;
 
 	send_run_reload_tables(s, 0);
-	if (s->tables == NULL)
+	if (s->tables.t == NULL)
 		return;
-	for (mi = 0; mi < s->nmsgs; mi++) {
-		struct send_msg *m = s->msgs[mi];
-		int local_full = s->lspawn_fd < 0 || s->local_active >= s->conc_local;
-		int remote_full = s->rspawn_fd < 0 || s->remote_active >= s->conc_remote;
-
-		if (local_full && remote_full)
-			break;
-		if (m->gone)
-			continue;
-		for (i = 0; i < m->env->nrcpts; i++) {
-			const char *addr = m->env->rcpts[i].addr, *dom;
-			size_t batch[SPAWN_MAX_RCPTS], nb = 0, k;
-
-			if (!eligible(m, i, now))
-				continue;
-			if (is_local(s, addr)) {
-				if (s->lspawn_fd < 0 || s->local_active >= s->conc_local)
-					continue;
-				batch[0] = i;
-				start_job(s, m, batch, 1, 0, NULL);
-				if (m->gone)
-					break;
-				continue;
-			}
-			if (s->rspawn_fd < 0 || s->remote_active >= s->conc_remote)
-				continue;
-			dom = domain_of(addr);
-			if (domain_active(s, dom) >= s->conc_domain)
-				continue;
-			/* every eligible recipient of this domain in one request */
-			for (k = i; k < m->env->nrcpts && nb < SPAWN_MAX_RCPTS; k++) {
-				const char *d2 = domain_of(m->env->rcpts[k].addr);
-
-				if (eligible(m, k, now) && d2 && strcasecmp(d2, dom) == 0)
-					batch[nb++] = k;
-			}
-			start_job(s, m, batch, nb, 1, dom);
-			if (m->gone)
+	for (kind = SEND_LOCAL; kind <= SEND_REMOTE; kind++)
+		for (;;) {
+			if (kind == SEND_LOCAL ? (s->lspawn_fd < 0 ||
+			    s->local_active >= s->conc_local) : (s->rspawn_fd < 0 ||
+			    s->remote_active >= s->conc_remote))
 				break;
+			if ((m = send_sched_pop(s, kind, now)) == NULL)
+				break;
+			run_msg(s, m, kind, now);
+			if (ndone == cap) {
+				cap = cap ? cap * 2 : 16;
+				done = xreallocarray(done, cap, sizeof(*done));
+			}
+			done[ndone++] = m;
 		}
-	}
+	for (i = 0; i < ndone; i++)
+		send_sched_update(s, done[i]);
+	free(done);
 }
 
 /* Results of job j (rep may be NULL: all temporary with why). */
@@ -206,8 +227,10 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 	unsigned codes[SPAWN_MAX_RCPTS];
 	char *status[SPAWN_MAX_RCPTS], *diag[SPAWN_MAX_RCPTS], *mta[SPAWN_MAX_RCPTS];
 	char *owned[SPAWN_MAX_RCPTS];
+	unsigned rflags[SPAWN_MAX_RCPTS];
 	time_t now = time(NULL);
 	size_t k;
+	int final = 1;
 
 	s->jobs[ji] = s->jobs[--s->njobs];
 	if (j.remote)
@@ -226,6 +249,7 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 		status[k] = r ? r->dsn_status : (char *)"4.3.0";
 		diag[k] = r ? r->diag : (char *)why;
 		mta[k] = r ? r->remote_mta : NULL;
+		rflags[k] = r && spawn_result_relayed(r) ? SEND_FLAG_RELAYED : 0;
 		states[k] = cls == 2 ? ENVELOPE_DONE : cls == 5 ? ENVELOPE_FAILED :
 		    ENVELOPE_DEFERRED;
 		if (states[k] == ENVELOPE_DEFERRED) {
@@ -250,11 +274,31 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 			}
 		}
 		log_info("result", "id=%s rcpt=%s state=%s status=%s attempts=%u diag=\"%s\"",
-		    m->id, er->addr, states[k] == ENVELOPE_DONE ? "delivered" :
+		    m->id, er->addr, states[k] == ENVELOPE_DONE ?
+		    (rflags[k] ? "relayed" : "delivered") :
 		    states[k] == ENVELOPE_FAILED ? "failed" : "deferred",
 		    status[k] ? status[k] : "-", er->attempts + 1, diag[k] ? diag[k] : "");
 	}
-	send_store_record(s, m, j.rcpt, j.n, states, codes, status, diag, mta, 0);
+	/* When these results make every recipient final the message is
+	 * removed at once (env/ID unlinked first) or, when a DSN is due, its
+	 * fsynced DSN_SENT marker follows (covering this record too): the
+	 * record needs no fdatasync of its own; a crash before either reaches
+	 * the disk means at most a repeated delivery (as in Postfix and
+	 * qmail), never a lost one. */
+	if (m->inflight > 0 || m->gone || m->finish_after > now)
+		final = 0;
+	for (k = 0; final && k < m->env->nrcpts; k++) {
+		size_t q;
+		int st = m->env->rcpts[k].state;
+
+		for (q = 0; q < j.n; q++)
+			if (j.rcpt[q] == k)
+				st = states[q];
+		if (st != ENVELOPE_DONE && st != ENVELOPE_FAILED)
+			final = 0;
+	}
+	send_store_record(s, m, j.rcpt, j.n, states, codes, status, diag, mta, 0,
+	    rflags, !final);
 	for (k = 0; k < j.n; k++) {
 		free(owned[k]);
 		if (states[k] == ENVELOPE_DEFERRED)
@@ -266,6 +310,9 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 		send_store_forget(s, m);
 		return;
 	}
+	send_sched_update(s, m);
+	if (!final)
+		send_notify_delay(s, m, now);
 	send_run_maybe_finish(s, m);
 }
 
@@ -320,9 +367,12 @@ send_run_maybe_finish(struct send_state *s, struct send_msg *m)
 void
 send_run_finish(struct send_state *s)
 {
+	time_t now = time(NULL);
 	size_t i;
 
 	for (i = s->nmsgs; i-- > 0;)
-		if (i < s->nmsgs)
+		if (i < s->nmsgs) {
+			send_notify_delay(s, s->msgs[i], now);
 			send_run_maybe_finish(s, s->msgs[i]);
+		}
 }

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ send_store_forget(struct send_state *s, struct send_msg *m)
 		pp = &(*pp)->hnext;
 	if (*pp == m)
 		*pp = m->hnext;
+	send_sched_remove(s, m);
 	i = m->index;
 	s->msgs[i] = s->msgs[--s->nmsgs];
 	s->msgs[i]->index = i;
@@ -165,15 +167,14 @@ load(struct send_state *s, const char *sub, const char *id)
 	}
 	buf_free(&b);
 	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
-		char dir[QUEUEDIR_PATH_MAX];
-
+		/* no directory fsync: if the rename is lost in a crash, the
+		 * envelope is in todo/ again and is simply taken in again (its
+		 * state file is separate) */
 		if (rename(path, envpath) < 0) {
 			log_error("take-in", "id=%s error=\"%m\"", id);
 			envelope_free(env);
 			return;
 		}
-		if (queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_ENV, NULL) == 0)
-			queuedir_fsync_dir(dir);
 		log_info("new", "id=%s from=<%s> rcpts=%zu size=%llu", id, env->sender,
 		    env->nrcpts, (unsigned long long)env->size);
 	}
@@ -202,8 +203,16 @@ load(struct send_state *s, const char *sub, const char *id)
 	m->env = env;
 	m->next = xcalloc(env->nrcpts, sizeof(*m->next));
 	m->busy = xcalloc(env->nrcpts, 1);
+	m->heap_pos[SEND_LOCAL] = m->heap_pos[SEND_REMOTE] = SIZE_MAX;
+	for (size_t i = 0; i < env->nrcpts; i++)
+		if (env->rcpts[i].flags & SEND_FLAG_DELAY_SENT)
+			m->delay_done = 1;
+	if (env->sender[0] == '\0' || s->delay_warning <= 0)
+		m->delay_done = 1;
 	send_msg_schedule(s, m);
 	add_msg(s, m);
+	send_sched_update(s, m);
+	send_notify_delay(s, m, time(NULL));
 	send_run_maybe_finish(s, m);
 }
 
@@ -311,7 +320,8 @@ send_store_scan(struct send_state *s, int full)
 int
 send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
     size_t n, const int *states, const unsigned *codes, char *const *status,
-    char *const *diag, char *const *mta, unsigned flags)
+    char *const *diag, char *const *mta, unsigned flags, const unsigned *rflags,
+    int sync)
 {
 	char path[QUEUEDIR_PATH_MAX];
 	struct buf b = BUF_INIT;
@@ -326,13 +336,14 @@ send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
 		memset(&st, 0, sizeof(st));
 		st.rcpt = (uint32_t)rcpts[k];
 		st.state = (enum envelope_rcpt_state)states[k];
-		st.time = (uint64_t)now;
+		/* a marker keeps the attempt's time: restarts schedule from it */
+		st.time = flags ? r->time : (uint64_t)now;
 		st.attempts = r->attempts + (flags ? 0 : 1);
 		st.smtp_code = codes[k];
 		st.dsn_status = status[k];
 		st.diag = diag[k];
 		st.remote_mta = mta[k];
-		st.flags = flags | r->flags;
+		st.flags = (flags | r->flags | (rflags ? rflags[k] : 0)) & 0xffu;
 		if (envelope_state_write(&st, &b) < 0) {
 			st.diag = "(diagnostic too long)";
 			envelope_state_write(&st, &b);
@@ -353,7 +364,7 @@ send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
 		buf_free(&b);
 		return -1;
 	}
-	if (write(fd, b.p, b.len) != (ssize_t)b.len || fdatasync(fd) < 0) {
+	if (write(fd, b.p, b.len) != (ssize_t)b.len || (sync && fdatasync(fd) < 0)) {
 		log_error("state-write", "id=%s error=\"%m\"", m->id);
 		rc = -1;
 	}

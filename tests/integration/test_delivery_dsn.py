@@ -1,6 +1,10 @@
 """DSN options (RFC 3461) honoured by postern-send: NOTIFY=SUCCESS gives a
 success report for a final local delivery, with ENVID, ORCPT and
 RET=HDRS; NOTIFY=NEVER and NOTIFY=DELAY alone give no failure report.
+Delay reports (delay_warning_time): one "delayed" report per message for
+the deferred recipients with NOTIFY=DELAY, none for NOTIFY=NEVER,
+FAILURE-only, absent NOTIFY or the sender <>, and none again after a
+restart of the queue manager.
 Envelopes are written here in common/envelope.h's format (the fixture
 writes no DSN parameters)."""
 import os, struct, time, unittest, zlib
@@ -74,6 +78,96 @@ class DsnOptionsTest(DeliveryBase):
         self.assertEqual(rcpts[0]["Action"], "failed")
         self.assertEqual(parts[2].get_content_type(), "message/rfc822")
         self.assertIn("the body", parts[2].as_string())
+
+
+class DelayBase(DeliveryBase):
+    def inject(self, env, message):
+        st, qid = self.inj.inject(None, None, message, env_bytes=env)
+        self.assertEqual(st, 0)
+        return qid
+
+    def block(self, name):
+        d = os.path.join(self.inst.maildir(addr(name)), "new")
+        os.makedirs(d, exist_ok=True)
+        os.chmod(d, 0o500)
+        return d
+
+    def reports(self, name):
+        return [m for _, m in crashtest.maildir_messages(self.inst.maildir(addr(name)))
+                if b"multipart/report" in m]
+
+    def dsn_lines(self):
+        return [l for l in self.log().splitlines() if "event=dsn " in l]
+
+
+class DelayDsnTest(DelayBase):
+    config = {"delay_warning_time": "2s", "queue_lifetime": "60s"}
+
+    def test_one_delay_report_then_delivery(self):
+        d = self.block("joe")
+        env = envelope(addr("carl"), [(addr("joe"), NOTIFY_DELAY | NOTIFY_FAILURE, "Joe@Example.test")],
+                       envid="delay-1", ret=RET_FULL)
+        self.inject(env, b"Subject: slow\n\nsecret body\n")
+        msg, rcpts, parts = self.bounce("carl", timeout=20)
+        self.assertEqual(msg["Subject"], "Delayed Mail (still being retried)")
+        self.assertEqual(len(rcpts), 1)
+        self.assertEqual(rcpts[0]["Action"], "delayed")
+        self.assertTrue(rcpts[0]["Status"].startswith("4."), rcpts[0]["Status"])
+        self.assertEqual(rcpts[0]["Final-Recipient"], "rfc822; " + addr("joe"))
+        self.assertEqual(rcpts[0]["Original-Recipient"], "rfc822; Joe@Example.test")
+        self.assertIsNotNone(rcpts[0]["Will-Retry-Until"])
+        self.assertEqual(parts[1].get_payload()[0]["Original-Envelope-Id"], "delay-1")
+        # headers only in a delay report, whatever RET says
+        self.assertEqual(parts[2].get_content_type(), "text/rfc822-headers")
+        self.assertNotIn("secret body", parts[2].as_string())
+        # more retries, a restart of the queue manager: no second report
+        time.sleep(3)
+        self.svc.stop()
+        self.svc = crashtest.QueueService(self.inst, logfile=os.path.join(self.tmp, "queue.log"))
+        self.svc.start()
+        time.sleep(4)
+        self.assertGreaterEqual(self.log().count("state=deferred"), 3)
+        self.assertEqual(len(self.reports("carl")), 1, self.log()[-3000:])
+        self.assertEqual(len(self.dsn_lines()), 1)
+        self.assertIn("delayed=1", self.dsn_lines()[0])
+        os.chmod(d, 0o700)
+        self.wait_messages("joe", 1)
+        self.wait_empty()
+        time.sleep(0.5)
+        self.assertEqual(len(self.reports("carl")), 1)
+
+    def test_no_delay_report_unless_asked(self):
+        d = self.block("joe")
+        for notify in (NOTIFY_NEVER, NOTIFY_FAILURE, 0):
+            self.inject(envelope(addr("carl"), [(addr("joe"), notify, None)]),
+                        b"Subject: quiet %d\n\nx\n" % notify)
+        # the sender <> never gets one (nor the postmaster)
+        self.inject(envelope("", [(addr("joe"), NOTIFY_DELAY, None)]), b"Subject: bounce\n\nx\n")
+        time.sleep(5)
+        self.assertGreaterEqual(self.log().count("state=deferred"), 8)
+        self.assertEqual(self.dsn_lines(), [])
+        os.chmod(d, 0o700)
+        self.wait_messages("joe", 4)
+        self.wait_empty()
+        for n in ("carl", "ann", "joe"):
+            self.assertEqual(self.reports(n), [], n)
+
+
+class DelayDsnAbsentNotifyTest(DelayBase):
+    config = {"delay_warning_time": "2s", "queue_lifetime": "60s",
+              "delay_warning_notify_absent": "yes"}
+
+    def test_absent_notify_gets_a_delay_report_when_enabled(self):
+        d = self.block("joe")
+        self.inject(envelope(addr("carl"), [(addr("joe"), 0, None), (addr("ann"), 0, None)]),
+                    b"Subject: half\n\nx\n")
+        msg, rcpts, parts = self.bounce("carl", timeout=20)
+        self.assertEqual([r["Action"] for r in rcpts], ["delayed"])
+        self.assertEqual(rcpts[0]["Final-Recipient"], "rfc822; " + addr("joe"))
+        os.chmod(d, 0o700)
+        self.wait_messages("joe", 1)
+        self.wait_empty()
+        self.assertEqual(len(self.reports("carl")), 1)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,33 @@ class LocalDeliveryTest(DeliveryBase):
             self.assertIn(b"Delivered-To: %s\n" % addr("team").encode(), m[0])
         self.wait_empty()
 
+    def test_table_changes_seen_by_the_next_delivery(self):
+        """postern-lspawn keeps its tables between requests: a change of
+        a file, even one of the same size written in place, is seen by the
+        next delivery."""
+        aliases = os.path.join(self.inst.etc, "aliases")
+        with open(aliases) as f:
+            orig = f.read()
+        with open(aliases, "w") as f:
+            f.write(orig + "t1: joe\n")
+        self.send(addr("carl"), [addr("t1")], "Subject: first\n\nx\n")
+        self.wait_messages("joe", 1)
+        self.wait_empty()
+        with open(aliases, "r+") as f:   # same size, same inode
+            f.write(orig + "t1: ann\n")
+        self.send(addr("carl"), [addr("t1")], "Subject: second\n\nx\n")
+        m = self.wait_messages("ann", 1)
+        self.assertIn(b"Subject: second", m[0])
+        self.wait_empty()
+        tmp = aliases + ".new"           # replaced by rename
+        with open(tmp, "w") as f:
+            f.write(orig + "t2: joe\n")
+        os.rename(tmp, aliases)
+        self.send(addr("carl"), [addr("t2")], "Subject: third\n\nx\n")
+        self.assertEqual(len(self.wait_messages("joe", 2)), 2)
+        self.wait_empty()
+        self.assertEqual(len(crashtest.maildir_messages(self.inst.maildir(addr("joe")))), 2)
+
     def test_extension_rule_file_folder_and_pipe(self):
         self.rule_file("joe", ".postern-lists",
                        "# lists go to a folder and a log\n+Lists\n"

@@ -103,6 +103,38 @@ START_TEST(ret_hdrs_and_missing_original)
 }
 END_TEST
 
+START_TEST(relayed_and_delayed)
+{
+	struct dsn_info in = { .reporting_mta = "mx", .to = "a@b", .now = 1700000100,
+	    .ret = ESMTP_RET_FULL };
+	struct dsn_rcpt rl = { .addr = "joe@x", .action = DSN_RELAYED,
+	    .remote_mta = "old.example", .smtp_code = 250, .status = "2.0.0" };
+	struct dsn_rcpt dl = { .addr = "ann@x", .action = DSN_DELAYED, .status = "4.2.0",
+	    .diag = "mailbox busy", .last_attempt = 1700000050,
+	    .will_retry_until = 1700432000 };
+	struct buf b = BUF_INIT;
+	int fd = original("Subject: s\n\nsecret body\n");
+
+	ck_assert_int_eq(dsn_build(&in, &rl, 1, fd, &b), 0);
+	buf_cstr(&b);
+	ck_assert_ptr_nonnull(has(&b, "Subject: Successful Mail Delivery Report\n"));
+	ck_assert_ptr_nonnull(has(&b, "Action: relayed\nStatus: 2.0.0\nRemote-MTA: dns; old.example\n"));
+	ck_assert_ptr_nonnull(has(&b, "does not send delivery reports"));
+	ck_assert_ptr_null(has(&b, "Will-Retry-Until"));
+	buf_reset(&b);
+	ck_assert_int_eq(dsn_build(&in, &dl, 1, fd, &b), 0);
+	buf_cstr(&b);
+	ck_assert_ptr_nonnull(has(&b, "Subject: Delayed Mail (still being retried)\n"));
+	ck_assert_ptr_nonnull(has(&b, "Action: delayed\nStatus: 4.2.0\n"));
+	ck_assert_ptr_nonnull(has(&b, "Will-Retry-Until: Sun, 19 Nov 2023 22:13:20 +0000\n"));
+	/* a delay report returns the headers only, even with RET=FULL */
+	ck_assert_ptr_nonnull(has(&b, "text/rfc822-headers"));
+	ck_assert_ptr_null(has(&b, "secret body"));
+	close(fd);
+	buf_free(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -111,6 +143,7 @@ main(void)
 	tcase_add_test(tc, failure_report_full);
 	tcase_add_test(tc, success_report_headers);
 	tcase_add_test(tc, ret_hdrs_and_missing_original);
+	tcase_add_test(tc, relayed_and_delayed);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
