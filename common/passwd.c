@@ -254,21 +254,35 @@ is_quota_word(const char *w, size_t wlen)
 	return vlen >= 2 && (v[0] == '*' || v[0] == '?') && v[1] == ':';
 }
 
+/* The next word of the extra field (words are separated by spaces and
+ * tabs) from *i on: 1 with [*w, *w + *wlen), or 0 at the end. */
+static int
+next_word(const char *p, size_t len, size_t *i, const char **w, size_t *wlen)
+{
+	size_t s;
+
+	while (*i < len && (p[*i] == ' ' || p[*i] == '\t'))
+		(*i)++;
+	if (*i == len)
+		return 0;
+	s = *i;
+	while (*i < len && p[*i] != ' ' && p[*i] != '\t')
+		(*i)++;
+	*w = p + s;
+	*wlen = *i - s;
+	return 1;
+}
+
 /* Parse the extra field into quota values.  0, or -1 with a reason. */
 static int
 parse_extra(const char *p, size_t len, unsigned long long *qbytes,
     unsigned long long *qmsgs, const char **why)
 {
-	size_t i = 0;
-	while (i < len) {
-		while (i < len && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		size_t s = i;
-		while (i < len && p[i] != ' ' && p[i] != '\t')
-			i++;
-		const char *w = p + s;
-		size_t wlen = i - s;
-		if (wlen == 0 || !is_quota_word(w, wlen))
+	const char *w;
+	size_t i = 0, wlen;
+
+	while (next_word(p, len, &i, &w, &wlen)) {
+		if (!is_quota_word(w, wlen))
 			continue;
 		const char *eq = memchr(w, '=', wlen);
 		size_t klen = (size_t)(eq - w);
@@ -568,18 +582,14 @@ extra_with_quota(const struct passwd_entry *e)
 {
 	struct buf b = BUF_INIT;
 	const char *p = e->extra ? e->extra : "";
-	size_t len = strlen(p), i = 0;
+	const char *w;
+	size_t len = strlen(p), i = 0, wlen;
 
-	while (i < len) {
-		while (i < len && (p[i] == ' ' || p[i] == '\t'))
-			i++;
-		size_t s = i;
-		while (i < len && p[i] != ' ' && p[i] != '\t')
-			i++;
-		if (i > s && !is_quota_word(p + s, i - s)) {
+	while (next_word(p, len, &i, &w, &wlen)) {
+		if (!is_quota_word(w, wlen)) {
 			if (b.len)
 				buf_putc(&b, ' ');
-			buf_append(&b, p + s, i - s);
+			buf_append(&b, w, wlen);
 		}
 	}
 	if (e->quota_bytes) {
