@@ -7,7 +7,8 @@
  * LOGIN, with SASL-IR).  It never checks a password: the credentials and
  * the hand-off record (tag, command, bytes pipelined behind it, TLS facts)
  * go to the monitor; on success postern-imapd, started as the user on
- * the same connection, answers the tag, and this program exits silently. */
+ * the same connection, answers the tag, and this program exits silently.
+ * What it shares with postern-pop3-login is in common/prelogin.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,7 +8,8 @@
  * It never checks a password: the credentials and the hand-off record
  * (command, bytes pipelined behind it, TLS facts) go to the monitor; on
  * success postern-pop3d, started as the user on the same connection,
- * answers the login command and this program exits silently. */
+ * answers the login command and this program exits silently.  What it
+ * shares with postern-imap-login is in common/prelogin.c. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
