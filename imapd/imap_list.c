@@ -369,6 +369,15 @@ list_or_lsub(struct imap_session *s, const struct imap_arg *args,
 			}
 		}
 	}
+	/* RFC 5819: a bad STATUS item is a bad command, not a silent
+	 * omission of the STATUS responses */
+	if (status != NULL) {
+		const char *why;
+		if (imap_status_items_check(s, status, &why) < 0) {
+			imap_bad(s, NULL, "%s", why);
+			return;
+		}
+	}
 	/* RFC 3501 6.3.8: an empty pattern asks for the delimiter */
 	if (npats == 1 && pats[0].len == 0) {
 		imap_untagged(s, "%s (\\Noselect) \".\" \"\"", lsub ? "LSUB" : "LIST");

@@ -764,12 +764,10 @@ imap_cmd_unsubscribe(struct imap_session *s, const struct imap_arg *args,
 /* --- STATUS, NAMESPACE ---------------------------------------------------- */
 
 int
-imap_status_items(struct imap_session *s, const char *dir,
-    const struct imap_arg *list, struct buf *out, const char **why)
+imap_status_items_check(struct imap_session *s, const struct imap_arg *list,
+    const char **why)
 {
-	struct maildir_index *idx;
 	size_t i;
-	const char *sep = "";
 
 	*why = "Bad status item";
 	if (list->type != IMAP_ARG_LIST || list->count == 0) {
@@ -795,6 +793,19 @@ imap_status_items(struct imap_session *s, const char *dir,
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int
+imap_status_items(struct imap_session *s, const char *dir,
+    const struct imap_arg *list, struct buf *out, const char **why)
+{
+	struct maildir_index *idx;
+	size_t i;
+	const char *sep = "";
+
+	if (imap_status_items_check(s, list, why) < 0)
+		return -1;
 	idx = imap_index_get(s, dir);
 	if (idx == NULL) {
 		*why = "No such mailbox";

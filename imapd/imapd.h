@@ -314,6 +314,10 @@ int imap_subscriptions_rename(struct imap_session *s, const char *from,
  * mailbox, EINVAL: bad item, *why set). */
 int imap_status_items(struct imap_session *s, const char *dir,
     const struct imap_arg *list, struct buf *out, const char **why);
+/* Only the check of the item list (LIST-STATUS checks before it lists):
+ * 0, or -1 with errno EINVAL and *why set. */
+int imap_status_items_check(struct imap_session *s,
+    const struct imap_arg *list, const char **why);
 
 /* A UID set of the client ("1:4,7", "*" = maxuid) into ranges, bounded
  * (imap_mailbox.c; used for UID EXPUNGE and QRESYNC known-uids).

@@ -1,8 +1,9 @@
 """Small protocol points of postern-imapd:
 - RENAME carries the subscriptions of the mailbox and of the names under
   it to the new names (as Dovecot does); renaming INBOX leaves INBOX's.
-- STATUS RECENT is answered in IMAP4rev1 and refused with BAD after
-  ENABLE IMAP4rev2 (RFC 9051's status-att has no RECENT).
+- STATUS RECENT (and LIST ... RETURN (STATUS (RECENT))) is answered in
+  IMAP4rev1 and refused with BAD after ENABLE IMAP4rev2 (RFC 9051's
+  status-att has no RECENT); a bad LIST-STATUS item is BAD (RFC 5819).
 - BINARY / BINARY.SIZE of a base64 or quoted-printable part that is not
   well formed fail with NO [UNKNOWN-CTE] instead of sending damaged
   octets (the rules Dovecot 2.3 applies: bad characters, data after the
@@ -135,7 +136,14 @@ class ImapProtocolGaps(unittest.TestCase):
     def test_status_recent_rev2(self):
         u = self.ok("a", "STATUS INBOX (MESSAGES RECENT)")
         self.assertTrue(re.search(rb"RECENT \d+", u[0]), u)
+        u = self.ok("a2", 'LIST "" "INBOX" RETURN (STATUS (MESSAGES RECENT))')
+        self.assertTrue([l for l in u if re.search(rb"^\* STATUS .*RECENT \d+", l)], u)
+        u, t = self.r.xcmd("a3", 'LIST "" "INBOX" RETURN (STATUS (MESSAGES NOSUCH))')
+        self.assertTrue(t.startswith("a3 BAD"), t)
         self.ok("b", "ENABLE IMAP4rev2")
+        u, t = self.r.xcmd("b2", 'LIST "" "INBOX" RETURN (STATUS (MESSAGES RECENT))')
+        self.assertTrue(t.startswith("b2 BAD"), t)
+        self.assertEqual(u, [])
         u, t = self.r.xcmd("c", "STATUS INBOX (MESSAGES RECENT)")
         self.assertTrue(t.startswith("c BAD"), t)
         self.assertEqual(u, [])
