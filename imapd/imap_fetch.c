@@ -149,9 +149,13 @@ fetch_one(struct imap_session *s, uint32_t seq, struct freq *r,
 	if (m->expunged && (r->need_msg || r->need_cache))
 		return 1;
 	if (r->need_msg && whole != NULL) {
-		if (imap_fetch_whole_load(s, m, whole) < 0)
+		int rc = imap_fetch_whole_load(s, m, whole);
+		if (rc < 0)
 			return 1;
-	} else if (r->need_msg) {
+		if (rc == 1)
+			whole = NULL;     /* large: the general path below */
+	}
+	if (r->need_msg && whole == NULL) {
 		msg = imap_msg_parse(s, m);
 		if (msg == NULL)
 			return 1;

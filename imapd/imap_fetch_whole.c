@@ -12,6 +12,8 @@
 
 /* Read at most this much per read(2). */
 #define WHOLE_READ_CHUNK (1u << 20)
+/* Larger files take the general path (mapped, not copied into memory). */
+#define WHOLE_FILE_MAX ((off_t)16 << 20)
 
 static int
 item_is_whole(const struct fitem *it)
@@ -68,6 +70,10 @@ imap_fetch_whole_load(struct imap_session *s, struct imap_msg *m,
 		return -1;
 	if (fstat(fd, &st) < 0 || st.st_size < 0)
 		goto fail;
+	if (st.st_size > WHOLE_FILE_MAX) {
+		close(fd);
+		return 1;
+	}
 	if (!m->have_date) {
 		/* INTERNALDATE is the file's mtime (imap_msg_internaldate) */
 		m->internaldate = st.st_mtime;

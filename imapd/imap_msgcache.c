@@ -8,7 +8,8 @@
  * Blob format (read back with full bounds checks; a blob that does not
  * check out is ignored and rebuilt): "PC3", a flags octet (bit 0: the
  * structure records are filled; bit 1: the search-header record is
- * filled; 0: only the size is known), the RFC822.SIZE as 8 octets
+ * filled; bit 2: the size is not known, only with bit 0 clear; 0: only
+ * the size is known), the RFC822.SIZE as 8 octets
  * big-endian, then four records of a 4-octet big-endian length and that
  * many octets (ENVELOPE, BODY, BODYSTRUCTURE, and the raw lines of the
  * top-level header fields named by imap_search_cached_field followed by
@@ -35,6 +36,7 @@
 #define CACHE_MAGIC_OLD "PC2"   /* three records, no search header */
 #define CACHE_FULL 1
 #define CACHE_SHDR 2
+#define CACHE_NOSIZE 4    /* the size field is not known (search header only) */
 /* the search-header record is left out above this (the file is read) */
 #define CACHE_SHDR_MAX 8192
 #define CACHE_HEAD 12   /* magic, flags, size */
@@ -96,7 +98,8 @@ blob_split(const char *p, size_t len, struct imap_cached *c, int *full,
 
 	if (len < CACHE_HEAD)
 		return -1;
-	if (memcmp(p, CACHE_MAGIC, 3) == 0 && (p[3] & ~3) == 0)
+	if (memcmp(p, CACHE_MAGIC, 3) == 0 && (p[3] & ~7) == 0 &&
+	    (p[3] & (CACHE_FULL | CACHE_NOSIZE)) != (CACHE_FULL | CACHE_NOSIZE))
 		nrec = 4;
 	else if (memcmp(p, CACHE_MAGIC_OLD, 3) == 0 && (p[3] == 0 || p[3] == 1))
 		nrec = 3;
@@ -106,6 +109,7 @@ blob_split(const char *p, size_t len, struct imap_cached *c, int *full,
 	 * search header gets cached); its size stays usable */
 	*full = nrec == 4 && (p[3] & CACHE_FULL) != 0;
 	c->have_shdr = nrec == 4 && (p[3] & CACHE_SHDR) != 0;
+	c->size_unknown = nrec == 4 && (p[3] & CACHE_NOSIZE) != 0;
 	*size = get64((const unsigned char *)p + 4);
 	for (i = 0; i < nrec; i++) {
 		uint32_t n;
@@ -239,7 +243,8 @@ imap_cached_size(struct imap_session *s, struct imap_msg *m, uint64_t *out)
 	blob = blob_find(s, m->uid, &len);
 	if (blob != NULL) {
 		memset(&c, 0, sizeof(c));
-		if (blob_split(blob, len, &c, &full, &size) == 0) {
+		if (blob_split(blob, len, &c, &full, &size) == 0 &&
+		    !c.size_unknown) {
 			free(blob);
 			goto done;
 		}
@@ -354,6 +359,38 @@ imap_cached_get(struct imap_session *s, struct imap_msg *m,
 	(void)blob_split(c->owned, len, c, &full, &size);
 	queue_blob(s, m->uid, c->owned, len);
 	return 0;
+}
+
+void
+imap_cache_search_header(struct imap_session *s, struct imap_msg *m,
+    const struct message *hdr)
+{
+	struct buf b = BUF_INIT, part = BUF_INIT;
+	const struct maildir_msg *f;
+	uint64_t size = 0;
+	int flags = CACHE_SHDR;
+
+	if (m->expunged || (f = imap_msg_file(s, m)) == NULL ||
+	    shdr_write(hdr, &part) < 0) {
+		buf_free(&part);
+		return;
+	}
+	/* the size only when it is known without reading the file */
+	if (m->have_size)
+		size = m->size;
+	else if (maildir_name_vsize(f->name, f->name_len, &size) < 0)
+		flags |= CACHE_NOSIZE;
+	buf_append(&b, CACHE_MAGIC, 3);
+	buf_putc(&b, (char)flags);
+	put64(&b, size);
+	put32(&b, 0);
+	put32(&b, 0);
+	put32(&b, 0);
+	put32(&b, part.len);
+	buf_append(&b, part.p, part.len);
+	queue_blob(s, m->uid, b.p, b.len);
+	buf_free(&part);
+	buf_free(&b);
 }
 
 int

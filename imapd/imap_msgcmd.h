@@ -21,6 +21,7 @@ struct imap_cached {
 	const char *env, *body, *bs, *shdr;
 	size_t envlen, bodylen, bslen, shdrlen;
 	int have_shdr;
+	int size_unknown;   /* a search-header-only entry without the size */
 	char *owned;     /* when built here rather than read from the cache */
 };
 /* Fill c for m from the cache, or parse the message (msg when the caller
@@ -33,6 +34,12 @@ void imap_cached_free(struct imap_cached *c);
  * 0 with c->shdr filled, -1 when not cached (the caller reads the file). */
 int imap_cached_search_header(struct imap_session *s, struct imap_msg *m,
     struct imap_cached *c);
+/* Queue a blob with m's size and the search header taken from hdr (a
+ * parse of at least m's top-level header), after a SEARCH had to read the
+ * file, so that the next SEARCH does not (the structure records stay
+ * empty and are filled by a later FETCH). */
+void imap_cache_search_header(struct imap_session *s, struct imap_msg *m,
+    const struct message *hdr);
 /* RFC822.SIZE of m: from the file name (",W="), the cache, or counted
  * (and then cached).  Sets m->size.  0, -1 when the message is gone. */
 int imap_cached_size(struct imap_session *s, struct imap_msg *m,
@@ -44,7 +51,8 @@ void imap_cache_flush(struct imap_session *s);
  * whole_only: every message item of r is BODY[]/BODY.PEEK[]/RFC822
  * without a partial range (and there is one); whole_item: it is such an
  * item.  load: m's file into data (reused; a short file is sent as it
- * is; fills INTERNALDATE from the same fstat), 0 or -1 (gone).  write:
+ * is; fills INTERNALDATE from the same fstat), 0, 1 when the file is too
+ * large for this path (the caller parses it instead), -1 (gone).  write:
  * the literal of (p, len) as BODY[] sends it (CRLF line ends, NUL as
  * 0x80). */
 int imap_fetch_whole_only(const struct freq *r);

@@ -139,8 +139,12 @@ need_cb(void *ctx, struct imap_search_msg *sm, int what)
 			what |= SNEED_HDR;
 	}
 	if (what & SNEED_HDR) {
-		if (c->msg == NULL && c->hdr == NULL)
+		if (c->msg == NULL && c->hdr == NULL) {
 			c->hdr = parse_header(c);
+			/* cache the fields for the next SEARCH */
+			if (c->hdr != NULL && (what & SNEED_HDRC))
+				imap_cache_search_header(c->s, c->m, c->hdr);
+		}
 		if (c->hdr == NULL && c->msg == NULL)
 			c->msg = imap_msg_parse(c->s, c->m);
 		sm->hdr = c->hdr ? c->hdr : c->msg;

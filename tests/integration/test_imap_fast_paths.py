@@ -1,9 +1,9 @@
 """The fast paths of postern-imapd give the bytes of the general ones:
 SEARCH on the header fields the parse-result cache keeps (FROM, TO, CC,
 BCC, SUBJECT, SENT*, HEADER Message-ID ...) answers the same before the
-cache is filled (the file's header is read) and after (FETCH ENVELOPE
-filled it: no file is opened), also with repeated, folded, RFC 2047 and
-odd fields; FETCH BODY[] / BODY.PEEK[] / RFC822 (read and converted in one
+cache is filled (the file's header is read), after that SEARCH cached
+the fields, and after FETCH ENVELOPE rebuilt the whole entry (no file is
+opened), also with repeated, folded, RFC 2047 and odd fields; FETCH BODY[] / BODY.PEEK[] / RFC822 (read and converted in one
 pass, no MIME parse) equal the general path's BODY[]<0.N> for files with
 bare LF, CRLF, a bare CR, NUL octets and no final newline."""
 import os, re, unittest
@@ -73,6 +73,16 @@ class ImapFastPaths(unittest.TestCase):
             if n.startswith("postern-cache"):
                 os.unlink(os.path.join(self.i.maildir(), n))
         before = self.search_all()
+        # that SEARCH cached the fields it read: a new session uses them
+        r2 = login(self.i)
+        r2.xcmd("s", "SELECT INBOX")
+        self.r, keep = r2, self.r
+        try:
+            self.assertEqual(self.search_all(), before)
+        finally:
+            self.r = keep
+            r2.xcmd("z", "LOGOUT")
+            r2.close()
         u, t = self.r.xcmd("e", "FETCH 1:* ENVELOPE")
         self.assertTrue(t.startswith("e OK"), t)
         after = self.search_all()
@@ -127,6 +137,19 @@ class ImapFastPaths(unittest.TestCase):
         self.assertIn(b"\\Seen", u[0])
         u, t = self.r.xcmd("h", "FETCH 1:2 FLAGS")
         self.assertTrue(all(b"\\Seen" in l for l in u), u)
+
+    def test_large_file_general_path(self):
+        """Above 16 MB the file is parsed (mapped) instead of copied into
+        memory: the same bytes either way."""
+        line = b"y" * 999 + b"\n"
+        big = b"From: big@example.test\nSubject: big\n\n" + line * 17000
+        self.i.deliver(big, name="2000.M1P1.big")
+        u, t = self.r.xcmd("s2", "SELECT INBOX")
+        seq = max(int(l.split()[1]) for l in u if l.endswith(b" EXISTS"))
+        fast = self.body("BODY.PEEK[]", seq)
+        self.assertEqual(len(fast), len(big) + big.count(b"\n"))
+        self.assertEqual(fast, big.replace(b"\n", b"\r\n"))
+        self.assertEqual(self.body("BODY.PEEK[]<0.100000000>", seq), fast)
 
 
 if __name__ == "__main__":
