@@ -95,8 +95,13 @@ void send_store_recover(struct send_state *s);        /* start: env/ + todo/ + o
 void send_store_scan(struct send_state *s, int full); /* todo/ (full: env/ too) */
 /* send_store_record: appends one state record per recipient rcpts[k].
  * flags != 0 makes the records markers (flags added, attempts and time
- * kept); rflags (NULL: none) adds per-recipient flags; sync 0 skips the
- * fdatasync (only when the message is removed right after). */
+ * kept); rflags (NULL: none) adds per-recipient flags.  sync:
+ * SEND_REC_SYNC appends and fdatasyncs, SEND_REC_NOSYNC only appends
+ * (an fsynced record or the removal follows), SEND_REC_MEMORY changes
+ * only the memory (the message is removed right after). */
+#define SEND_REC_MEMORY  0
+#define SEND_REC_SYNC    1
+#define SEND_REC_NOSYNC  2
 int send_store_record(struct send_state *s, struct send_msg *m,
     const size_t *rcpts, size_t n, const int *states, const unsigned *codes,
     char *const *status, char *const *diag, char *const *mta, unsigned flags,
@@ -128,6 +133,10 @@ void send_sched_free(struct send_state *s);
 
 /* send_notify.c: 0 done (a DSN was queued or none was needed), -1 retry */
 int send_notify(struct send_state *s, struct send_msg *m);
+/* Would the final report of m have a recipient, with the results of
+ * rcpts[0..n-1] (states, remote MTAs, flags) applied? */
+int send_notify_would_report(const struct send_msg *m, const size_t *rcpts,
+    size_t n, const int *states, char *const *mta, const unsigned *rflags);
 /* The delay DSN (RFC 3464 Action: delayed) of m, once per message, when
  * delay_warning_time has passed since arrival: 0 sent or not due, -1
  * retry later. */

@@ -146,12 +146,60 @@ report(struct send_state *s, struct send_msg *m, const struct dsn_rcpt *dr,
 			mt[i] = r->remote_mta ? xstrdup(r->remote_mta) : NULL;
 		}
 		send_store_record(s, m, idx, n, states, codes, st, dg, mt, flag,
-		    NULL, 1);
+		    NULL, SEND_REC_SYNC);
 		for (i = 0; i < n; i++) {
 			free(st[i]);
 			free(dg[i]);
 			free(mt[i]);
 		}
+	}
+	return 0;
+}
+
+/* The final report's action for a recipient in state with flags and
+ * remote_mta: 1 with *a, or 0 when it is not reported. */
+static int
+final_action(const struct envelope *env, const struct envelope_rcpt *r,
+    int state, unsigned flags, const char *mta, enum dsn_action *a)
+{
+	int success = (r->notify & ESMTP_NOTIFY_SUCCESS) &&
+	    !(r->notify & ESMTP_NOTIFY_NEVER) && env->sender[0] != '\0';
+
+	if (flags & ENVELOPE_FLAG_DSN_SENT)
+		return 0;
+	if (state == ENVELOPE_FAILED && wants_failure(r))
+		*a = DSN_FAILED;
+	else if (state == ENVELOPE_DONE && success && (flags & SEND_FLAG_RELAYED))
+		*a = DSN_RELAYED;
+	else if (state == ENVELOPE_DONE && success && mta == NULL)
+		*a = DSN_DELIVERED;
+	else
+		return 0;
+	return 1;
+}
+
+int
+send_notify_would_report(const struct send_msg *m, const size_t *rcpts,
+    size_t n, const int *states, char *const *mta, const unsigned *rflags)
+{
+	const struct envelope *env = m->env;
+	enum dsn_action a;
+	size_t i, k;
+
+	for (i = 0; i < env->nrcpts; i++) {
+		const struct envelope_rcpt *r = &env->rcpts[i];
+		int state = r->state;
+		unsigned flags = r->flags;
+		const char *rm = r->remote_mta;
+
+		for (k = 0; k < n; k++)
+			if (rcpts[k] == i) {
+				state = states[k];
+				flags |= rflags[k];
+				rm = mta[k];
+			}
+		if (final_action(env, r, state, flags, rm, &a))
+			return 1;
 	}
 	return 0;
 }
@@ -162,25 +210,12 @@ send_notify(struct send_state *s, struct send_msg *m)
 	struct envelope *env = m->env;
 	static struct dsn_rcpt dr[MAX_REPORTED];
 	size_t idx[MAX_REPORTED], n = 0, i;
-	int is_bounce = env->sender[0] == '\0';
 
 	for (i = 0; i < env->nrcpts && n < MAX_REPORTED; i++) {
 		const struct envelope_rcpt *r = &env->rcpts[i];
 		enum dsn_action a;
 
-		if (r->flags & ENVELOPE_FLAG_DSN_SENT)
-			continue;
-		if (r->state == ENVELOPE_FAILED && wants_failure(r))
-			a = DSN_FAILED;
-		else if (r->state == ENVELOPE_DONE && (r->notify & ESMTP_NOTIFY_SUCCESS) &&
-		    !(r->notify & ESMTP_NOTIFY_NEVER) && !is_bounce &&
-		    (r->flags & SEND_FLAG_RELAYED))
-			a = DSN_RELAYED;
-		else if (r->state == ENVELOPE_DONE && (r->notify & ESMTP_NOTIFY_SUCCESS) &&
-		    !(r->notify & ESMTP_NOTIFY_NEVER) && !is_bounce &&
-		    r->remote_mta == NULL)
-			a = DSN_DELIVERED;
-		else
+		if (!final_action(env, r, r->state, r->flags, r->remote_mta, &a))
 			continue;
 		fill(&dr[n], r, a);
 		idx[n++] = i;

@@ -279,12 +279,12 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 		    states[k] == ENVELOPE_FAILED ? "failed" : "deferred",
 		    status[k] ? status[k] : "-", er->attempts + 1, diag[k] ? diag[k] : "");
 	}
-	/* When these results make every recipient final the message is
-	 * removed at once (env/ID unlinked first) or, when a DSN is due, its
-	 * fsynced DSN_SENT marker follows (covering this record too): the
-	 * record needs no fdatasync of its own; a crash before either reaches
-	 * the disk means at most a repeated delivery (as in Postfix and
-	 * qmail), never a lost one. */
+	/* When these results make every recipient final, either the message
+	 * is removed at once (env/ID unlinked first): the records need not
+	 * be written at all; or a DSN is due and its fsynced DSN_SENT marker
+	 * follows (covering these records too): they need no fdatasync of
+	 * their own.  A crash before either reaches the disk means at most a
+	 * repeated delivery (as in Postfix and qmail), never a lost one. */
 	if (m->inflight > 0 || m->gone || m->finish_after > now)
 		final = 0;
 	for (k = 0; final && k < m->env->nrcpts; k++) {
@@ -298,7 +298,9 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 			final = 0;
 	}
 	send_store_record(s, m, j.rcpt, j.n, states, codes, status, diag, mta, 0,
-	    rflags, !final);
+	    rflags, !final ? SEND_REC_SYNC :
+	    send_notify_would_report(m, j.rcpt, j.n, states, mta, rflags) ?
+	    SEND_REC_NOSYNC : SEND_REC_MEMORY);
 	for (k = 0; k < j.n; k++) {
 		free(owned[k]);
 		if (states[k] == ENVELOPE_DEFERRED)

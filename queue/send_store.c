@@ -358,13 +358,17 @@ send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
 		envelope_set(&r->diag, diag[k]);
 		envelope_set(&r->remote_mta, mta[k]);
 	}
+	if (sync == SEND_REC_MEMORY) {
+		buf_free(&b);
+		return 0;
+	}
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, m->id) < 0 ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
 		log_error("state-write", "id=%s error=\"%m\"", m->id);
 		buf_free(&b);
 		return -1;
 	}
-	if (write(fd, b.p, b.len) != (ssize_t)b.len || (sync && fdatasync(fd) < 0)) {
+	if (write(fd, b.p, b.len) != (ssize_t)b.len || (sync == SEND_REC_SYNC && fdatasync(fd) < 0)) {
 		log_error("state-write", "id=%s error=\"%m\"", m->id);
 		rc = -1;
 	}
