@@ -1075,8 +1075,37 @@ cmp_entry_order(const void *a, const void *b)
 	int c = memcmp(x->name, y->name, dx);
 	if (c)
 		return c;
-	c = strcmp(x->name, y->name);
-	return c;
+	/* Same second: compare the rest with digit runs as numbers, so that
+	 * "M8849" (microseconds) sorts before "M12843" and "Q9" before "Q10". */
+	const char *p = x->name + dx, *q = y->name + dy;
+	while (*p != '\0' && *q != '\0') {
+		if (isdigit((unsigned char)*p) && isdigit((unsigned char)*q)) {
+			while (*p == '0' && isdigit((unsigned char)p[1]))
+				p++;
+			while (*q == '0' && isdigit((unsigned char)q[1]))
+				q++;
+			size_t np = 0, nq = 0;
+			while (isdigit((unsigned char)p[np]))
+				np++;
+			while (isdigit((unsigned char)q[nq]))
+				nq++;
+			if (np != nq)
+				return np < nq ? -1 : 1;
+			c = memcmp(p, q, np);
+			if (c)
+				return c;
+			p += np;
+			q += nq;
+			continue;
+		}
+		if (*p != *q)
+			return (unsigned char)*p < (unsigned char)*q ? -1 : 1;
+		p++;
+		q++;
+	}
+	if (*p != *q)
+		return *p == '\0' ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 static int

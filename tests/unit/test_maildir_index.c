@@ -402,6 +402,29 @@ START_TEST(duplicate_base_and_foreign_names)
 }
 END_TEST
 
+/* Two deliveries in one second: the microsecond and counter fields are
+ * numbers of any width, so M8849 comes before M12843 and Q9 before Q10
+ * (a plain string order gave the later message the lower UID). */
+START_TEST(same_second_numeric_order)
+{
+	static const char *names[] = { "1700000000.M12843P7Q1.h",
+	    "1700000000.M8849P7Q10.h", "1700000000.M8849P7Q9.h",
+	    "1700000000.M012844P7Q1.h" };
+	char p[4096];
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/new/%s", root, names[i]);
+		mt_write(p, "x");
+	}
+	struct maildir_index *idx = open_idx();
+	ck_assert_uint_eq(idx->count, 4);
+	ck_assert_str_eq(idx->msgs[0].name, names[2]);
+	ck_assert_str_eq(idx->msgs[1].name, names[1]);
+	ck_assert_str_eq(idx->msgs[2].name, names[0]);
+	ck_assert_str_eq(idx->msgs[3].name, names[3]);
+	maildir_index_free(idx);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -418,6 +441,7 @@ main(void)
 	tcase_add_test(tc, serialize_roundtrip_and_rejects);
 	tcase_add_test(tc, unchanged_folder_skips_scan);
 	tcase_add_test(tc, duplicate_base_and_foreign_names);
+	tcase_add_test(tc, same_second_numeric_order);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
