@@ -385,6 +385,15 @@ def run(messages=2000, kills=500, min_per_program=50, seed=None, rcpts_per_messa
                 # the long-lived trio: let it get going again between kills
                 time.sleep(rng.uniform(0.02, 0.1) if prog in ("postern-send", "postern-lspawn",
                                                               "postern-rspawn") else rng.uniform(0.002, 0.03))
+                # once the kill targets are met, kills go on at a slower
+                # pace: the queue (with its remote deliveries, slower than
+                # local ones) must be able to drain so that the injectors
+                # finish, instead of waiting for the time limit
+                with lock:
+                    met = sum(counts.values()) >= kills and all(
+                        counts[p] >= min_per_program for p in PROGRAMS)
+                if met:
+                    time.sleep(rng.uniform(0.2, 0.5))
             else:
                 time.sleep(0.002)
 
