@@ -85,7 +85,7 @@ const struct config_key config_keys[] = {
 
 	SECTION("remote", "postern-rspawn, postern-remote: delivery to other hosts."),
 	/* remote keys: added by the remote delivery owner. */
-	KEY("resolver_address", CFG_STRING, "", "postern-remote: DNS server (an IPv4 literal) for MX and address lookups; empty: the system's resolv.conf."),
+	KEY("resolver_address", CFG_STRING, "", "postern-remote: DNS server (an IPv4 or IPv6 literal, as in resolv.conf; [::1] also) for MX and address lookups; empty: the system's resolv.conf."),
 	KEY("resolver_port", CFG_INT, "53", "postern-remote: port of resolver_address."),
 	KEY("resolver_timeout", CFG_DURATION, "10s", "postern-remote: time one DNS query may take (all tries)."),
 	KEY("remote_port", CFG_INT, "25", "postern-remote: port of hosts found through MX or address records (routes name their own)."),
