@@ -419,7 +419,7 @@ imap_cmd_fetch(struct imap_session *s, const struct imap_arg *args,
 	if (badcte)
 		imap_no(s, "UNKNOWN-CTE", "Can not decode the part's content");
 	else if (baddata)
-		imap_no(s, "UNKNOWN-CTE", "Invalid data in MIME part");
+		imap_no(s, "PARSE", "Invalid data in MIME part");
 	else if (gone)
 		imap_no(s, "EXPUNGEISSUED", "Some messages were expunged");
 	else
