@@ -286,11 +286,11 @@ do_select(struct imap_session *s, const struct imap_arg *args, size_t nargs,
 		imap_no(s, "NONEXISTENT", "No such mailbox");
 		return;
 	}
-	idx = maildir_index_open(dir, err, sizeof(err));
-	if (idx == NULL || maildir_index_sync(idx, !readonly, &first_recent) < 0) {
-		log_warn("select_failed", "dir=%s error=\"%s\"", dir,
-		    idx == NULL ? err : strerror(errno));
-		maildir_index_free(idx);
+	/* one sync: open and claim \Recent under one lock, one write */
+	idx = readonly ? maildir_index_open(dir, err, sizeof(err)) :
+	    maildir_index_open_claim(dir, &first_recent, err, sizeof(err));
+	if (idx == NULL) {
+		log_warn("select_failed", "dir=%s error=\"%s\"", dir, err);
 		free(known);
 		imap_no(s, "SERVERBUG", "Cannot open mailbox");
 		return;

@@ -119,15 +119,11 @@ pop3_maildrop_open(struct pop3_maildrop *md, const char *root, char *err,
 		pop3_maildrop_close(md);
 		return r > 0 ? POP3_OPEN_IN_USE : POP3_OPEN_ERROR;
 	}
-	md->idx = maildir_index_open(root, err, errlen);
-	if (md->idx == NULL) {
-		pop3_maildrop_close(md);
-		return POP3_OPEN_ERROR;
-	}
 	/* a POP3 session has seen every message: none stays \Recent for
-	 * IMAP (maildir_index.h) */
-	if (maildir_index_sync(md->idx, 1, NULL) < 0) {
-		snprintf(err, errlen, "%s: sync: %s", root, strerror(errno));
+	 * IMAP (maildir_index.h); claimed in the opening sync, so that new
+	 * mail costs one index write, not two */
+	md->idx = maildir_index_open_claim(root, NULL, err, errlen);
+	if (md->idx == NULL) {
 		pop3_maildrop_close(md);
 		return POP3_OPEN_ERROR;
 	}

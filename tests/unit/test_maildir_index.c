@@ -425,6 +425,177 @@ START_TEST(same_second_numeric_order)
 }
 END_TEST
 
+/* Generation field of postern-index on disk. */
+static uint64_t
+disk_gen(void)
+{
+	char p[4096];
+	unsigned char h[16];
+	snprintf(p, sizeof(p), "%s/%s", root, MAILDIR_INDEX_FILE);
+	int fd = open(p, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, h, 16, 0), 16);
+	close(fd);
+	uint64_t g = 0;
+	for (int i = 15; i >= 8; i--)
+		g = g << 8 | h[i];
+	return g;
+}
+
+static void
+write_index_file(const struct buf *b)
+{
+	char p[4096], t[4096];
+	snprintf(p, sizeof(p), "%s/%s", root, MAILDIR_INDEX_FILE);
+	snprintf(t, sizeof(t), "%s/test.tmp", root);
+	int fd = open(t, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, b->p, b->len), (ssize_t)b->len);
+	close(fd);
+	ck_assert_int_eq(rename(t, p), 0);
+}
+
+START_TEST(old_format_is_read_and_upgraded_once)
+{
+	char n[2][300], p[4096];
+	deliver("a\n", n[0]);
+	deliver("b\n", n[1]);
+	struct maildir_index *idx = open_idx();
+	ck_assert_int_eq(maildir_index_set_flags(idx, 2, MAILDIR_FLAG_SEEN, 0, 0), 0);
+	uint32_t uidv = idx->uidvalidity;
+	uint64_t hms = idx->highest_modseq;
+	const char *seen_name = maildir_index_find(idx, 2)->name;
+	char keep[300];
+	snprintf(keep, sizeof(keep), "%s", seen_name);
+	maildir_index_free(idx);
+	/* Fold the log in, then write the same state as version 1. */
+	idx = open_idx();
+	struct buf b = BUF_INIT;
+	ck_assert_uint_eq(idx->format, 2);
+	idx->format = 1;
+	maildir_index_serialize(idx, &b);
+	maildir_index_free(idx);
+	ck_assert_mem_eq(b.p, "PSTNIDX\001", 8);
+	/* Version 1 checksums still catch a flipped bit. */
+	struct maildir_index *t = maildir_index_new_empty();
+	ck_assert_int_eq(maildir_index_parse(t, b.p, b.len), 0);
+	ck_assert_uint_eq(t->format, 1);
+	ck_assert_str_eq(t->msgs[0].name, n[0]);
+	for (size_t i = 0; i < b.len; i++) {
+		b.p[i] ^= 0x10;
+		ck_assert_int_eq(maildir_index_parse(t, b.p, b.len), -1);
+		b.p[i] ^= 0x10;
+	}
+	maildir_index_free(t);
+	snprintf(p, sizeof(p), "%s/%s.log", root, MAILDIR_INDEX_FILE);
+	unlink(p);
+	write_index_file(&b);
+	buf_free(&b);
+	uint64_t g = disk_gen();
+	idx = open_idx();
+	ck_assert_uint_eq(idx->uidvalidity, uidv);   /* not "damaged" */
+	ck_assert_uint_eq(idx->count, 2);
+	ck_assert_uint_eq(idx->highest_modseq, hms);
+	ck_assert_str_eq(maildir_index_find(idx, 1)->name, n[0]);
+	ck_assert_str_eq(maildir_index_find(idx, 2)->name, keep);
+	ck_assert_uint_eq(maildir_index_find(idx, 2)->flags, MAILDIR_FLAG_SEEN);
+	maildir_index_free(idx);
+	/* Rewritten once as version 2; later opens do not write. */
+	ck_assert_uint_eq(disk_gen(), g + 1);
+	char h[8];
+	snprintf(p, sizeof(p), "%s/%s", root, MAILDIR_INDEX_FILE);
+	int fd = open(p, O_RDONLY);
+	ck_assert_int_eq(read(fd, h, 8), 8);
+	close(fd);
+	ck_assert_mem_eq(h, "PSTNIDX\002", 8);
+	idx = open_idx();
+	ck_assert_uint_eq(idx->format, 2);
+	maildir_index_free(idx);
+	ck_assert_uint_eq(disk_gen(), g + 1);
+}
+END_TEST
+
+START_TEST(open_claim_syncs_and_writes_once)
+{
+	struct maildir_index *idx = open_idx();
+	maildir_index_free(idx);
+	deliver("a\n", NULL);
+	deliver("b\n", NULL);
+	uint64_t g = disk_gen();
+	uint32_t first = 0;
+	idx = maildir_index_open_claim(root, &first, err, sizeof(err));
+	ck_assert_msg(idx != NULL, "%s", err);
+	ck_assert_uint_eq(idx->count, 2);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_uint_eq(idx->recent_uid, idx->next_uid);
+	maildir_index_free(idx);
+	/* New UIDs and the \Recent claim went out in one write. */
+	ck_assert_uint_eq(disk_gen(), g + 1);
+	/* Nothing new: nothing recent, no write. */
+	idx = maildir_index_open_claim(root, &first, err, sizeof(err));
+	ck_assert_msg(idx != NULL, "%s", err);
+	ck_assert_uint_eq(first, 3);
+	ck_assert_ptr_nonnull(maildir_index_find(idx, 2));
+	maildir_index_free(idx);
+	ck_assert_uint_eq(disk_gen(), g + 1);
+	/* NULL first_recent (POP3) still claims. */
+	deliver("c\n", NULL);
+	idx = maildir_index_open_claim(root, NULL, err, sizeof(err));
+	ck_assert_msg(idx != NULL, "%s", err);
+	maildir_index_free(idx);
+	ck_assert_uint_eq(disk_gen(), g + 2);
+	idx = open_idx();
+	ck_assert_uint_eq(idx->recent_uid, 4);
+	ck_assert_uint_eq(idx->count, 3);
+	maildir_index_free(idx);
+}
+END_TEST
+
+START_TEST(names_checked_in_words_and_checksum_lanes)
+{
+	char n[300];
+	deliver("a\n", n);
+	struct maildir_index *idx = open_idx();
+	uint32_t uid;
+	/* A bad byte anywhere in a long name: the 8-byte-word test must
+	 * find it in the first word, a middle one and the tail. */
+	static const char *bad[] = { "0123/56789abcdefghij", "0123456789ab/defghij",
+	    "0123456789abcdefghi/", "01234567\001abcdefghij", "0123456789abcdef\177hij",
+	    "0123456789abcdefghijklmnopqrstu\037" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		ck_assert_int_eq(maildir_index_add(idx, bad[i], 1, &uid), -1);
+		ck_assert_int_eq(errno, EINVAL);
+	}
+	/* High bytes (UTF-8) and spaces are fine as names; absent: ENOENT. */
+	errno = 0;
+	ck_assert_int_eq(maildir_index_add(idx, "0123456789 \xc3\xa9\xff\x80 abcdefgh", 1, &uid), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	/* Two flips of the same top bit in one checksum lane (bytes 15 and
+	 * 47: the generation and new/'s mtime) must not cancel out. */
+	struct buf b = BUF_INIT;
+	maildir_index_serialize(idx, &b);
+	ck_assert_uint_gt(b.len, 100);
+	struct maildir_index *t = maildir_index_new_empty();
+	ck_assert_int_eq(maildir_index_parse(t, b.p, b.len), 0);
+	ck_assert_str_eq(t->msgs[0].name, n);
+	b.p[15] ^= (char)0x80;
+	b.p[47] ^= (char)0x80;
+	ck_assert_int_eq(maildir_index_parse(t, b.p, b.len), -1);
+	b.p[15] ^= (char)0x80;
+	b.p[47] ^= (char)0x80;
+	/* Two words of one lane swapped (bytes 8-15 and 40-47). */
+	char w[8];
+	memcpy(w, b.p + 8, 8);
+	memcpy(b.p + 8, b.p + 40, 8);
+	memcpy(b.p + 40, w, 8);
+	ck_assert_int_eq(maildir_index_parse(t, b.p, b.len), -1);
+	buf_free(&b);
+	maildir_index_free(t);
+	maildir_index_free(idx);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -442,6 +613,9 @@ main(void)
 	tcase_add_test(tc, unchanged_folder_skips_scan);
 	tcase_add_test(tc, duplicate_base_and_foreign_names);
 	tcase_add_test(tc, same_second_numeric_order);
+	tcase_add_test(tc, old_format_is_read_and_upgraded_once);
+	tcase_add_test(tc, open_claim_syncs_and_writes_once);
+	tcase_add_test(tc, names_checked_in_words_and_checksum_lanes);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
