@@ -83,7 +83,8 @@ smtp_cmd_auth(struct smtp_session *s, const struct smtp_cmd *c)
 			sasl_clear(&sa);
 			return;
 		}
-		log_command("auth-response", line, len, 1);
+		if (s->log_commands)
+			log_command("auth-response", line, len, 1);
 		if (r == IO_TOOLONG || len < 2 || line[len - 1] != '\n' ||
 		    line[len - 2] != '\r') {
 			sasl_clear(&sa);

@@ -140,6 +140,7 @@ main(int argc, char **argv)
 
 	s.auth_fd = authclient_fd();
 	s.submission = s.auth_fd >= 0;
+	s.log_commands = config_bool(c, "smtpd_log_commands");
 	tls_facts_clear(&s.tls);
 	s.tls_implicit = tlsenv_read(&s.tls);
 	s.tls_ctl_available = tlsctl_available();

@@ -156,7 +156,8 @@ smtp_session_run(struct smtp_session *s)
 			smtp_error(s, RP_LINE_TOO_LONG, NULL);
 			continue;
 		}
-		log_command("command", line, len, 0);
+		if (s->log_commands)
+			log_command("command", line, len, 0);
 		switch (smtp_cmd_parse(line, len, &cmd)) {
 		case SMTP_CMD_OK:
 			break;

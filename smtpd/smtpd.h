@@ -165,6 +165,7 @@ struct smtp_session {
 	struct tls_facts tls;
 	int tls_implicit;
 	int tls_ctl_available;  /* STARTTLS can be offered */
+	int log_commands;       /* smtpd_log_commands: one log line per command */
 
 	/* limits */
 	uint64_t max_size;

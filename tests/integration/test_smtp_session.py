@@ -75,6 +75,8 @@ class SmtpSessionTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.sup.stop()
+        # smtpd_log_commands is off by default: no line per command
+        assert "event=command" not in cls.sup.text(), "command lines logged by default"
 
     def queued_count(self):
         return len(re.findall(r"postern-queue\[\d+\]: event=queued", self.sup.text()))

@@ -25,6 +25,8 @@ class SubmissionTest(unittest.TestCase):
                                                  "other@example.test": "other-" + PW})
         cls.inst.set_config("plaintext_auth", "no")
         cls.inst.set_config("smtpd_max_errors", "4")
+        # command lines logged (off by default): AUTH must be redacted
+        cls.inst.set_config("smtpd_log_commands", "yes")
         cls.sup = Supervisor(cls.inst)
         cls.sup.wait_line(r"event=listening service=submissions ")
         assert wait_port(cls.inst.ports["submission"])
@@ -36,6 +38,8 @@ class SubmissionTest(unittest.TestCase):
         # No password in any log line.
         text = cls.sup.text()
         assert PW not in text, "password in the log"
+        assert 'cmd="AUTH PLAIN <redacted>"' in text, "AUTH command not logged redacted"
+        assert "cmd=<sasl-response-redacted>" in text, "SASL response not logged redacted"
         assert base64.b64encode(("\0demo@example.test\0" + PW).encode()).decode() not in text
 
     def sub(self):
