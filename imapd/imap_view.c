@@ -479,6 +479,15 @@ imap_mailbox_update(struct imap_session *s, int allow_expunge)
 		imap_send_buf(s, &b);
 		buf_free(&b);
 	}
+	/* Every change to the index (new message, flag change, expunge, by
+	 * anyone) raises HIGHESTMODSEQ; the view took it when it last matched
+	 * the index (SELECT, or below with nothing pending).  Unchanged: the
+	 * merge would find nothing, so skip the passes over every message
+	 * (after each command of a 100,000-message session). */
+	if (mb->idx->highest_modseq == mb->highest_modseq &&
+	    mb->idx->next_uid == mb->uidnext && mb->idx->count == mb->count &&
+	    (int)mb->count == mb->exists_sent)
+		return;
 	view_merge(s, mb->readonly ? UINT32_MAX : first_recent);
 	view_send_flags(s);
 	if (allow_expunge)
