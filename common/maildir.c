@@ -838,13 +838,15 @@ list_one(const char *dir, const char *sub, int in_new, size_t max,
 	return 0;
 }
 
-int
-maildir_list(const char *dir, size_t max_entries, struct maildir_listing *out)
+static int
+list_dirs(const char *dir, size_t max_entries, int with_cur,
+    struct maildir_listing *out)
 {
 	memset(out, 0, sizeof(*out));
 	size_t count = 0;
 	if (list_one(dir, "new", 1, max_entries, &out->names, &count, &out->new_mtime) < 0 ||
-	    list_one(dir, "cur", 0, max_entries, &out->names, &count, &out->cur_mtime) < 0) {
+	    (with_cur &&
+	    list_one(dir, "cur", 0, max_entries, &out->names, &count, &out->cur_mtime) < 0)) {
 		int e = errno;
 		buf_free(&out->names);
 		errno = e;
@@ -862,6 +864,19 @@ maildir_list(const char *dir, size_t max_entries, struct maildir_listing *out)
 	}
 	out->count = i;
 	return 0;
+}
+
+int
+maildir_list(const char *dir, size_t max_entries, struct maildir_listing *out)
+{
+	return list_dirs(dir, max_entries, 1, out);
+}
+
+int
+maildir_list_new(const char *dir, size_t max_entries,
+    struct maildir_listing *out)
+{
+	return list_dirs(dir, max_entries, 0, out);
 }
 
 void

@@ -188,6 +188,10 @@ struct maildir_listing {
  * maildir_listing_free. */
 int maildir_list(const char *dir, size_t max_entries,
     struct maildir_listing *out);
+/* The same for new/ alone (cur_mtime left zero): for a sync that knows
+ * cur/ did not change. */
+int maildir_list_new(const char *dir, size_t max_entries,
+    struct maildir_listing *out);
 void maildir_listing_free(struct maildir_listing *l);
 
 /* Path of a message: dir/{new,cur}/name into out.  0 or -1. */

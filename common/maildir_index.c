@@ -1318,38 +1318,66 @@ timespec_eq(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* Can the scan be skipped?  Both directories unchanged since a scan that
- * happened at least 2 s after their last change (coarse file system
- * timestamps could hide a change made in the same tick). */
 static int
-unchanged(struct maildir_index *idx)
+stat_sub(const struct maildir_index *idx, const char *sub, struct stat *st)
 {
 	char p[MAILDIR_PATH_MAX];
-	struct stat sn, sc;
-	if ((size_t)snprintf(p, sizeof(p), "%s/new", idx->dir) >= sizeof(p) || stat(p, &sn) < 0)
-		return 0;
-	if ((size_t)snprintf(p, sizeof(p), "%s/cur", idx->dir) >= sizeof(p) || stat(p, &sc) < 0)
-		return 0;
-	if (!timespec_eq(&sn.st_mtim, &idx->new_mtime) || !timespec_eq(&sc.st_mtim, &idx->cur_mtime))
-		return 0;
-	time_t latest = sn.st_mtim.tv_sec > sc.st_mtim.tv_sec ? sn.st_mtim.tv_sec : sc.st_mtim.tv_sec;
-	return idx->scan_time >= (int64_t)latest + 2;
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", idx->dir, sub) >= sizeof(p))
+		return -1;
+	return stat(p, st);
+}
+
+/* Is a directory (mtime now at) unchanged since a scan that happened at
+ * least 2 s after its last change?  (Coarse file system timestamps could
+ * hide a change made in the same tick.)  Then any later change to it
+ * moves its mtime. */
+static int
+dir_unchanged(const struct maildir_index *idx, const struct timespec *at,
+    const struct timespec *recorded)
+{
+	return timespec_eq(at, recorded) &&
+	    idx->scan_time >= (int64_t)at->tv_sec + 2;
 }
 
 static int
 scan(struct maildir_index *idx, int force, struct maildir_import *im)
 {
-	if (!force && unchanged(idx))
-		return 0;
+	struct stat sn, sc;
+	int new_only = 0;
+	struct timespec cur_at = { 0, 0 };
+	if (!force && stat_sub(idx, "new", &sn) == 0 &&
+	    stat_sub(idx, "cur", &sc) == 0 &&
+	    dir_unchanged(idx, &sc.st_mtim, &idx->cur_mtime)) {
+		if (dir_unchanged(idx, &sn.st_mtim, &idx->new_mtime))
+			return 0;
+		/* Only new/ changed (delivery): every message of cur/ is
+		 * still there under its name, so read new/ alone. */
+		new_only = 1;
+		cur_at = sc.st_mtim;
+	}
 	struct maildir_listing l;
-	if (maildir_list(idx->dir, MAILDIR_INDEX_MAX_MESSAGES, &l) < 0)
+	if (new_only) {
+		if (maildir_list_new(idx->dir, MAILDIR_INDEX_MAX_MESSAGES, &l) < 0)
+			return -1;
+		/* A message moved new/ -> cur/ before or while new/ was read
+		 * is missing from the listing but moved cur/'s mtime: then
+		 * read both. */
+		if (stat_sub(idx, "cur", &sc) < 0 || !timespec_eq(&sc.st_mtim, &cur_at)) {
+			maildir_listing_free(&l);
+			new_only = 0;
+		} else {
+			l.cur_mtime = cur_at;
+		}
+	}
+	if (!new_only && maildir_list(idx->dir, MAILDIR_INDEX_MAX_MESSAGES, &l) < 0)
 		return -1;
 	int64_t now = (int64_t)time(NULL);
 	struct base_hash h;
 	compact(idx);
 	hash_build(&h, idx);
+	/* With new/ alone, the messages of cur/ count as seen. */
 	for (size_t i = 0; i < idx->count; i++)
-		idx->msgs[i].seen_mark = 0;
+		idx->msgs[i].seen_mark = new_only && !idx->msgs[i].in_new ? MARK_SEEN : 0;
 	struct maildir_entry **fresh = xcalloc(l.count ? l.count : 1, sizeof(*fresh));
 	size_t nfresh = 0;
 	for (size_t i = 0; i < l.count; i++) {

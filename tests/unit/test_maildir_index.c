@@ -596,6 +596,52 @@ START_TEST(names_checked_in_words_and_checksum_lanes)
 }
 END_TEST
 
+START_TEST(new_only_sync_when_cur_unchanged)
+{
+	char p[4096], q[4096], n[4][300];
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	char newd[4096], curd[4096];
+	snprintf(newd, sizeof(newd), "%s/new", root);
+	snprintf(curd, sizeof(curd), "%s/cur", root);
+	for (int i = 0; i < 3; i++)
+		deliver("x\n", n[i]);
+	struct maildir_index *idx = open_idx();
+	ck_assert_int_eq(maildir_index_set_flags(idx, 1, MAILDIR_FLAG_SEEN, 0, 0), 0);
+	utimensat(AT_FDCWD, newd, old, 0);
+	utimensat(AT_FDCWD, curd, old, 0);
+	ck_assert_int_eq(maildir_index_sync(idx, 0, NULL), 0);
+	ck_assert_uint_eq(idx->count, 3);
+	/* A file slipped into cur/ with cur/'s mtime put back, then a
+	 * delivery: the sync reads new/ only (it does not see the file). */
+	snprintf(p, sizeof(p), "%s/cur/1000000001.sneaky.host:2,", root);
+	mt_write(p, "y\n");
+	utimensat(AT_FDCWD, curd, old, 0);
+	deliver("z\n", n[3]);
+	ck_assert_int_eq(maildir_index_sync(idx, 0, NULL), 0);
+	ck_assert_uint_eq(idx->count, 4);
+	ck_assert_str_eq(maildir_index_find(idx, 4)->name, n[3]);
+	ck_assert_uint_eq(maildir_index_find(idx, 1)->in_new, 0);
+	/* A message deleted from new/: expunged; cur/'s stay. */
+	snprintf(p, sizeof(p), "%s/new/%s", root, n[2]);
+	ck_assert_int_eq(unlink(p), 0);
+	ck_assert_int_eq(maildir_index_sync(idx, 0, NULL), 0);
+	ck_assert_uint_eq(idx->count, 3);
+	ck_assert_ptr_null(maildir_index_find(idx, 3));
+	ck_assert_ptr_nonnull(maildir_index_find(idx, 1));
+	/* A message moved new/ -> cur/ moves cur/'s mtime: both are read,
+	 * the message is kept (now in cur/), the slipped-in file found. */
+	snprintf(p, sizeof(p), "%s/new/%s", root, n[1]);
+	snprintf(q, sizeof(q), "%s/cur/%s:2,S", root, n[1]);
+	ck_assert_int_eq(rename(p, q), 0);
+	ck_assert_int_eq(maildir_index_sync(idx, 0, NULL), 0);
+	ck_assert_uint_eq(idx->count, 4);
+	ck_assert_uint_eq(maildir_index_find(idx, 2)->in_new, 0);
+	ck_assert_uint_eq(maildir_index_find(idx, 2)->flags, MAILDIR_FLAG_SEEN);
+	ck_assert_uint_eq(idx->msgs[3].uid, 5);
+	maildir_index_free(idx);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -616,6 +662,7 @@ main(void)
 	tcase_add_test(tc, old_format_is_read_and_upgraded_once);
 	tcase_add_test(tc, open_claim_syncs_and_writes_once);
 	tcase_add_test(tc, names_checked_in_words_and_checksum_lanes);
+	tcase_add_test(tc, new_only_sync_when_cur_unchanged);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
