@@ -493,6 +493,17 @@ maildir_set_flags(const char *dir, const char *name, int in_new,
 	return rename(from, to);
 }
 
+int
+maildir_set_flags_at(int newfd, int curfd, const char *name, int in_new,
+    unsigned flags, uint32_t keywords, char *out, size_t outlen)
+{
+	if (maildir_name_with_flags(name, strlen(name), flags, keywords, out, outlen) < 0)
+		return -1;
+	if (!in_new && strcmp(out, name) == 0)
+		return 0;
+	return renameat(in_new ? newfd : curfd, name, curfd, out);
+}
+
 /* --- delivery --------------------------------------------------------- */
 
 /* Copy bytes to fd, converting CRLF to LF if asked.  *pending_cr keeps a

@@ -117,6 +117,11 @@ int maildir_name_with_flags(const char *name, size_t len, unsigned flags,
 int maildir_set_flags(const char *dir, const char *name, int in_new,
     unsigned flags, uint32_t keywords, char *out, size_t outlen);
 
+/* The same relative to open descriptors of the folder's new/ and cur/
+ * (renameat: no path walk per message when many are changed at once). */
+int maildir_set_flags_at(int newfd, int curfd, const char *name, int in_new,
+    unsigned flags, uint32_t keywords, char *out, size_t outlen);
+
 /* --- delivery --------------------------------------------------------- */
 
 struct maildir_delivery {

@@ -307,6 +307,7 @@ maildir_index_new_empty(void)
 {
 	struct maildir_index *idx = xcalloc(1, sizeof(*idx));
 	idx->lock_fd = -1;
+	idx->newfd = idx->curfd = -1;
 	idx->format = INDEX_FORMAT;
 	state_clear(idx);
 	return idx;
@@ -1143,6 +1144,39 @@ refresh(struct maildir_index *idx)
 	return rc;
 }
 
+/* Descriptors of new/ and cur/ for flag renames, opened at the first
+ * rename inside an outer transaction (a batch such as STORE 1:*) and
+ * closed at its end (a folder renamed
+ * between transactions is never reached through a stale descriptor). */
+static int
+open_dirfds(struct maildir_index *idx)
+{
+	char p[MAILDIR_PATH_MAX];
+	if (idx->newfd >= 0 && idx->curfd >= 0)
+		return 0;
+	if (idx->newfd < 0) {
+		if (snprintf(p, sizeof(p), "%s/new", idx->dir) >= (int)sizeof(p))
+			return -1;
+		idx->newfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (idx->curfd < 0) {
+		if (snprintf(p, sizeof(p), "%s/cur", idx->dir) >= (int)sizeof(p))
+			return -1;
+		idx->curfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return idx->newfd >= 0 && idx->curfd >= 0 ? 0 : -1;
+}
+
+static void
+close_dirfds(struct maildir_index *idx)
+{
+	if (idx->newfd >= 0)
+		close(idx->newfd);
+	if (idx->curfd >= 0)
+		close(idx->curfd);
+	idx->newfd = idx->curfd = -1;
+}
+
 int
 maildir_index_begin(struct maildir_index *idx)
 {
@@ -1193,6 +1227,7 @@ maildir_index_end(struct maildir_index *idx)
 		cache_write(idx);
 		idx->cache_dirty = 0;
 	}
+	close_dirfds(idx);
 	unlock_file(idx);
 	return rc;
 }
@@ -1565,6 +1600,7 @@ maildir_index_free(struct maildir_index *idx)
 		free(((struct cache *)idx->cache)->ents);
 		free(idx->cache);
 	}
+	close_dirfds(idx);
 	if (idx->lock_fd >= 0)
 		close(idx->lock_fd);
 	free(idx->dir);
@@ -1638,8 +1674,12 @@ maildir_index_set_flags(struct maildir_index *idx, uint32_t uid,
 			rc = 0;
 			break;
 		}
-		if (maildir_set_flags(idx->dir, m->name, m->in_new, flags, keywords,
-		    nn, sizeof(nn)) < 0) {
+		int r = idx->locked > 1 && open_dirfds(idx) == 0 ?
+		    maildir_set_flags_at(idx->newfd, idx->curfd, m->name, m->in_new,
+		    flags, keywords, nn, sizeof(nn)) :
+		    maildir_set_flags(idx->dir, m->name, m->in_new, flags, keywords,
+		    nn, sizeof(nn));
+		if (r < 0) {
 			if (errno == ENOENT && attempt == 0) {
 				/* Renamed or deleted by another process. */
 				if (scan(idx, 1, NULL) < 0) {

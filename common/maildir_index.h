@@ -152,6 +152,7 @@ struct maildir_index {
 	/* private */
 	size_t cap, expcap;
 	int lock_fd;
+	int newfd, curfd;                   /* new/ and cur/ while locked, or -1 */
 	int locked;                         /* transaction depth */
 	int dirty, cache_dirty;
 	uint64_t generation;

@@ -642,6 +642,35 @@ START_TEST(new_only_sync_when_cur_unchanged)
 }
 END_TEST
 
+/* A batch (outer transaction) renames through descriptors of new/ and
+ * cur/ that live only as long as the batch. */
+START_TEST(batch_flag_renames)
+{
+	char n[3][300], p[4096];
+	for (int i = 0; i < 3; i++)
+		deliver("Subject: x\n\nbody\n", n[i]);
+	struct maildir_index *idx = open_idx();
+	ck_assert_int_eq(maildir_index_begin(idx), 0);
+	for (uint32_t uid = 1; uid <= 3; uid++)
+		ck_assert_int_eq(maildir_index_set_flags(idx, uid,
+		    uid == 2 ? MAILDIR_FLAG_FLAGGED | MAILDIR_FLAG_SEEN : MAILDIR_FLAG_FLAGGED, 0, 0), 0);
+	ck_assert_int_ge(idx->curfd, 0);
+	ck_assert_int_eq(maildir_index_end(idx), 0);
+	ck_assert_int_eq(idx->newfd, -1);
+	ck_assert_int_eq(idx->curfd, -1);
+	snprintf(p, sizeof(p), "%s/cur/%s:2,F", root, n[0]);
+	ck_assert(mt_exists(p));
+	snprintf(p, sizeof(p), "%s/cur/%s:2,FS", root, n[1]);
+	ck_assert(mt_exists(p));
+	snprintf(p, sizeof(p), "%s/new/%s", root, n[2]);
+	ck_assert(!mt_exists(p));
+	maildir_index_free(idx);
+	idx = open_idx();
+	ck_assert_uint_eq(maildir_index_find(idx, 3)->flags, MAILDIR_FLAG_FLAGGED);
+	maildir_index_free(idx);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -659,6 +688,7 @@ main(void)
 	tcase_add_test(tc, unchanged_folder_skips_scan);
 	tcase_add_test(tc, duplicate_base_and_foreign_names);
 	tcase_add_test(tc, same_second_numeric_order);
+	tcase_add_test(tc, batch_flag_renames);
 	tcase_add_test(tc, old_format_is_read_and_upgraded_once);
 	tcase_add_test(tc, open_claim_syncs_and_writes_once);
 	tcase_add_test(tc, names_checked_in_words_and_checksum_lanes);
