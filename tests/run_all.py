@@ -14,7 +14,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD", "build")
 if not os.path.isabs(BUILD):
     BUILD = os.path.join(ROOT, BUILD)
-CORPUS = os.environ.get("POSTERN_CORPUS", os.path.join(ROOT, "..", "shared", "corpus"))
+def find_corpus():
+    """$POSTERN_CORPUS, else shared/corpus beside this tree, else beside the
+    local repository this tree was cloned from (a clone made into a temp
+    dir has no shared/ beside it).  Not found: the first candidate, so the
+    corpus checks fail with its path."""
+    if os.environ.get("POSTERN_CORPUS"):
+        return os.environ["POSTERN_CORPUS"]
+    here = os.path.join(ROOT, "..", "shared", "corpus")
+    if os.path.isdir(here):
+        return here
+    try:
+        origin = subprocess.run(["git", "-C", ROOT, "config", "--get", "remote.origin.url"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        origin = ""
+    if origin.startswith("file://"):
+        origin = origin[len("file://"):]
+    if origin.startswith("/"):
+        there = os.path.join(origin, "..", "shared", "corpus")
+        if os.path.isdir(there):
+            return os.path.normpath(there)
+    return here
+
+
+CORPUS = find_corpus()
 JOBS = int(os.environ.get("POSTERN_TEST_JOBS", "3"))
 
 totals = {"passed": 0, "failed": 0}
