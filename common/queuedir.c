@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,4 +113,83 @@ queuedir_wake(const char *queue)
 		/* EAGAIN: the FIFO is full, the manager will wake anyway. */
 	}
 	close(fd);
+}
+
+const char *const queuedir_subdirs[] = {
+	QUEUEDIR_TMP, QUEUEDIR_MESS, QUEUEDIR_TODO, QUEUEDIR_ENV,
+	QUEUEDIR_STATE, QUEUEDIR_HOLD, QUEUEDIR_BOUNCE, QUEUEDIR_SPARE
+};
+const size_t queuedir_nsubdirs = sizeof(queuedir_subdirs) / sizeof(queuedir_subdirs[0]);
+
+#define SPARE_TRIES 8
+
+/* A slot number: spreading only, no secrecy (xorshift, seeded once). */
+static unsigned
+spare_slot(void)
+{
+	static uint32_t x;
+
+	if (x == 0)
+		x = ((uint32_t)getpid() << 16) ^ (uint32_t)time(NULL) ^
+		    (uint32_t)(uintptr_t)&x ^ 0x9e3779b9u;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x % QUEUEDIR_SPARE_SLOTS;
+}
+
+static int
+spare_path(char *out, size_t outlen, const char *queue, unsigned slot)
+{
+	int n = snprintf(out, outlen, "%s/%s/%03u", queue, QUEUEDIR_SPARE, slot);
+
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
+int
+queuedir_spare_take(const char *queue, const char *dest)
+{
+	char path[QUEUEDIR_PATH_MAX];
+	int i, fd;
+
+	for (i = 0; i < SPARE_TRIES; i++) {
+		if (spare_path(path, sizeof(path), queue, spare_slot()) < 0)
+			return -1;
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+			break;
+		if (errno != ENOENT)
+			return -1;      /* no spare/ (an older tree), EEXIST, ... */
+	}
+	if (i == SPARE_TRIES)
+		return -1;
+	fd = open(dest, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || futimens(fd, NULL) < 0) {
+		if (fd >= 0)
+			close(fd);
+		unlink(dest);
+		return -1;
+	}
+	return fd;
+}
+
+int
+queuedir_spare_give(const char *queue, const char *path)
+{
+	char slot[QUEUEDIR_PATH_MAX];
+	struct stat st;
+	int i;
+
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX) {
+		for (i = 0; i < SPARE_TRIES; i++) {
+			if (spare_path(slot, sizeof(slot), queue, spare_slot()) < 0)
+				break;
+			if (renameat2(AT_FDCWD, path, AT_FDCWD, slot, RENAME_NOREPLACE) == 0)
+				return 0;
+			if (errno != EEXIST)
+				break;  /* ENOENT: path went away, or no spare/ */
+		}
+	}
+	return unlink(path);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "queuedir.h"
 #include "config.h"
 #include "instance.h"
 #include "netaddr.h"
@@ -420,14 +421,12 @@ check_instance(const char *dir)
 	check_certificate(config_str(c, "tls_cert"), config_str(c, "tls_key"));
 	if (quid != (uid_t)-1 && config_str(c, "queue_dir") != NULL) {
 		/* HACKING.md "The queue": the tree belongs to the queue user. */
-		static const char *const sub[] = { "tmp", "mess", "todo", "env",
-		    "state", "hold", "bounce" };
 		char path[4096];
 		size_t k;
 
 		check_dir("queue directory", config_str(c, "queue_dir"), quid, 0750, 0);
-		for (k = 0; k < sizeof(sub) / sizeof(sub[0]); k++) {
-			snprintf(path, sizeof(path), "%s/%s", config_str(c, "queue_dir"), sub[k]);
+		for (k = 0; k < queuedir_nsubdirs; k++) {
+			snprintf(path, sizeof(path), "%s/%s", config_str(c, "queue_dir"), queuedir_subdirs[k]);
 			check_dir("queue directory", path, quid, 0700, 0);
 		}
 	}

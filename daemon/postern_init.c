@@ -19,12 +19,8 @@
 #include "config.h"
 #include "instance.h"
 #include "postern.h"
+#include "queuedir.h"
 #include "svcusers.h"
-
-/* The queue tree of HACKING.md "The queue". */
-static const char *const queue_subdirs[] = {
-	"tmp", "mess", "todo", "env", "state", "hold", "bounce"
-};
 
 struct owner {
 	uid_t uid;
@@ -280,8 +276,8 @@ postern_init(int argc, char **argv)
 	    make_dir(in.mail, 0755, own_root) < 0 ||
 	    make_dir(in.queue, 0750, own_queue) < 0)
 		goto out;
-	for (i = 0; i < sizeof(queue_subdirs) / sizeof(queue_subdirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", in.queue, queue_subdirs[i]);
+	for (i = 0; i < queuedir_nsubdirs; i++) {
+		snprintf(path, sizeof(path), "%s/%s", in.queue, queuedir_subdirs[i]);
 		if (make_dir(path, 0700, own_queue) < 0)
 			goto out;
 	}

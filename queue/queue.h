@@ -20,6 +20,7 @@ struct queue_store {
 	char id[80];
 	char tmp_mess[4096], tmp_env[4096], mess[4096], todo[4096];
 	int fd;
+	int reused;              /* tmp_mess is a spare: truncate at the end */
 	int mess_linked;         /* mess/ID exists (undo on failure) */
 	int todo_linked;
 	uint64_t size;           /* bytes stored (LF line ends) */

@@ -8,7 +8,9 @@
  * the order that matters is kept (both files durable before the renames,
  * both directories durable before success).  Any failure before the
  * commit removes what was made, so a full disk leaves nothing
- * half-written. */
+ * half-written.  Both files come from QUEUE/spare when one is there
+ * (queuedir_spare_take: no inode allocated per message), else are
+ * created. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -73,6 +75,11 @@ queue_store_open(struct queue_store *s, const char *queue)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
+		s->fd = queuedir_spare_take(queue, s->tmp_mess);
+		if (s->fd >= 0) {
+			s->reused = 1;
+			return 0;
+		}
 		s->fd = open(s->tmp_mess, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (s->fd >= 0)
 			return 0;
@@ -135,6 +142,9 @@ queue_store_message_done(struct queue_store *s)
 	}
 	if (flush(s) < 0)
 		return -1;
+	/* A reused spare may be longer than this message. */
+	if (s->reused && ftruncate(s->fd, (off_t)s->size) < 0)
+		return -1;
 	/* Start the write-back now; fsync follows with the envelope's. */
 	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
@@ -189,19 +199,21 @@ queue_store_commit(struct queue_store *s, const char *env, size_t len)
 {
 	char mdir[4096], tdir[4096];
 	struct sync_job ja = { .fd = s->fd }, jb = { .fd = -1 };
-	int fd, e;
+	int fd, e, reused;
 
 	if (queuedir_path(mdir, sizeof(mdir), s->queue, QUEUEDIR_MESS, NULL) < 0 ||
 	    queuedir_path(tdir, sizeof(tdir), s->queue, QUEUEDIR_TODO, NULL) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	reused = (fd = queuedir_spare_take(s->queue, s->tmp_env)) >= 0;
+	if (!reused)
+		fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	/* Both files exist and their write-back has started before either
 	 * fsync: one journal commit holds both. */
-	if (write_all(fd, env, len) < 0)
+	if (write_all(fd, env, len) < 0 || (reused && ftruncate(fd, (off_t)len) < 0))
 		goto fail;
 	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	jb.fd = fd;
