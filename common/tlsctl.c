@@ -242,3 +242,33 @@ fail:
 	f->active = 0;
 	return -1;
 }
+
+int tlsctl_split_chain(char *const *argv, int argc)
+{
+	for (int i = 0; i < argc && argv[i] != NULL; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i > 0 && i + 1 < argc && argv[i + 1] != NULL ? i : -1;
+	return -1;
+}
+
+int tlsctl_wait_request(int ctl)
+{
+	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
+	char c;
+
+	if (ctl < 0)
+		return 0;   /* poll would ignore it and wait for ever */
+	for (;;) {
+		int pr = poll(&pfd, 1, -1);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			return 0;
+		ssize_t n = recv(ctl, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (n > 0)
+			return 1;
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		return 0;   /* EOF (or an error: treated as the end) */
+	}
+}

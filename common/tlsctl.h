@@ -54,6 +54,20 @@ size_t tlsctl_format_no(char *out, size_t outlen, const char *reason);
 int tlsctl_parse_answer(const char *p, size_t len, struct tls_facts *f,
 			char *reason, size_t reasonlen);
 
+/* postern-listen -R ("TLS on request"): the command after ADDR PORT is
+ * "TLSPROG [TLSARG...] -- PROG [ARG...]".  Returns the index in argv
+ * (argc words) of the first "--", which splits the two, when both sides
+ * are non-empty; else -1.  Later "--" words belong to PROG (postern-login
+ * uses them), so TLSARGs can never contain one. */
+int tlsctl_split_chain(char *const *argv, int argc);
+
+/* postern-listen -R, the session's waiting process: block until the
+ * control descriptor has a datagram (returns 1: a STARTTLS request is
+ * pending, left unread for postern-tls) or every other holder closed it
+ * (returns 0).  Only peeks, with no room for descriptors; reads nothing
+ * else (DESIGN.md rule 1: this process is root). */
+int tlsctl_wait_request(int ctl);
+
 /* Send/receive one datagram with an optional descriptor (SCM_RIGHTS).
  * tlsctl_recv waits at most timeout_ms; returns the length, 0 at EOF, -1
  * on error or timeout; *fd is -1 when none came (extra ones are closed). */

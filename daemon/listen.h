@@ -17,6 +17,15 @@ int listen_open(const char *addr, const char *port, int fds[LISTEN_MAXSOCK]);
 void listen_addr_str(const struct sockaddr *sa, socklen_t len,
 		     char ip[LISTEN_IPLEN], char port[8], int *is_v6);
 
+/* listen_request.c */
+/* -R, in the session's first process (root, connection on fds 0/1):
+ * start prog with a control descriptor, wait, and exec tls[0] -R
+ * tls[1..ntls-1] on the first STARTTLS request, or exit with prog's
+ * status once no request can come.  report_fd (or -1) is the auth-report
+ * socket, kept for prog and closed here.  Never returns. */
+void listen_request_run(char **tls, int ntls, char **prog, int report_fd)
+	__attribute__((noreturn));
+
 /* listen_iptab.c: live sessions and failure counts, both bounded. */
 struct session_slot {
 	pid_t pid;

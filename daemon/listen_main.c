@@ -3,7 +3,10 @@
  * per-IP failed-login policy (reports from postern-login on a datagram
  * socket), then forks and execs the session chain with the connection on
  * fds 0/1 and the ucspi-tcp variables set.  It never reads from a client
- * (DESIGN.md rule 1); the busy line is the only thing it writes. */
+ * (DESIGN.md rule 1); the busy line is the only thing it writes.
+ * With -R (TLS on request) the command is "TLSPROG [ARG...] -- PROG
+ * [ARG...]": the session starts PROG alone and execs TLSPROG only when
+ * PROG asks for STARTTLS (listen_request.c). */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 #include "buf.h"
 #include "listen.h"
 #include "log.h"
+#include "tlsctl.h"
 
 static struct {
 	const char *name;
@@ -31,7 +35,11 @@ static struct {
 	long window, delay, grace;
 	const char *busy;
 	int tls;
-} opt = { "listen", 40, 10, 0, 600, 1, 3, NULL, 0 };
+	int request;            /* -R: argv is TLSPROG ... -- PROG ... */
+} opt = { "listen", 40, 10, 0, 600, 1, 3, NULL, 0, 0 };
+/* -R: the TLS program's words (ntls of them) and the program's. */
+static char **tls_argv, **prog_argv;
+static int tls_argc;
 
 static int sigpipe_fds[2] = { -1, -1 };
 static volatile sig_atomic_t got_term, got_hup;
@@ -61,7 +69,8 @@ static long num_arg(const char *s, long lo, long hi, int c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: postern-listen [-n NAME] [-c MAXCONN] [-i MAXPERIP] [-f MAXFAIL] "
-		"[-w WINDOW] [-d DELAY] [-b BUSYLINE] [-t] [-k GRACE] ADDR PORT PROG [ARG...]\n");
+		"[-w WINDOW] [-d DELAY] [-b BUSYLINE] [-t] [-k GRACE] ADDR PORT PROG [ARG...]\n"
+		"       postern-listen -R [OPTIONS] ADDR PORT TLSPROG [TLSARG...] -- PROG [ARG...]\n");
 	exit(100);
 }
 
@@ -147,6 +156,8 @@ static void child(int cfd, char **argv, int lfds[], int nl, int rep_r, int rep_w
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
 	}
+	if (opt.request)
+		listen_request_run(tls_argv, tls_argc, prog_argv, rep_w);
 	execvp(argv[0], argv);
 	log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
 	_exit(111);
@@ -307,7 +318,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 
 	log_init("postern-listen", 0);
-	while ((c = getopt(argc, argv, "+n:c:i:f:w:d:b:tk:")) != -1) {
+	while ((c = getopt(argc, argv, "+n:c:i:f:w:d:b:tk:R")) != -1) {
 		switch (c) {
 		case 'n': opt.name = optarg; break;
 		case 'c': opt.maxconn = (int)num_arg(optarg, 1, 100000, c); break;
@@ -318,6 +329,7 @@ int main(int argc, char **argv)
 		case 'b': opt.busy = optarg; break;
 		case 't': opt.tls = 1; break;
 		case 'k': opt.grace = num_arg(optarg, 0, 60, c); break;
+		case 'R': opt.request = 1; break;
 		default: usage();
 		}
 	}
@@ -325,6 +337,15 @@ int main(int argc, char **argv)
 		usage();
 	if (opt.busy && (strchr(opt.busy, '\r') || strchr(opt.busy, '\n') || strlen(opt.busy) > 200))
 		errx(100, "bad busy line");
+	if (opt.request) {
+		int k = tlsctl_split_chain(argv + optind + 2, argc - optind - 2);
+		if (k < 0)
+			errx(100, "-R: expected TLSPROG [TLSARG...] -- PROG [ARG...]");
+		tls_argv = argv + optind + 2;
+		tls_argc = k;
+		tls_argv[k] = NULL;
+		prog_argv = tls_argv + k + 1;
+	}
 	nl = listen_open(argv[optind], argv[optind + 1], lfds);
 	for (int i = 0; i < nl; i++) {
 		struct sockaddr_storage ss;

@@ -3,7 +3,8 @@
 # supervisor, is declared below by its owner.)
 
 PROGRAMS += postern-listen
-postern-listen_SRCS := daemon/listen_main.c daemon/listen_sock.c daemon/listen_iptab.c
+postern-listen_SRCS := daemon/listen_main.c daemon/listen_sock.c daemon/listen_iptab.c \
+	daemon/listen_request.c
 
 PROGRAMS += postern-tls
 postern-tls_SRCS := daemon/tls_main.c daemon/tls_relay.c

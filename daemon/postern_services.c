@@ -197,6 +197,10 @@ service_argv(const struct service_def *def, const struct config *c,
 		strv_push(v, "-b");
 		strv_push(v, def->busy);
 	}
+	/* Plaintext ports: postern-tls starts only for a session that asks
+	 * for STARTTLS/STLS (postern-listen -R; "--" ends its words). */
+	if (!def->implicit_tls)
+		strv_push(v, "-R");
 	/* Sessions get 2 s after SIGTERM: the supervisor's whole stop must fit
 	 * in 5 s. */
 	strv_push(v, "-k");
@@ -206,6 +210,8 @@ service_argv(const struct service_def *def, const struct config *c,
 	buf_free(&addr);
 	strv_pushf(v, "%d", service_port(def, c));
 	tls_part(v, def, c, libexec);
+	if (!def->implicit_tls)
+		strv_push(v, "--");
 	switch (def->chain) {
 	case CHAIN_SMTP:
 		prog(v, libexec, "postern-smtpd");

@@ -29,7 +29,9 @@ int tls_conf_load(struct tls_conf *conf);
  * the session or NULL (logged). */
 gnutls_session_t tls_handshake(const struct tls_conf *conf, struct tls_facts *f);
 /* Relay until either side ends.  app: plaintext socket to the protocol
- * program; ctl: control socket (-1 when none or TLS is already on);
+ * program, or -1 in request mode (-R: a STARTTLS request is pending on
+ * ctl and is taken first; without one that succeeds, it returns never and
+ * relays nothing); ctl: control socket (-1 when none or TLS is already on);
  * s: the TLS session (NULL = plaintext until STARTTLS).  Never returns. */
 void tls_relay(struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
 	__attribute__((noreturn));

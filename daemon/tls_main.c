@@ -9,7 +9,12 @@
  * the child is started with posix_spawn (vfork-style: no copy of this
  * process's page tables).  GnuTLS is not initialised implicitly: in
  * on-request mode its global init also waits for STARTTLS unless a system
- * priority file exists (that file must be read before the chroot). */
+ * priority file exists (that file must be read before the chroot).
+ * Request mode (-R, started by postern-listen -R when the protocol
+ * program, already running on the connection, asks for STARTTLS): no
+ * child to start; the request is waiting on the control descriptor
+ * (POSTERN_TLS_CTL), and after the same drop the on-request path takes it
+ * up at the point where it arrives (tls_relay with no plaintext socket). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -38,7 +43,8 @@ GNUTLS_SKIP_GLOBAL_INIT
 static void usage(void)
 {
 	fatal_errx(100, "usage: postern-tls [-i] -C CERT -K KEY [-u USER] [-r EMPTYDIR] "
-		"[-p PRIORITY] [-T HANDSHAKE-TIMEOUT] [-I IDLE-TIMEOUT] PROG [ARG...]");
+		"[-p PRIORITY] [-T HANDSHAKE-TIMEOUT] [-I IDLE-TIMEOUT] PROG [ARG...]\n"
+		"       postern-tls -R -C CERT -K KEY [OPTIONS]   (from postern-listen -R)");
 }
 
 static int secs_arg(const char *s, int c)
@@ -250,13 +256,15 @@ int main(int argc, char **argv)
 	const char *cert = NULL, *key = NULL, *user = NULL, *root = NULL;
 	const char *prio = DEFAULT_PRIORITY, *errpos = NULL;
 	struct tls_conf conf = { .handshake_ms = 30000, .idle_ms = 1800000 };
-	int implicit = 0, c, sp[2], ctl[2] = { -1, -1 }, fp[2] = { -1, -1 }, r;
+	int implicit = 0, request = 0, c, sp[2] = { -1, -1 }, ctl[2] = { -1, -1 };
+	int fp[2] = { -1, -1 }, r;
 	pid_t pid;
 
 	log_init("postern-tls", 0);
-	while ((c = getopt(argc, argv, "+iC:K:u:r:p:T:I:")) != -1) {
+	while ((c = getopt(argc, argv, "+iRC:K:u:r:p:T:I:")) != -1) {
 		switch (c) {
 		case 'i': implicit = 1; break;
+		case 'R': request = 1; break;
 		case 'C': cert = optarg; break;
 		case 'K': key = optarg; break;
 		case 'u': user = optarg; break;
@@ -267,8 +275,17 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (optind >= argc || cert == NULL || key == NULL)
+	if (cert == NULL || key == NULL || (request ? implicit || optind < argc : optind >= argc))
 		usage();
+	if (request) {
+		/* The control descriptor with the pending request: the only
+		 * descriptor besides the connection that we keep. */
+		ctl[0] = tlsctl_fd();
+		if (ctl[0] < 0)
+			fatal_errx(100, "-R: no control descriptor in %s", TLSCTL_ENV);
+		fcntl(ctl[0], F_SETFD, FD_CLOEXEC);
+		unsetenv(TLSCTL_ENV);
+	}
 	if (priv_is_root() && (user == NULL || root == NULL))
 		fatal_errx(100, "as root, -u USER and -r EMPTYDIR are required");
 
@@ -296,9 +313,11 @@ int main(int argc, char **argv)
 			fatal_errx(111, "cannot load %s / %s", cert, key);
 	}
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+	if (!request && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		fatal_err(111, "socketpair");
-	if (implicit) {
+	if (request) {
+		/* The chain runs already (our former child, postern-listen -R). */
+	} else if (implicit) {
 		if (pipe2(fp, O_CLOEXEC) < 0)
 			fatal_err(111, "pipe");
 		pid = fork();
@@ -317,7 +336,8 @@ int main(int argc, char **argv)
 			fatal_errx(111, "cannot start %s", argv[optind]);
 		close(ctl[1]);
 	}
-	close(sp[1]);
+	if (sp[1] >= 0)
+		close(sp[1]);
 	/* The report socket is for the monitor further down the chain. */
 	if (authreport_fd() >= 0)
 		close(authreport_fd());
@@ -330,7 +350,8 @@ int main(int argc, char **argv)
 	if (fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK) < 0 ||
 	    fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK) < 0)
 		fatal_err(111, "fcntl");
-	fcntl(sp[0], F_SETFL, O_NONBLOCK);
+	if (sp[0] >= 0)
+		fcntl(sp[0], F_SETFL, O_NONBLOCK);
 	if (implicit) {
 		struct tls_facts f;
 		char ans[TLSCTL_MAX];

@@ -3,7 +3,10 @@
  * on a socketpair; bounded buffers, poll, handshake and idle timeouts.
  * A STARTTLS request on the control socket: flush what the program wrote,
  * drop what the client sent that the program has not read, handshake, and
- * answer with a fresh socketpair (tlsctl.h). */
+ * answer with a fresh socketpair (tlsctl.h).  Request mode (postern-tls
+ * -R): there is no plaintext socket yet (app is -1), the program wrote to
+ * the connection itself and flushed before asking; the relay starts with
+ * the pending request, on the same path. */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -109,7 +112,8 @@ __attribute__((noreturn)) static void finish(struct relay *r, int status, const 
 		gnutls_bye(r->s, GNUTLS_SHUT_WR);
 		gnutls_deinit(r->s);
 	}
-	close(r->app);
+	if (r->app >= 0)
+		close(r->app);
 	_exit(status);
 }
 
@@ -162,7 +166,7 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 		}
 		if (flush_net_plain(r, deadline) < 0)
 			finish(r, 0, "client_write");
-		ssize_t k = read(r->app, r->to_net, sizeof(r->to_net));
+		ssize_t k = r->app >= 0 ? read(r->app, r->to_net, sizeof(r->to_net)) : 0;
 		if (k <= 0)
 			break;
 		r->to_net_len = (size_t)k;
@@ -179,7 +183,8 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 	if (r->s == NULL) {
 		n = tlsctl_format_no(ans, sizeof(ans), "handshake failed");
 		tlsctl_send(r->ctl, ans, n, -1);
-		close(r->app);
+		if (r->app >= 0)
+			close(r->app);
 		_exit(0);
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, np) < 0) {
@@ -191,7 +196,8 @@ static void starttls(struct relay *r, const char *reply, size_t replylen)
 	if (n == 0 || tlsctl_send(r->ctl, ans, n, np[1]) < 0)
 		finish(r, 111, "control_send");
 	close(np[1]);
-	close(r->app);
+	if (r->app >= 0)
+		close(r->app);
 	r->app = np[0];
 	close(r->ctl);
 	r->ctl = -1;
@@ -285,6 +291,13 @@ void tls_relay(struct tls_conf *conf, int app, int ctl, gnutls_session_t s)
 	r.app = app;
 	r.ctl = ctl;
 	r.s = s;
+	/* Request mode: the request is what we were started for. */
+	if (r.app < 0) {
+		if (r.ctl >= 0)
+			on_ctl(&r);
+		if (r.app < 0)
+			finish(&r, 0, "no_request");
+	}
 	for (;;) {
 		struct pollfd p[4];
 		int n = 0, inet = -1, onet = -1, iapp = -1, ictl = -1, pr;

@@ -1,0 +1,343 @@
+"""TLS on request (postern-listen -R, as `postern run` starts smtp,
+submission, pop3 and imap): a session that never asks for TLS runs without
+postern-tls (listen's session process waits, the protocol program holds
+the connection); STARTTLS/STLS turn that session process into postern-tls,
+and SMTP, submission with AUTH, POP3 and IMAP work over it; a command
+pipelined behind STARTTLS is never executed after the handshake; every
+session ends (no process left, listen's per-IP count freed) after QUIT
+with or without TLS and after an abrupt disconnect."""
+import base64, imaplib, os, poplib, smtplib, socket, ssl, struct, subprocess, time, unittest
+
+from postern_instance import (Supervisor, descendants, make_instance, make_tmpdir,
+                              wait_port)
+
+PW = "on-request-pw"
+USER = "demo@example.test"
+PER_IP = 3
+
+
+def ctx():
+    c = ssl.create_default_context()
+    c.check_hostname = False
+    c.verify_mode = ssl.CERT_NONE
+    return c
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().split(b"\0")
+    except OSError:
+        return []
+
+
+def name(pid):
+    c = cmdline(pid)
+    return os.path.basename(c[0].decode("latin-1")) if c and c[0] else ""
+
+
+def ppid(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return int(st[st.rindex(")") + 2:].split()[1])
+    except (OSError, ValueError):
+        return 0
+
+
+def zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return st[st.rindex(")") + 2] == "Z"
+    except OSError:
+        return True
+
+
+def wait_for(fn, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    return fn()
+
+
+def line(s):
+    data = b""
+    while not data.endswith(b"\n"):
+        c = s.recv(1)
+        if not c:
+            break
+        data += c
+    return data.decode("latin-1").rstrip("\r\n")
+
+
+class OnRequest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = make_tmpdir()
+        cls.inst = make_instance(cls.tmp, users={USER: PW})
+        cls.inst.set_config("max_connections_per_ip", str(PER_IP))
+        cls.inst.set_config("plaintext_auth", "no")
+        cls.sup = Supervisor(cls.inst)
+        for svc in ("smtp", "submission", "pop3", "imap"):
+            cls.sup.wait_line(r"event=listening service=%s " % svc)
+            assert wait_port(cls.inst.ports[svc]), cls.sup.text()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sup.stop()
+        assert PW not in cls.sup.text()
+        subprocess.run(["rm", "-rf", cls.tmp])
+
+    # --- the process tree -------------------------------------------------
+
+    def listener(self, svc):
+        for p in descendants(self.sup.proc.pid):
+            c = cmdline(p)
+            if name(p) == "postern-listen" and b"-n" in c and c[c.index(b"-n") + 1] == svc.encode():
+                if name(ppid(p)) != "postern-listen":
+                    return p
+        self.fail("no listener for %s" % svc)
+
+    def sessions(self, svc):
+        """Live (non-zombie) children of the service's listener."""
+        lp = self.listener(svc)
+        return [p for p in descendants(lp) if ppid(p) == lp and not zombie(p)]
+
+    def session_tree(self, svc):
+        """The one session of svc: (its first process, names of all its
+        live processes)."""
+        kids = wait_for(lambda: self.sessions(svc))
+        self.assertEqual(len(kids), 1, kids)
+        tree = [kids[0]] + [p for p in descendants(kids[0]) if not zombie(p)]
+        return kids[0], [name(p) for p in tree]
+
+    def assert_no_sessions(self, svc):
+        left = wait_for(lambda: not self.sessions(svc), 10)
+        self.assertTrue(left, "session processes left for %s: %r" % (
+            svc, [(p, name(p)) for p in self.sessions(svc)]))
+
+    def assert_no_tls_anywhere(self, svc):
+        lp = self.listener(svc)
+        self.assertNotIn("postern-tls", [name(p) for p in descendants(lp)])
+
+    # --- plaintext: no postern-tls ---------------------------------------
+
+    def test_plaintext_smtp_runs_without_postern_tls(self):
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        code, _ = s.ehlo("client.example")
+        self.assertEqual(code, 250)
+        self.assertTrue(s.has_extn("starttls"))
+        first, names = self.session_tree("smtp")
+        # listen's session process (a fork of postern-listen) and smtpd
+        self.assertEqual(names, ["postern-listen", "postern-smtpd"], names)
+        self.assert_no_tls_anywhere("smtp")
+        s.sendmail("sender@example.net", [USER], b"Subject: plain\r\n\r\nno TLS here\r\n")
+        s.quit()
+        self.assert_no_sessions("smtp")
+        self.sup.wait_line(r"event=end service=smtp pid=%d status=0" % first)
+
+    def test_plaintext_pop3_and_imap_without_postern_tls(self):
+        p = poplib.POP3("127.0.0.1", self.inst.ports["pop3"], timeout=20)
+        self.assertIn("STLS", p.capa())
+        _, names = self.session_tree("pop3")
+        self.assertEqual(names[0], "postern-listen", names)
+        self.assertNotIn("postern-tls", names)
+        p.quit()
+        self.assert_no_sessions("pop3")
+        m = imaplib.IMAP4("127.0.0.1", self.inst.ports["imap"], timeout=20)
+        self.assertIn("STARTTLS", m.capabilities)
+        _, names = self.session_tree("imap")
+        self.assertNotIn("postern-tls", names)
+        m.logout()
+        self.assert_no_sessions("imap")
+
+    # --- STARTTLS ---------------------------------------------------------
+
+    def test_smtp_starttls_smtplib(self):
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        s.ehlo("client.example")
+        first, names = self.session_tree("smtp")
+        self.assertNotIn("postern-tls", names)
+        code, _ = s.starttls(context=ctx())
+        self.assertEqual(code, 220)
+        code, _ = s.ehlo("client.example")
+        self.assertEqual(code, 250)
+        self.assertFalse(s.has_extn("starttls"))
+        # the session's first process is postern-tls now, smtpd its child
+        first2, names = self.session_tree("smtp")
+        self.assertEqual(first2, first)
+        self.assertEqual(names, ["postern-tls", "postern-smtpd"], names)
+        s.sendmail("sender@example.net", [USER], b"Subject: tls\r\n\r\nover TLS\r\n")
+        s.quit()
+        self.assert_no_sessions("smtp")
+
+    def test_smtp_starttls_swaks(self):
+        r = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(self.inst.ports["smtp"]),
+                            "--tls", "--to", USER, "--from", "sender@example.net",
+                            "--helo", "client.example", "--timeout", "20"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("TLS started", r.stdout + r.stderr)
+        self.assert_no_sessions("smtp")
+
+    def test_submission_auth_after_starttls(self):
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["submission"], timeout=20)
+        s.ehlo("client.example")
+        self.assertFalse(s.has_extn("auth"))
+        _, names = self.session_tree("submission")
+        self.assertEqual(names[0], "postern-listen", names)
+        self.assertNotIn("postern-tls", names)
+        s.starttls(context=ctx())
+        s.ehlo("client.example")
+        self.assertTrue(s.has_extn("auth"))
+        s.login(USER, PW)
+        _, names = self.session_tree("submission")
+        self.assertEqual(names[:2], ["postern-tls", "postern-login"], names)
+        s.sendmail(USER, [USER], b"Subject: sub\r\n\r\nsubmitted\r\n")
+        s.quit()
+        self.assert_no_sessions("submission")
+
+    def test_pop3_stls(self):
+        p = poplib.POP3("127.0.0.1", self.inst.ports["pop3"], timeout=20)
+        p.stls(context=ctx())
+        p.user(USER)
+        p.pass_(PW)
+        self.assertEqual(len(p.stat()), 2)
+        _, names = self.session_tree("pop3")
+        self.assertEqual(names[0], "postern-tls", names)
+        self.assertIn("postern-pop3d", names)
+        p.quit()
+        self.assert_no_sessions("pop3")
+
+    def test_pop3_plain_login_keeps_session_counted(self):
+        """After a login the pre-auth program (the last holder of the
+        control descriptor) is gone; the session process stays until the
+        post-auth server ends."""
+        p = poplib.POP3("127.0.0.1", self.inst.ports["pop3"], timeout=20)
+        p.stls(context=ctx())
+        p.user(USER)
+        p.pass_(PW)
+        first, names = self.session_tree("pop3")
+        self.assertNotIn("postern-pop3-login", names)
+        p.noop()
+        self.assertEqual(self.sessions("pop3"), [first])
+        p.quit()
+        self.assert_no_sessions("pop3")
+
+    def test_imap_starttls(self):
+        m = imaplib.IMAP4("127.0.0.1", self.inst.ports["imap"], timeout=20)
+        m.starttls(ssl_context=ctx())
+        typ, _ = m.login(USER, PW)
+        self.assertEqual(typ, "OK")
+        typ, _ = m.select("INBOX")
+        self.assertEqual(typ, "OK")
+        _, names = self.session_tree("imap")
+        self.assertEqual(names[0], "postern-tls", names)
+        m.logout()
+        self.assert_no_sessions("imap")
+
+    # --- pipelining behind STARTTLS --------------------------------------
+
+    def test_smtp_command_pipelined_behind_starttls_is_dropped(self):
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
+        self.assertTrue(line(raw).startswith("220"))
+        raw.sendall(b"EHLO client.example\r\n")
+        while not line(raw).startswith("250 "):
+            pass
+        raw.sendall(b"STARTTLS\r\nMAIL FROM:<evil@example.net>\r\n")
+        self.assertTrue(line(raw).startswith("220"))
+        t = ctx().wrap_socket(raw)
+        t.sendall(b"EHLO client.example\r\n")
+        while not line(t).startswith("250 "):
+            pass
+        # MAIL was not executed: a RCPT now is out of sequence
+        t.sendall(b"RCPT TO:<%s>\r\n" % USER.encode())
+        self.assertTrue(line(t).startswith("503"))
+        t.sendall(b"QUIT\r\n")
+        self.assertTrue(line(t).startswith("221"))
+        t.close()
+        self.assert_no_sessions("smtp")
+
+    def test_plaintext_after_ready_breaks_the_handshake(self):
+        """Bytes still in the kernel when postern-tls takes over are the
+        start of the handshake, never a command."""
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports["pop3"]), 20)
+        self.assertTrue(line(raw).startswith("+OK"))
+        raw.sendall(b"STLS\r\n")
+        self.assertTrue(line(raw).startswith("+OK"))
+        raw.sendall(b"USER %s\r\nPASS %s\r\n" % (USER.encode(), PW.encode()))
+        with self.assertRaises((ssl.SSLError, OSError)):
+            t = ctx().wrap_socket(raw)
+            t.sendall(b"STAT\r\n")
+            if not line(t):
+                raise OSError("closed")
+        raw.close()
+        self.assert_no_sessions("pop3")
+        self.assertNotIn("auth_ok", self.sup.text().split("event=tls_fail")[-1])
+
+    # --- ends and counts ---------------------------------------------------
+
+    def test_per_ip_count_is_freed(self):
+        for i in range(PER_IP + 2):
+            s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+            s.ehlo("c")
+            if i % 2:
+                s.starttls(context=ctx())
+                s.ehlo("c")
+            s.quit()
+        self.assert_no_sessions("smtp")
+        held = [smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20) for _ in range(PER_IP)]
+        held[0].starttls(context=ctx())
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
+        self.assertTrue(line(raw).startswith("421"))
+        raw.close()
+        for s in held:
+            s.quit()
+        self.assert_no_sessions("smtp")
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        self.assertEqual(s.noop()[0], 250)
+        s.quit()
+
+    def abort(self, s, client=None):
+        """Reset the connection (the client's reader file, which holds
+        the socket open too, closed as well)."""
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        if client is not None and getattr(client, "file", None) is not None:
+            client.file.close()
+        s.close()
+
+    def test_abrupt_disconnect_leaves_nothing(self):
+        # plaintext
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
+        self.assertTrue(line(raw).startswith("220"))
+        self.session_tree("smtp")
+        self.abort(raw)
+        self.assert_no_sessions("smtp")
+        # after TLS
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        s.starttls(context=ctx())
+        s.ehlo("c")
+        self.abort(s.sock, s)
+        self.assert_no_sessions("smtp")
+        # between the ready reply and the handshake
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports["imap"]), 20)
+        self.assertTrue(line(raw).startswith("* OK"))
+        raw.sendall(b"a STARTTLS\r\n")
+        self.assertTrue(line(raw).startswith("a OK"))
+        self.abort(raw)
+        self.assert_no_sessions("imap")
+        # pop3 after a login over TLS
+        p = poplib.POP3("127.0.0.1", self.inst.ports["pop3"], timeout=20)
+        p.stls(context=ctx())
+        p.user(USER)
+        p.pass_(PW)
+        self.abort(p.sock, p)
+        self.assert_no_sessions("pop3")
+
+
+if __name__ == "__main__":
+    unittest.main()
