@@ -75,6 +75,13 @@ end_message(struct smtp_session *s)
 			smtp_error(s, rid, NULL);
 		return;
 	}
+	if (s->inject == NULL) {
+		/* postern-queue did not start (logged in begin_message) */
+		smtp_reset_transaction(s);
+		smtp_reply(s, RP_TEMP_QUEUE, NULL);
+		io_flush(s->io);
+		return;
+	}
 	/* From here the outcome must reach the client: a SIGTERM waits. */
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -137,16 +144,17 @@ smtp_cmd_data(struct smtp_session *s, const struct smtp_cmd *c)
 		smtp_error(s, RP_NO_RCPTS, NULL);
 		return;
 	}
-	if (begin_message(s, 0) < 0) {
-		smtp_reply(s, RP_TEMP_QUEUE, NULL);
-		return;
-	}
+	/* 354 first: postern-queue starts while the client sends, so its
+	 * start-up overlaps the transfer instead of delaying the 354.  If it
+	 * cannot start, the data is read (and dropped) and the answer after
+	 * the final dot is 451. */
 	smtp_reply(s, RP_DATA_GO, NULL);
 	if (io_flush(s->io) != IO_OK) {
 		smtp_reset_transaction(s);
 		s->quit = 1;
 		return;
 	}
+	(void)begin_message(s, 0);
 	io_set_timeout(s->io, s->data_timeout_ms);
 	while (!s->data.done) {
 		ssize_t n = io_read(s->io, chunk, sizeof(chunk));
