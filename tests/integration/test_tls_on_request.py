@@ -6,7 +6,9 @@ and SMTP, submission with AUTH, POP3 and IMAP work over it; a command
 pipelined behind STARTTLS is never executed after the handshake; every
 session ends (no process left, listen's per-IP count freed) after QUIT
 with or without TLS and after an abrupt disconnect."""
-import base64, imaplib, os, poplib, smtplib, socket, ssl, struct, subprocess, time, unittest
+import imaplib, poplib, smtplib, socket, ssl, struct, subprocess, unittest
+
+import harness as H
 
 from postern_instance import (Supervisor, descendants, make_instance, make_tmpdir,
                               wait_port)
@@ -31,11 +33,6 @@ def cmdline(pid):
         return []
 
 
-def name(pid):
-    c = cmdline(pid)
-    return os.path.basename(c[0].decode("latin-1")) if c and c[0] else ""
-
-
 def ppid(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -45,33 +42,7 @@ def ppid(pid):
         return 0
 
 
-def zombie(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-        return st[st.rindex(")") + 2] == "Z"
-    except OSError:
-        return True
-
-
-def wait_for(fn, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.05)
-    return fn()
-
-
-def line(s):
-    data = b""
-    while not data.endswith(b"\n"):
-        c = s.recv(1)
-        if not c:
-            break
-        data += c
-    return data.decode("latin-1").rstrip("\r\n")
+name, wait_for = H.proc_exe_name, H.wait_for
 
 
 class OnRequest(unittest.TestCase):
@@ -105,14 +76,14 @@ class OnRequest(unittest.TestCase):
     def sessions(self, svc):
         """Live (non-zombie) children of the service's listener."""
         lp = self.listener(svc)
-        return [p for p in descendants(lp) if ppid(p) == lp and not zombie(p)]
+        return [p for p in descendants(lp) if ppid(p) == lp and not H.gone(p)]
 
     def session_tree(self, svc):
         """The one session of svc: (its first process, names of all its
         live processes)."""
         kids = wait_for(lambda: self.sessions(svc))
         self.assertEqual(len(kids), 1, kids)
-        tree = [kids[0]] + [p for p in descendants(kids[0]) if not zombie(p)]
+        tree = [kids[0]] + [p for p in descendants(kids[0]) if not H.gone(p)]
         return kids[0], [name(p) for p in tree]
 
     def assert_no_sessions(self, svc):
@@ -244,40 +215,60 @@ class OnRequest(unittest.TestCase):
 
     def test_smtp_command_pipelined_behind_starttls_is_dropped(self):
         raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
-        self.assertTrue(line(raw).startswith("220"))
+        l = H.Lines(raw)
+        self.assertTrue(l.line().startswith("220"))
         raw.sendall(b"EHLO client.example\r\n")
-        while not line(raw).startswith("250 "):
-            pass
+        l.until("250 ")
         raw.sendall(b"STARTTLS\r\nMAIL FROM:<evil@example.net>\r\n")
-        self.assertTrue(line(raw).startswith("220"))
+        self.assertTrue(l.line().startswith("220"))
+        self.assertEqual(l.buf, b"")
         t = ctx().wrap_socket(raw)
+        tl = H.Lines(t)
         t.sendall(b"EHLO client.example\r\n")
-        while not line(t).startswith("250 "):
-            pass
+        tl.until("250 ")
         # MAIL was not executed: a RCPT now is out of sequence
         t.sendall(b"RCPT TO:<%s>\r\n" % USER.encode())
-        self.assertTrue(line(t).startswith("503"))
+        self.assertTrue(tl.line().startswith("503"))
         t.sendall(b"QUIT\r\n")
-        self.assertTrue(line(t).startswith("221"))
+        self.assertTrue(tl.line().startswith("221"))
         t.close()
         self.assert_no_sessions("smtp")
+
+    def test_pop3_login_pipelined_behind_stls_is_dropped(self):
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports["pop3"]), 20)
+        l = H.Lines(raw)
+        self.assertTrue(l.line().startswith("+OK"))
+        raw.sendall(b"STLS\r\nUSER %s\r\nPASS %s\r\n" % (USER.encode(), PW.encode()))
+        self.assertTrue(l.line().startswith("+OK"))
+        t = ctx().wrap_socket(raw)
+        tl = H.Lines(t)
+        t.sendall(b"STAT\r\n")
+        self.assertTrue(tl.line().startswith("-ERR"))
+        t.sendall(b"QUIT\r\n")
+        self.assertTrue(tl.line().startswith("+OK"))
+        t.close()
+        self.assert_no_sessions("pop3")
 
     def test_plaintext_after_ready_breaks_the_handshake(self):
         """Bytes still in the kernel when postern-tls takes over are the
         start of the handshake, never a command."""
+        before = len(self.sup.text())
         raw = socket.create_connection(("127.0.0.1", self.inst.ports["pop3"]), 20)
-        self.assertTrue(line(raw).startswith("+OK"))
+        l = H.Lines(raw)
+        self.assertTrue(l.line().startswith("+OK"))
         raw.sendall(b"STLS\r\n")
-        self.assertTrue(line(raw).startswith("+OK"))
+        self.assertTrue(l.line().startswith("+OK"))
         raw.sendall(b"USER %s\r\nPASS %s\r\n" % (USER.encode(), PW.encode()))
         with self.assertRaises((ssl.SSLError, OSError)):
             t = ctx().wrap_socket(raw)
             t.sendall(b"STAT\r\n")
-            if not line(t):
+            if not H.Lines(t).line():
                 raise OSError("closed")
         raw.close()
         self.assert_no_sessions("pop3")
-        self.assertNotIn("auth_ok", self.sup.text().split("event=tls_fail")[-1])
+        after = self.sup.text()[before:]
+        self.assertIn("event=tls_fail", after)
+        self.assertNotIn("event=auth_", after)
 
     # --- ends and counts ---------------------------------------------------
 
@@ -293,7 +284,7 @@ class OnRequest(unittest.TestCase):
         held = [smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20) for _ in range(PER_IP)]
         held[0].starttls(context=ctx())
         raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
-        self.assertTrue(line(raw).startswith("421"))
+        self.assertTrue(H.Lines(raw).line().startswith("421"))
         raw.close()
         for s in held:
             s.quit()
@@ -313,7 +304,7 @@ class OnRequest(unittest.TestCase):
     def test_abrupt_disconnect_leaves_nothing(self):
         # plaintext
         raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
-        self.assertTrue(line(raw).startswith("220"))
+        self.assertTrue(H.Lines(raw).line().startswith("220"))
         self.session_tree("smtp")
         self.abort(raw)
         self.assert_no_sessions("smtp")
@@ -325,9 +316,10 @@ class OnRequest(unittest.TestCase):
         self.assert_no_sessions("smtp")
         # between the ready reply and the handshake
         raw = socket.create_connection(("127.0.0.1", self.inst.ports["imap"]), 20)
-        self.assertTrue(line(raw).startswith("* OK"))
+        l = H.Lines(raw)
+        self.assertTrue(l.line().startswith("* OK"))
         raw.sendall(b"a STARTTLS\r\n")
-        self.assertTrue(line(raw).startswith("a OK"))
+        self.assertTrue(l.line().startswith("a OK"))
         self.abort(raw)
         self.assert_no_sessions("imap")
         # pop3 after a login over TLS
