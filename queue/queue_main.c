@@ -78,6 +78,14 @@ drop_root(const struct config *c)
 	priv_drop_ids(uid, gid);
 }
 
+static void
+open_store(const char *queue)
+{
+	if (queue_store_open(&store, queue) < 0)
+		fail(EXIT_TEMP, "store", "cannot create the message file");
+	store_open = 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -116,9 +124,10 @@ main(int argc, char **argv)
 		fail(EXIT_TEMP, "config", "queue_dir is not set");
 	max = (unsigned long long)config_int(c, "queue_message_max");
 
-	if (queue_store_open(&store, queue) < 0)
-		fail(EXIT_TEMP, "store", "cannot create the message file");
-	store_open = 1;
+	/* The message file is made when the first bytes arrive: a caller may
+	 * start us ahead of a message that never comes (postern-smtpd does,
+	 * so that our start-up overlaps its session), and then we leave no
+	 * trace. */
 	for (;;) {
 		ssize_t n = read(0, msgbuf, sizeof(msgbuf));
 		if (n < 0) {
@@ -128,6 +137,8 @@ main(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
+		if (!store_open)
+			open_store(queue);
 		if (queue_store_write(&store, msgbuf, (size_t)n) < 0)
 			fail(EXIT_TEMP, "store", "writing the message");
 		if (store.size > max) {
@@ -135,9 +146,6 @@ main(int argc, char **argv)
 			fail(EXIT_PERM, "refused", "message too large");
 		}
 	}
-	if (queue_store_message_done(&store) < 0)
-		fail(EXIT_TEMP, "store", "storing the message");
-
 	switch (read_all(1, &eb, ENVELOPE_MAX_SIZE)) {
 	case -1:
 		fail(EXIT_TEMP, "read", "reading the envelope");
@@ -148,13 +156,20 @@ main(int argc, char **argv)
 		break;
 	}
 	if (eb.len == 0) {
-		/* The caller gave up (e.g. the SMTP transaction failed). */
+		/* The caller gave up (e.g. the SMTP transaction failed), or
+		 * started us for a message that never came (nothing to say). */
 		errno = 0;
-		queue_store_undo(&store);
-		store_open = 0;
-		log_info("aborted", "reason=\"no envelope\"");
+		if (store_open) {
+			queue_store_undo(&store);
+			store_open = 0;
+			log_info("aborted", "reason=\"no envelope\"");
+		}
 		exit(EXIT_PERM);
 	}
+	if (!store_open)
+		open_store(queue);          /* an empty message */
+	if (queue_store_message_done(&store) < 0)
+		fail(EXIT_TEMP, "store", "storing the message");
 	if (envelope_parse(eb.p, eb.len, &env, err, sizeof(err)) < 0) {
 		errno = 0;
 		fail(EXIT_PERM, "refused", err);

@@ -191,4 +191,6 @@ smtp_cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *c)
 	    rp.has_orcpt ? rp.orcpt_type : NULL, rp.has_orcpt ? rp.orcpt : NULL);
 	log_info("rcpt", "to=<%s>", a.addr);
 	smtp_reply(s, RP_RCPT_OK, NULL);
+	if (s->env->nrcpts == 1)
+		smtp_queue_prestart(s);
 }

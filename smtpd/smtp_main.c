@@ -175,8 +175,11 @@ main(int argc, char **argv)
 		return 0;
 	}
 	smtp_reply(&s, RP_GREETING, s.hostname);
+	if (io_flush(s.io) == IO_OK)
+		smtp_queue_prestart(&s);
 	smtp_session_run(&s);
 	smtp_reset_transaction(&s);
+	smtp_queue_release(&s);
 	log_info("end", "messages=%lu errors=%u", s.messages, s.errors);
 	io_free(s.io);
 	buf_free(&s.out);

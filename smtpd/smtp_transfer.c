@@ -26,8 +26,12 @@ begin_message(struct smtp_session *s, int bdat)
 	smtp_data_init(&s->data, bdat, s->max_line, s->max_size);
 	buf_reset(&s->out);
 	s->inject_failed = 0;
-	s->inject = queue_inject_start(s->queue_program, s->queue_timeout_ms,
-	    err, sizeof(err));
+	if (s->inject_ready != NULL) {
+		s->inject = s->inject_ready;
+		s->inject_ready = NULL;
+	} else
+		s->inject = queue_inject_start(s->queue_program, s->queue_timeout_ms,
+		    err, sizeof(err));
 	if (s->inject == NULL) {
 		log_error("queue", "reason=\"%s\" program=%s", err, s->queue_program);
 		return -1;
@@ -37,6 +41,23 @@ begin_message(struct smtp_session *s, int bdat)
 		s->inject_failed = 1;
 	buf_free(&hdr);
 	return 0;
+}
+
+void
+smtp_queue_prestart(struct smtp_session *s)
+{
+	if (s->inject_ready == NULL && s->inject == NULL)
+		s->inject_ready = queue_inject_start(s->queue_program,
+		    s->queue_timeout_ms, NULL, 0);
+}
+
+void
+smtp_queue_release(struct smtp_session *s)
+{
+	if (s->inject_ready != NULL) {
+		queue_inject_abort(s->inject_ready);
+		s->inject_ready = NULL;
+	}
 }
 
 /* Pass what the state machine produced on to postern-queue. */

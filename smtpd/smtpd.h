@@ -190,6 +190,9 @@ struct smtp_session {
 	struct smtp_data data;
 	struct queue_inject *inject;
 	int inject_failed;
+	/* postern-queue started ahead (smtp_queue_prestart), nothing written
+	 * to it yet: the next message uses it.  Kept across resets. */
+	struct queue_inject *inject_ready;
 	struct buf out;         /* data octets waiting for postern-queue */
 	unsigned long messages;
 };
@@ -198,6 +201,17 @@ struct smtp_session {
 void smtp_reply(struct smtp_session *s, enum smtp_reply_id id, const char *arg);
 void smtp_error(struct smtp_session *s, enum smtp_reply_id id, const char *arg);
 void smtp_reset_transaction(struct smtp_session *s);
+
+/* smtp_transfer.c */
+/* Start postern-queue ahead of the next message (after the greeting, and
+ * at the first accepted RCPT of a later transaction), so that its start-up
+ * overlaps the commands instead of the end of the data.  It creates
+ * nothing until message bytes arrive.  Failure is silent: DATA tries
+ * again. */
+void smtp_queue_prestart(struct smtp_session *s);
+/* End of session: let a started but unused postern-queue go (it sees EOF
+ * with nothing written and exits without a trace). */
+void smtp_queue_release(struct smtp_session *s);
 int smtp_session_run(struct smtp_session *s);
 void smtp_dispatch(struct smtp_session *s, const struct smtp_cmd *cmd);
 
