@@ -3,7 +3,12 @@ queue's start-up overlaps the transfer).  When postern-queue cannot be
 started, the message is still read to its end, the answer after the final
 dot is 451 4.3.0, nothing is queued, the data is never read as commands,
 and the session goes on (a later transaction with a working queue is
-accepted).  BDAT answers 451 at the first chunk."""
+accepted).  BDAT answers 451 at the first chunk.
+
+postern-smtpd also starts postern-queue ahead (after the greeting, and at
+the first accepted RCPT of a later transaction); a started postern-queue
+that gets no message leaves nothing in the queue and logs nothing, and one
+started ahead survives RSET and serves the next message."""
 import os, unittest
 
 from postern_instance import make_instance, make_tmpdir
@@ -60,6 +65,46 @@ class QueueStartTest(unittest.TestCase):
         self.assertEqual(codes(out), ["220", "250", "250", "250", "354", "250", "221"], out)
         todo, mess = queued(self.inst)
         self.assertEqual(len(todo), 1)
+
+
+class PrestartTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = make_tmpdir()
+        cls.inst = make_instance(cls.tmp)
+
+    def setUp(self):
+        clear_queue(self.inst)
+
+    def listing(self):
+        return {sub: sorted(os.listdir(os.path.join(self.inst.queue, sub)))
+                for sub in ("tmp", "mess", "todo")}
+
+    def test_session_without_mail(self):
+        out, err, rc = smtpd_session(self.inst, b"EHLO client.example\r\nNOOP\r\nQUIT\r\n")
+        self.assertEqual(codes(out), ["220", "250", "250", "221"], out)
+        self.assertEqual(self.listing(), {"tmp": [], "mess": [], "todo": []})
+        self.assertNotIn("postern-queue", err)
+
+    def test_rejected_transaction_then_messages(self):
+        script = (b"EHLO client.example\r\nMAIL FROM:<a@remote.example>\r\n"
+                  b"RCPT TO:<nobody@example.test>\r\nRSET\r\n"
+                  b"MAIL FROM:<a@remote.example>\r\nRCPT TO:<demo@example.test>\r\nRSET\r\n"
+                  b"MAIL FROM:<a@remote.example>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\n"
+                  b"Subject: one\r\n\r\nfirst\r\n.\r\n"
+                  b"MAIL FROM:<a@remote.example>\r\nRCPT TO:<demo@example.test>\r\nDATA\r\n"
+                  b"Subject: two\r\n\r\nsecond\r\n.\r\nQUIT\r\n")
+        out, err, rc = smtpd_session(self.inst, script)
+        self.assertEqual(codes(out), ["220", "250", "250", "550", "250", "250", "250", "250",
+                                      "250", "250", "354", "250", "250", "250", "354", "250", "221"], out)
+        ls = self.listing()
+        self.assertEqual(ls["tmp"], [])
+        self.assertEqual(len(ls["todo"]), 2)
+        bodies = []
+        for qid in ls["mess"]:
+            with open(os.path.join(self.inst.queue, "mess", qid), "rb") as f:
+                bodies.append(f.read())
+        self.assertEqual(sorted(b.split(b"Subject: ")[1][:3] for b in bodies), [b"one", b"two"])
 
 
 if __name__ == "__main__":
