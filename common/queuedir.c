@@ -1,5 +1,6 @@
 /* queuedir.c: queue tree paths, ids, directory fsync and the wake FIFO
  * (see queuedir.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -122,10 +123,11 @@ const char *const queuedir_subdirs[] = {
 const size_t queuedir_nsubdirs = sizeof(queuedir_subdirs) / sizeof(queuedir_subdirs[0]);
 
 #define SPARE_TRIES 8
+#define SPARE_BATCH 64          /* names read from spare/ per take */
 
-/* A slot number: spreading only, no secrecy (xorshift, seeded once). */
+/* A pick among n: spreading only, no secrecy (xorshift, seeded once). */
 static unsigned
-spare_slot(void)
+spare_pick(unsigned n)
 {
 	static uint32_t x;
 
@@ -135,32 +137,57 @@ spare_slot(void)
 	x ^= x << 13;
 	x ^= x >> 17;
 	x ^= x << 5;
-	return x % QUEUEDIR_SPARE_SLOTS;
+	return x % n;
 }
 
+/* The spare file name of the file at path: its own name plus tag, so that
+ * mess/ID, env/ID and state/ID never meet.  0 or -1. */
 static int
-spare_path(char *out, size_t outlen, const char *queue, unsigned slot)
+spare_name(char *out, size_t outlen, const char *queue, const char *path,
+    const char *tag)
 {
-	int n = snprintf(out, outlen, "%s/%s/%03u", queue, QUEUEDIR_SPARE, slot);
+	const char *base = strrchr(path, '/');
+	int n;
 
+	base = base != NULL ? base + 1 : path;
+	if (!queuedir_id_valid(base, strlen(base)))
+		return -1;
+	n = snprintf(out, outlen, "%s/%s/%s.%s", queue, QUEUEDIR_SPARE, base, tag);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
 int
 queuedir_spare_take(const char *queue, const char *dest)
 {
-	char path[QUEUEDIR_PATH_MAX];
+	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
+	char names[SPARE_BATCH][QUEUEDIR_ID_MAX + 1];
+	unsigned n = 0, k;
+	struct dirent *e;
+	DIR *d;
 	int i, fd;
 
-	for (i = 0; i < SPARE_TRIES; i++) {
-		if (spare_path(path, sizeof(path), queue, spare_slot()) < 0)
+	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPARE, NULL) < 0 ||
+	    (d = opendir(dir)) == NULL)
+		return -1;              /* no spare/ (an older tree): create */
+	while (n < SPARE_BATCH && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (queuedir_id_valid(e->d_name, len))
+			memcpy(names[n++], e->d_name, len + 1);
+	}
+	closedir(d);
+	/* Several writers read the same names: each picks at random and the
+	 * rename decides; a name someone else took is dropped. */
+	for (i = 0; i < SPARE_TRIES && n > 0; i++) {
+		k = spare_pick(n);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, names[k]) >= (int)sizeof(path))
 			return -1;
 		if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
 			break;
 		if (errno != ENOENT)
-			return -1;      /* no spare/ (an older tree), EEXIST, ... */
+			return -1;
+		memcpy(names[k], names[--n], sizeof(names[k]));
 	}
-	if (i == SPARE_TRIES)
+	if (i == SPARE_TRIES || n == 0)
 		return -1;
 	fd = open(dest, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || futimens(fd, NULL) < 0) {
@@ -173,23 +200,51 @@ queuedir_spare_take(const char *queue, const char *dest)
 }
 
 int
-queuedir_spare_give(const char *queue, const char *path)
+queuedir_spare_give(const char *queue, const char *path, const char *tag)
 {
-	char slot[QUEUEDIR_PATH_MAX];
+	char spare[QUEUEDIR_PATH_MAX];
 	struct stat st;
-	int i;
 
 	if (lstat(path, &st) < 0)
 		return -1;
-	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX) {
-		for (i = 0; i < SPARE_TRIES; i++) {
-			if (spare_path(slot, sizeof(slot), queue, spare_slot()) < 0)
-				break;
-			if (renameat2(AT_FDCWD, path, AT_FDCWD, slot, RENAME_NOREPLACE) == 0)
-				return 0;
-			if (errno != EEXIST)
-				break;  /* ENOENT: path went away, or no spare/ */
-		}
-	}
+	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX &&
+	    spare_name(spare, sizeof(spare), queue, path, tag) == 0 &&
+	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0)
+		return 0;
 	return unlink(path);
+}
+
+size_t
+queuedir_spare_trim(const char *queue, size_t keep)
+{
+	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
+	size_t count = 0, extra, removed = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPARE, NULL) < 0 ||
+	    (d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			count++;
+	if (count <= keep) {
+		closedir(d);
+		return 0;
+	}
+	/* An eighth of the surplus, at least QUEUEDIR_SPARE_TRIM_MIN: a few
+	 * inodes freed per minute cost nothing to the next allocations. */
+	extra = (count - keep) / 8;
+	if (extra < QUEUEDIR_SPARE_TRIM_MIN)
+		extra = count - keep < QUEUEDIR_SPARE_TRIM_MIN ? count - keep : QUEUEDIR_SPARE_TRIM_MIN;
+	rewinddir(d);
+	while (removed < extra && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -6,7 +6,7 @@
  *     QUEUE/todo/ID              envelope of a new message (commit point)
  *     QUEUE/env/ID, state/ID, hold/ID, bounce/
  *     QUEUE/wake                 FIFO: one byte per commit
- *     QUEUE/spare/NNN            finished files kept for reuse (below)
+ *     QUEUE/spare/ID.TAG         finished files kept for reuse (below)
  *
  * An id is "<unix seconds>.<16 hex digits>" (time first, so ids of one
  * queue sort by arrival); queuedir_id_valid accepts only the id alphabet,
@@ -50,28 +50,34 @@ int queuedir_tmp_path(char *out, size_t outlen, const char *queue,
     const char *id, const char *suffix);
 /* fsync a directory.  0 or -1 (errno set). */
 int queuedir_fsync_dir(const char *path);
-/* Spare files.  A finished queue file is renamed into one of
- * QUEUEDIR_SPARE_SLOTS slots of QUEUE/spare instead of being unlinked,
- * and a new one is taken from there instead of being created: no inode
- * is allocated or freed per message.  (On ext4 without a journal, each
- * inode allocation scans past every inode freed in the last minute or
- * more, reading its inode table block: at a few hundred messages a second
- * that was most of postern-queue's CPU time.)  Slots are picked at
- * random and claimed with rename(2), so concurrent writers never share
- * one; a spare's old bytes are never read as a message.
+/* Spare files.  A finished queue file is renamed into QUEUE/spare
+ * (named by its own name plus a tag) instead of being unlinked, and a new
+ * one is taken from there instead of being created: no inode is
+ * allocated or freed per message.  (On ext4 without a journal, each inode
+ * allocation scans past every inode of its group freed in the last
+ * minute or more, reading its inode table block: at a few hundred
+ * messages a second that was most of postern-queue's CPU time.)  The pool
+ * grows to the largest number of files finished at once; postern-send
+ * trims what is above QUEUEDIR_SPARE_KEEP a little at a time.  A spare's
+ * old bytes are never read as a message.
  *
  * queuedir_spare_take: move a spare to dest (a path in the same tree
- * that must not exist) and open it for writing, mtime set to now.  The
- * caller writes from offset 0 and must ftruncate to its own length
- * before the fsync (the spare may be longer).  The fd, or -1 when no
- * spare was found (the caller creates the file as before).
- * queuedir_spare_give: move path into a free slot, or unlink it when it
- * is bigger than QUEUEDIR_SPARE_MAX or no slot is free.  0 when path is
- * gone, -1 with errno (ENOENT: it was not there). */
-#define QUEUEDIR_SPARE_SLOTS 256
+ * that must not exist; concurrent takers never get the same one) and open
+ * it for writing, mtime set to now.  The caller writes from offset 0 and
+ * must ftruncate to its own length before the fsync (the spare may be
+ * longer).  The fd, or -1 when no spare was found (the caller creates the
+ * file as before).
+ * queuedir_spare_give: move path (a file named by a queue id) into the
+ * pool, or unlink it when it is bigger than QUEUEDIR_SPARE_MAX or cannot
+ * be moved.  0 when path is gone, -1 with errno (ENOENT: not there).
+ * queuedir_spare_trim: unlink part of what is above keep (an eighth of
+ * the surplus, at least QUEUEDIR_SPARE_TRIM_MIN); returns how many. */
 #define QUEUEDIR_SPARE_MAX (256 * 1024)
+#define QUEUEDIR_SPARE_KEEP 1024
+#define QUEUEDIR_SPARE_TRIM_MIN 32
 int queuedir_spare_take(const char *queue, const char *dest);
-int queuedir_spare_give(const char *queue, const char *path);
+int queuedir_spare_give(const char *queue, const char *path, const char *tag);
+size_t queuedir_spare_trim(const char *queue, size_t keep);
 
 /* Wake the queue manager: one byte into QUEUE/wake, never blocking (no
  * reader or a full FIFO is fine: the manager scans todo/ anyway). */

@@ -115,7 +115,7 @@ main(int argc, char **argv)
 	struct spawn_reader lrd, rrd;
 	char **words;
 	size_t nwords, i;
-	time_t last_scan = 0;
+	time_t last_scan = 0, last_trim = 0;
 	int wake;
 
 	log_init("postern-send", 0);
@@ -174,7 +174,7 @@ main(int argc, char **argv)
 	spawn_reader_init(&rrd);
 	send_run_reload_tables(&s, 1);
 	send_store_recover(&s);
-	last_scan = time(NULL);
+	last_scan = last_trim = time(NULL);
 	while (!got_term) {
 		struct pollfd pfd[3];
 		int np = 0, wi = -1, li = -1, ri = -1, rescan = 0;
@@ -225,6 +225,11 @@ main(int argc, char **argv)
 			send_run_finish(&s);
 			send_run_timeouts(&s);
 			last_scan = now;
+		}
+		if (now - last_trim >= 60) {
+			/* QUEUE/spare: what a burst left above the keep */
+			queuedir_spare_trim(s.queue, QUEUEDIR_SPARE_KEEP);
+			last_trim = now;
 		}
 	}
 	log_info("stop", "messages=%zu in_flight=%zu", s.nmsgs, s.njobs);

@@ -130,11 +130,11 @@ remove_files(struct send_state *s, const char *id, int env_too)
 	char path[QUEUEDIR_PATH_MAX];
 
 	if (env_too && queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, id) == 0)
-		queuedir_spare_give(s->queue, path);
+		queuedir_spare_give(s->queue, path, "e");
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0)
-		queuedir_spare_give(s->queue, path);
+		queuedir_spare_give(s->queue, path, "s");
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) == 0)
-		queuedir_spare_give(s->queue, path);
+		queuedir_spare_give(s->queue, path, "m");
 }
 
 /* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the envelope is
@@ -385,7 +385,7 @@ send_store_remove(struct send_state *s, struct send_msg *m)
 	/* env/ID goes first: without it the rest are orphans; if it is gone
 	 * already an admin held or deleted the message: leave the rest */
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, m->id) == 0 &&
-	    queuedir_spare_give(s->queue, path) == 0)
+	    queuedir_spare_give(s->queue, path, "e") == 0)
 		remove_files(s, m->id, 0);
 	log_info("done", "id=%s", m->id);
 	send_store_forget(s, m);
