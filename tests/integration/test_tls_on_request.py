@@ -104,7 +104,9 @@ class OnRequest(unittest.TestCase):
         self.assertTrue(s.has_extn("starttls"))
         first, names = self.session_tree("smtp")
         # listen's session process (a fork of postern-listen) and smtpd
-        self.assertEqual(names, ["postern-listen", "postern-smtpd"], names)
+        # (with the postern-queue it may have started: not ours to name)
+        self.assertEqual(names[:2], ["postern-listen", "postern-smtpd"], names)
+        self.assertNotIn("postern-tls", names)
         self.assert_no_tls_anywhere("smtp")
         s.sendmail("sender@example.net", [USER], b"Subject: plain\r\n\r\nno TLS here\r\n")
         s.quit()
@@ -141,7 +143,7 @@ class OnRequest(unittest.TestCase):
         # the session's first process is postern-tls now, smtpd its child
         first2, names = self.session_tree("smtp")
         self.assertEqual(first2, first)
-        self.assertEqual(names, ["postern-tls", "postern-smtpd"], names)
+        self.assertEqual(names[:2], ["postern-tls", "postern-smtpd"], names)
         s.sendmail("sender@example.net", [USER], b"Subject: tls\r\n\r\nover TLS\r\n")
         s.quit()
         self.assert_no_sessions("smtp")
