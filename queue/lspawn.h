@@ -2,6 +2,8 @@
 #ifndef POSTERN_LSPAWN_H
 #define POSTERN_LSPAWN_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct config;
@@ -23,5 +25,23 @@ struct lspawn_conf {
  * recipient is a temporary failure). */
 void lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
     const struct spawn_request *req, int msgfd, int sock);
+
+/* The direct path, in a child of the main loop (never returns): a request
+ * for one recipient that resolves to one deliverable target becomes that
+ * postern-deliver itself (no second fork): "D<target>\n" and then
+ * deliver's result line go to out, a pipe the parent reads, and the
+ * parent answers (lspawn_direct_answer, after reaping this process, so
+ * it has the exit status).  Anything else is answered here on sock, as
+ * lspawn_handle does, and nothing is written to out. */
+void lspawn_handle_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
+    const struct spawn_request *req, int msgfd, int sock, int out)
+    __attribute__((noreturn));
+/* Parent side: got/len is what came through the pipe, wstatus the
+ * child's wait status.  When it starts with "D", log the delivery, send
+ * the reply for request id on sock (-1: the client is gone) and return 1;
+ * else return 0 (the child answered, or died before it chose: see its
+ * exit status). */
+int lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
+    const char *got, size_t len, int wstatus, int timed_out, int sock);
 
 #endif

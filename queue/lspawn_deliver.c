@@ -107,6 +107,49 @@ exec_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
 	_exit(111);
 }
 
+/* Refuse uid 0 and uids outside [uid_min, uid_max] (DESIGN.md rule 6).
+ * 1 when t may be delivered; else 0 with o set. */
+static int
+target_allowed(const struct lspawn_conf *lc, const char *rcpt,
+    const struct recipient_target *t, struct outcome *o)
+{
+	if (t->kind == RECIPIENT_LOCAL_USER && lc->root &&
+	    (t->uid == 0 || (long)t->uid < lc->uid_min || (long)t->uid > lc->uid_max)) {
+		log_error("refused", "rcpt=%s user=%s uid=%lu reason=\"uid 0 or outside [uid_min, uid_max]\"",
+		    rcpt, t->user, (unsigned long)t->uid);
+		set(o, 4, "4.3.0", "recipient uid not allowed for delivery");
+		return 0;
+	}
+	return 1;
+}
+
+/* The outcome of one postern-deliver: its result line ("STATUS text") and
+ * wait status. */
+static void
+outcome_of(const char *line, int st, int timed_out, struct outcome *o)
+{
+	char status[16] = "";
+	const char *text = line;
+	size_t sl = strcspn(line, " ");
+
+	if (timed_out) {
+		set(o, 4, "4.3.0", "delivery timed out");
+		return;
+	}
+	if (sl > 0 && sl < sizeof(status) && line[0] >= '2' && line[0] <= '5') {
+		memcpy(status, line, sl);
+		status[sl] = '\0';
+		text = line + sl + (line[sl] == ' ');
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		set(o, 2, status[0] == '2' ? status : "2.0.0", text[0] ? text : "delivered");
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 100)
+		set(o, 5, status[0] == '5' ? status : "5.3.0", text[0] ? text : "permanent failure");
+	else
+		set(o, 4, status[0] == '4' ? status : "4.3.0",
+		    text[0] ? text : "postern-deliver failed");
+}
+
 /* Run one target; fills o. */
 static void
 run_target(const struct lspawn_conf *lc, const struct spawn_request *req,
@@ -119,13 +162,8 @@ run_target(const struct lspawn_conf *lc, const struct spawn_request *req,
 	long deadline = now_ms() + (long)lc->delivery_timeout * 1000;
 	pid_t pid;
 
-	if (t->kind == RECIPIENT_LOCAL_USER && lc->root &&
-	    (t->uid == 0 || (long)t->uid < lc->uid_min || (long)t->uid > lc->uid_max)) {
-		log_error("refused", "rcpt=%s user=%s uid=%lu reason=\"uid 0 or outside [uid_min, uid_max]\"",
-		    rcpt, t->user, (unsigned long)t->uid);
-		set(o, 4, "4.3.0", "recipient uid not allowed for delivery");
+	if (!target_allowed(lc, rcpt, t, o))
 		return;
-	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		set(o, 4, "4.3.0", "pipe failed");
 		return;
@@ -172,28 +210,36 @@ run_target(const struct lspawn_conf *lc, const struct spawn_request *req,
 		;
 	line[len] = '\0';
 	line[strcspn(line, "\n")] = '\0';
-	if (timed_out) {
-		set(o, 4, "4.3.0", "delivery timed out");
-		return;
-	}
-	{
-		char status[16] = "";
-		const char *text = line;
-		size_t sl = strcspn(line, " ");
+	outcome_of(line, st, timed_out, o);
+}
 
-		if (sl > 0 && sl < sizeof(status) && line[0] >= '2' && line[0] <= '5') {
-			memcpy(status, line, sl);
-			status[sl] = '\0';
-			text = line + sl + (line[sl] == ' ');
-		}
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-			set(o, 2, status[0] == '2' ? status : "2.0.0", text[0] ? text : "delivered");
-		else if (WIFEXITED(st) && WEXITSTATUS(st) == 100)
-			set(o, 5, status[0] == '5' ? status : "5.3.0", text[0] ? text : "permanent failure");
-		else
-			set(o, 4, status[0] == '4' ? status : "4.3.0",
-			    text[0] ? text : "postern-deliver failed");
+/* Resolve rcpt into l.  1 when it has targets; else 0 with o set. */
+static int
+resolve(struct recipient_tables *tab, const char *rcpt,
+    struct recipient_list *l, struct outcome *o)
+{
+	const char *reason = "";
+
+	memset(l, 0, sizeof(*l));
+	if (tab == NULL) {
+		set(o, 4, "4.3.5", "recipient tables cannot be loaded");
+		return 0;
 	}
+	switch (recipient_resolve(tab, rcpt, strlen(rcpt), l, &reason)) {
+	case RECIPIENT_FOUND: return 1;
+	case RECIPIENT_NOT_LOCAL: set(o, 5, "5.1.2", "not a local domain"); break;
+	case RECIPIENT_UNKNOWN: set(o, 5, "5.1.1", "no such user"); break;
+	case RECIPIENT_LOOP: set(o, 5, "5.4.6", "alias loop"); break;
+	case RECIPIENT_TOO_MANY: set(o, 5, "5.3.4", "alias expands to too many targets"); break;
+	default: set(o, 5, "5.1.3", "bad recipient address"); break;
+	}
+	return 0;
+}
+
+static const char *
+target_name(const struct recipient_target *t)
+{
+	return t->kind == RECIPIENT_FORWARD ? t->address : t->user;
 }
 
 static void
@@ -202,25 +248,10 @@ resolve_and_run(const struct lspawn_conf *lc, struct recipient_tables *tab,
     struct outcome *o)
 {
 	struct recipient_list l;
-	const char *reason = "";
-	enum recipient_status rs;
 	size_t i;
 
-	memset(&l, 0, sizeof(l));
-	if (tab == NULL) {
-		set(o, 4, "4.3.5", "recipient tables cannot be loaded");
-		return;
-	}
-	rs = recipient_resolve(tab, rcpt, strlen(rcpt), &l, &reason);
-	switch (rs) {
-	case RECIPIENT_FOUND:
-		break;
-	case RECIPIENT_NOT_LOCAL: set(o, 5, "5.1.2", "not a local domain"); goto out;
-	case RECIPIENT_UNKNOWN: set(o, 5, "5.1.1", "no such user"); goto out;
-	case RECIPIENT_LOOP: set(o, 5, "5.4.6", "alias loop"); goto out;
-	case RECIPIENT_TOO_MANY: set(o, 5, "5.3.4", "alias expands to too many targets"); goto out;
-	default: set(o, 5, "5.1.3", "bad recipient address"); goto out;
-	}
+	if (!resolve(tab, rcpt, &l, o))
+		goto out;
 	/* Several targets (an alias): any temporary failure makes the whole
 	 * recipient temporary (retried: at least once); else any permanent
 	 * failure makes it permanent. */
@@ -230,8 +261,7 @@ resolve_and_run(const struct lspawn_conf *lc, struct recipient_tables *tab,
 
 		run_target(lc, req, rcpt, &l.t[i], msgfd, &one);
 		log_info("delivery", "rcpt=%s target=%s class=%u status=%s text=\"%s\"",
-		    rcpt, l.t[i].kind == RECIPIENT_FORWARD ? l.t[i].address : l.t[i].user,
-		    one.cls, one.status, one.text);
+		    rcpt, target_name(&l.t[i]), one.cls, one.status, one.text);
 		if (one.cls == 4 || (one.cls == 5 && o->cls == 2) || l.n == 1)
 			*o = one;
 		if (one.cls == 4)
@@ -241,12 +271,32 @@ out:
 	recipient_list_free(&l);
 }
 
+static void
+add_outcome(struct spawn_reply *rep, const struct outcome *o)
+{
+	spawn_reply_add(rep, o->cls, o->cls == 2 ? 250 : o->cls == 4 ? 451 : 550,
+	    o->status, o->text, NULL);
+}
+
+/* One sendmsg of a small record: the kernel queues it whole, so replies
+ * of concurrent children (and of the parent) do not interleave. */
+static void
+send_reply(struct spawn_reply *rep, uint32_t id, int sock)
+{
+	struct buf out = BUF_INIT;
+
+	if (spawn_reply_encode(rep, &out) < 0 ||
+	    spawn_send(sock, out.p, out.len, -1) < 0)
+		log_error("reply", "id=%u error=\"%m\"", (unsigned)id);
+	buf_free(&out);
+	spawn_reply_free(rep);
+}
+
 void
 lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
     const struct spawn_request *req, int msgfd, int sock)
 {
 	struct spawn_reply *rep = spawn_reply_new(req->id);
-	struct buf out = BUF_INIT;
 	size_t i;
 
 	if (req->queue_id)
@@ -255,14 +305,85 @@ lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
 		struct outcome o;
 
 		resolve_and_run(lc, tab, req, req->rcpts[i].addr, msgfd, &o);
-		spawn_reply_add(rep, o.cls, o.cls == 2 ? 250 : o.cls == 4 ? 451 : 550,
-		    o.status, o.text, NULL);
+		add_outcome(rep, &o);
 	}
-	/* One sendmsg of a small record: the kernel queues it whole, so
-	 * replies of concurrent children do not interleave. */
-	if (spawn_reply_encode(rep, &out) < 0 ||
-	    spawn_send(sock, out.p, out.len, -1) < 0)
-		log_error("reply", "id=%u error=\"%m\"", (unsigned)req->id);
-	buf_free(&out);
-	spawn_reply_free(rep);
+	send_reply(rep, req->id, sock);
+}
+
+void
+lspawn_handle_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
+    const struct spawn_request *req, int msgfd, int sock, int out)
+{
+	const char *rcpt = req->rcpts[0].addr;
+	struct recipient_list l;
+	struct outcome o;
+	char head[RESULT_LINE_MAX + 2];
+	int k;
+
+	if (req->queue_id)
+		log_set_session(req->queue_id);
+	if (req->nrcpts == 1) {
+		int found = resolve(tab, rcpt, &l, &o);
+
+		if (found && l.n == 1 && target_allowed(lc, rcpt, &l.t[0], &o)) {
+			/* The parent answers from here on: the target's name,
+			 * then postern-deliver's own result line come through
+			 * out. */
+			k = snprintf(head, sizeof(head), "D%.*s\n",
+			    RESULT_LINE_MAX / 2, target_name(&l.t[0]));
+			if (k > 0 && write(out, head, (size_t)k) == k)
+				exec_deliver(lc, req, rcpt, &l.t[0], msgfd, out);
+			_exit(111);
+		}
+		if (!found || l.n == 1) {
+			/* not deliverable (o says why): answered here */
+			struct spawn_reply *rep = spawn_reply_new(req->id);
+
+			close(out);
+			recipient_list_free(&l);
+			add_outcome(rep, &o);
+			send_reply(rep, req->id, sock);
+			_exit(0);
+		}
+		recipient_list_free(&l);    /* several targets: below */
+	}
+	close(out);
+	lspawn_handle(lc, tab, req, msgfd, sock);
+	_exit(0);
+}
+
+int
+lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
+    const char *got, size_t len, int wstatus, int timed_out, int sock)
+{
+	char line[RESULT_LINE_MAX + 1], target[RESULT_LINE_MAX + 1];
+	struct spawn_reply *rep;
+	struct outcome o;
+	size_t tl;
+
+	if (len == 0 || got[0] != 'D')
+		return 0;               /* the child answered itself */
+	got++;
+	len--;
+	tl = 0;
+	while (tl < len && got[tl] != '\n')
+		tl++;
+	snprintf(target, sizeof(target), "%.*s", (int)(tl < RESULT_LINE_MAX ? tl : RESULT_LINE_MAX), got);
+	if (tl < len)
+		tl++;
+	snprintf(line, sizeof(line), "%.*s", (int)(len - tl < RESULT_LINE_MAX ? len - tl : RESULT_LINE_MAX), got + tl);
+	line[strcspn(line, "\n")] = '\0';
+	outcome_of(line, wstatus, timed_out, &o);
+	if (queue_id)
+		log_set_session(queue_id);
+	log_info("delivery", "rcpt=%s target=%s class=%u status=%s text=\"%s\"",
+	    rcpt, target, o.cls, o.status, o.text);
+	log_set_session(NULL);
+	rep = spawn_reply_new(id);
+	add_outcome(rep, &o);
+	if (sock >= 0)
+		send_reply(rep, id, sock);
+	else
+		spawn_reply_free(rep);
+	return 1;
 }

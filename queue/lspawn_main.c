@@ -4,8 +4,11 @@
  * the supervisor) and from postern-lmtpd on a listening UNIX socket whose
  * peers are checked with SO_PEERCRED (only the queue and LMTP users; run
  * by an ordinary user, only that user).  Each request is handled in a
- * child that runs postern-deliver per recipient (lspawn_deliver.c).  It
- * parses nothing but its own protocol. */
+ * child that runs postern-deliver per recipient (lspawn_deliver.c); a
+ * request for one recipient with one target is that postern-deliver
+ * itself (no second fork), and this loop reads its result through a pipe,
+ * enforces delivery_timeout and answers.  It parses nothing but its own
+ * protocol. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -18,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -31,6 +35,7 @@
 
 #define MAX_CONNS    64      /* fd 0 plus lmtpd connections */
 #define MAX_CHILDREN 100     /* requests handled at once */
+#define DIRECT_MAX   1100    /* "D" target LF result-line LF, bounded */
 
 struct conn {
 	int fd;
@@ -47,6 +52,14 @@ struct child {
 	size_t nrcpts;
 	int fd;
 	unsigned long gen;
+	/* the direct path (lspawn_handle_direct): the pipe the child (then
+	 * postern-deliver) writes to, what came through it, the deadline */
+	int pipefd;              /* -1: closed, or the general path */
+	char got[DIRECT_MAX];
+	size_t len;
+	long deadline;           /* ms, CLOCK_MONOTONIC */
+	int timed_out;
+	char *rcpt, *queue_id;
 };
 
 static struct conn conns[MAX_CONNS];
@@ -84,6 +97,52 @@ child_lost(const struct child *k)
 	spawn_reply_free(rep);
 }
 
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read what a direct child wrote; close the pipe at EOF (or when the
+ * bound is reached: the rest is not needed). */
+static void
+drain(struct child *k)
+{
+	ssize_t n;
+
+	while (k->pipefd >= 0) {
+		if (k->len == sizeof(k->got)) {
+			close(k->pipefd);
+			k->pipefd = -1;
+			break;
+		}
+		n = read(k->pipefd, k->got + k->len, sizeof(k->got) - k->len);
+		if (n > 0) {
+			k->len += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			break;
+		close(k->pipefd);
+		k->pipefd = -1;
+	}
+}
+
+/* The socket of k's client, or -1 when it is gone. */
+static int
+client_fd(const struct child *k)
+{
+	size_t i;
+
+	for (i = 0; i < nconns; i++)
+		if (conns[i].fd == k->fd && conns[i].gen == k->gen)
+			return k->fd;
+	return -1;
+}
+
 static void
 reap(int block)
 {
@@ -97,13 +156,43 @@ reap(int block)
 				break;
 		if (i == children)
 			continue;
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		/* the child is gone: its pipe holds all it wrote (read without
+		 * waiting: a process it started may still hold the pipe) */
+		drain(&kids[i]);
+		if (lspawn_direct_answer(kids[i].id, kids[i].queue_id, kids[i].rcpt,
+		    kids[i].got, kids[i].len, st, kids[i].timed_out, client_fd(&kids[i])))
+			;       /* answered for postern-deliver */
+		else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			log_warn("child-died", "id=%u status=%d", (unsigned)kids[i].id,
 			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 			child_lost(&kids[i]);
 		}
+		if (kids[i].pipefd >= 0)
+			close(kids[i].pipefd);
+		free(kids[i].rcpt);
+		free(kids[i].queue_id);
 		kids[i] = kids[--children];
 	}
+}
+
+/* Direct deliveries past delivery_timeout are killed (answered as
+ * temporary failures when reaped).  The poll timeout until the next. */
+static int
+check_deadlines(void)
+{
+	long now = now_ms(), next = 1000;
+	int i;
+
+	for (i = 0; i < children; i++) {
+		if (kids[i].deadline == 0 || kids[i].timed_out)
+			continue;
+		if (kids[i].deadline <= now) {
+			kids[i].timed_out = 1;
+			kill(kids[i].pid, SIGKILL);
+		} else if (kids[i].deadline - now < next)
+			next = kids[i].deadline - now;
+	}
+	return (int)next;
 }
 
 static void
@@ -199,6 +288,7 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 {
 	struct recipient_tables *tab;
 	char err[256];
+	int p[2] = { -1, -1 }, direct;
 	pid_t pid;
 
 	tab = recipient_tables_cached(&tables, lc->conf, err, sizeof(err));
@@ -206,8 +296,15 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		log_error("tables", "error=\"%s\"", err);
 	while (children >= MAX_CHILDREN)
 		reap(1);
+	/* One recipient: the child may become postern-deliver itself and
+	 * leave the answer to us (lspawn_handle_direct). */
+	direct = req->nrcpts == 1 && pipe2(p, O_CLOEXEC) == 0;
 	pid = fork();
 	if (pid < 0) {
+		if (direct) {
+			close(p[0]);
+			close(p[1]);
+		}
 		/* answer temporary rather than leave the client waiting */
 		struct spawn_reply *rep = spawn_reply_new(req->id);
 		struct buf out = BUF_INIT;
@@ -228,14 +325,28 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		signal(SIGCHLD, SIG_DFL);
 		if (lfd >= 0)
 			close(lfd);
+		if (direct) {
+			close(p[0]);
+			lspawn_handle_direct(lc, tab, req, msgfd, sock, p[1]);
+		}
 		lspawn_handle(lc, tab, req, msgfd, sock);
 		_exit(0);
 	}
+	memset(&kids[children], 0, sizeof(kids[children]));
 	kids[children].pid = pid;
 	kids[children].id = req->id;
 	kids[children].nrcpts = req->nrcpts;
 	kids[children].fd = conns[ci].fd;
 	kids[children].gen = conns[ci].gen;
+	kids[children].pipefd = -1;
+	if (direct) {
+		close(p[1]);
+		fcntl(p[0], F_SETFL, O_NONBLOCK);
+		kids[children].pipefd = p[0];
+		kids[children].deadline = now_ms() + (long)lc->delivery_timeout * 1000;
+		kids[children].rcpt = xstrdup(req->rcpts[0].addr);
+		kids[children].queue_id = req->queue_id ? xstrdup(req->queue_id) : NULL;
+	}
 	children++;
 }
 
@@ -286,10 +397,12 @@ main(int argc, char **argv)
 	log_info("start", "deliver=%s from_send=%s lmtp_socket=%s", lc.deliver,
 	    nconns ? "yes" : "no", lfd >= 0 ? "yes" : "no");
 	while (!got_term) {
-		struct pollfd pfd[MAX_CONNS + 1];
-		size_t i, n = 0;
+		struct pollfd pfd[MAX_CONNS + 1 + MAX_CHILDREN];
+		size_t i, n = 0, nc;
+		int kidx[MAX_CHILDREN], nk = 0, wait_ms;
 
 		reap(0);
+		wait_ms = check_deadlines();
 		for (i = 0; i < nconns; i++) {
 			pfd[n].fd = conns[i].fd;
 			pfd[n].events = POLLIN;
@@ -304,8 +417,22 @@ main(int argc, char **argv)
 		}
 		if (n == 0)
 			break;
-		if (poll(pfd, n, 1000) < 0)
+		nc = n;
+		for (int k = 0; k < children; k++) {
+			if (kids[k].pipefd < 0)
+				continue;
+			pfd[n].fd = kids[k].pipefd;
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			kidx[nk++] = k;
+			n++;
+		}
+		if (poll(pfd, n, wait_ms) < 0)
 			continue;
+		for (int k = 0; k < nk; k++)
+			if (pfd[nc + k].revents)
+				drain(&kids[kidx[k]]);
+		n = nc;
 		if (lfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
