@@ -118,7 +118,8 @@ queuedir_wake(const char *queue)
 
 const char *const queuedir_subdirs[] = {
 	QUEUEDIR_TMP, QUEUEDIR_MESS, QUEUEDIR_TODO, QUEUEDIR_ENV,
-	QUEUEDIR_STATE, QUEUEDIR_HOLD, QUEUEDIR_BOUNCE, QUEUEDIR_SPARE
+	QUEUEDIR_STATE, QUEUEDIR_HOLD, QUEUEDIR_BOUNCE, QUEUEDIR_SPENT,
+	QUEUEDIR_SPARE
 };
 const size_t queuedir_nsubdirs = sizeof(queuedir_subdirs) / sizeof(queuedir_subdirs[0]);
 
@@ -140,10 +141,10 @@ spare_pick(unsigned n)
 	return x % n;
 }
 
-/* The spare file name of the file at path: its own name plus tag, so that
+/* The spent/ name of the file at path: its own name plus tag, so that
  * mess/ID, env/ID and state/ID never meet.  0 or -1. */
 static int
-spare_name(char *out, size_t outlen, const char *queue, const char *path,
+spent_name(char *out, size_t outlen, const char *queue, const char *path,
     const char *tag)
 {
 	const char *base = strrchr(path, '/');
@@ -152,9 +153,12 @@ spare_name(char *out, size_t outlen, const char *queue, const char *path,
 	base = base != NULL ? base + 1 : path;
 	if (!queuedir_id_valid(base, strlen(base)))
 		return -1;
-	n = snprintf(out, outlen, "%s/%s/%s.%s", queue, QUEUEDIR_SPARE, base, tag);
+	n = snprintf(out, outlen, "%s/%s/%s.%s", queue, QUEUEDIR_SPENT, base, tag);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
+
+/* Files given since the last settle (this process). */
+static unsigned long spent_pending;
 
 int
 queuedir_spare_take(const char *queue, const char *dest)
@@ -208,10 +212,48 @@ queuedir_spare_give(const char *queue, const char *path, const char *tag)
 	if (lstat(path, &st) < 0)
 		return -1;
 	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX &&
-	    spare_name(spare, sizeof(spare), queue, path, tag) == 0 &&
-	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0)
+	    spent_name(spare, sizeof(spare), queue, path, tag) == 0 &&
+	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0) {
+		spent_pending++;
 		return 0;
+	}
 	return unlink(path);
+}
+
+long
+queuedir_spare_settle(const char *queue, int force)
+{
+	static const char *const left[] = { QUEUEDIR_ENV, QUEUEDIR_MESS, QUEUEDIR_STATE };
+	char dir[QUEUEDIR_PATH_MAX], from[QUEUEDIR_PATH_MAX], to[QUEUEDIR_PATH_MAX];
+	struct dirent *e;
+	long moved = 0;
+	size_t i;
+	DIR *d;
+
+	if (spent_pending == 0 && !force)
+		return 0;
+	/* the old names durably gone first */
+	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++)
+		if (queuedir_path(dir, sizeof(dir), queue, left[i], NULL) < 0 ||
+		    (queuedir_fsync_dir(dir) < 0 && errno != ENOENT))
+			return -1;
+	spent_pending = 0;
+	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPENT, NULL) < 0 ||
+	    (d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!queuedir_id_valid(e->d_name, strlen(e->d_name)) ||
+		    snprintf(from, sizeof(from), "%s/%s", dir, e->d_name) >= (int)sizeof(from) ||
+		    snprintf(to, sizeof(to), "%s/%s/%s", queue, QUEUEDIR_SPARE,
+		    e->d_name) >= (int)sizeof(to))
+			continue;
+		if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+			moved++;
+		else if (errno == EEXIST)
+			unlink(from);
+	}
+	closedir(d);
+	return moved;
 }
 
 size_t

@@ -6,7 +6,8 @@
  *     QUEUE/todo/ID              envelope of a new message (commit point)
  *     QUEUE/env/ID, state/ID, hold/ID, bounce/
  *     QUEUE/wake                 FIFO: one byte per commit
- *     QUEUE/spare/ID.TAG         finished files kept for reuse (below)
+ *     QUEUE/spent/ID.TAG         finished files, old names not yet durably gone
+ *     QUEUE/spare/ID.TAG         finished files ready for reuse (below)
  *
  * An id is "<unix seconds>.<16 hex digits>" (time first, so ids of one
  * queue sort by arrival); queuedir_id_valid accepts only the id alphabet,
@@ -26,6 +27,7 @@
 #define QUEUEDIR_BOUNCE "bounce"
 #define QUEUEDIR_WAKE   "wake"
 #define QUEUEDIR_SPARE  "spare"
+#define QUEUEDIR_SPENT  "spent"
 
 /* The subdirectories of a queue tree, for `postern init` and `check`. */
 extern const char *const queuedir_subdirs[];
@@ -50,16 +52,20 @@ int queuedir_tmp_path(char *out, size_t outlen, const char *queue,
     const char *id, const char *suffix);
 /* fsync a directory.  0 or -1 (errno set). */
 int queuedir_fsync_dir(const char *path);
-/* Spare files.  A finished queue file is renamed into QUEUE/spare
- * (named by its own name plus a tag) instead of being unlinked, and a new
- * one is taken from there instead of being created: no inode is
+/* Spare files.  A finished queue file is renamed into QUEUE/spent (named
+ * by its own name plus a tag) instead of being unlinked; once the
+ * directories it left are fsync'd it moves on to QUEUE/spare, and a new
+ * queue file is taken from there instead of being created: no inode is
  * allocated or freed per message.  (On ext4 without a journal, each inode
  * allocation scans past every inode of its group freed in the last
  * minute or more, reading its inode table block: at a few hundred
- * messages a second that was most of postern-queue's CPU time.)  The pool
- * grows to the largest number of files finished at once; postern-send
- * trims what is above QUEUEDIR_SPARE_KEEP a little at a time.  A spare's
- * old bytes are never read as a message.
+ * messages a second that was most of postern-queue's CPU time.)  The
+ * step through spent/ keeps a crash from ever showing a file under an old
+ * name (env/ID, mess/ID) with a new message's bytes: an inode is reused
+ * only after its old name is durably gone.  The pool grows to the
+ * largest number of files finished at once; postern-send trims what is
+ * above QUEUEDIR_SPARE_KEEP a little at a time.  A spare's old bytes are
+ * never read as a message.
  *
  * queuedir_spare_take: move a spare to dest (a path in the same tree
  * that must not exist; concurrent takers never get the same one) and open
@@ -67,16 +73,23 @@ int queuedir_fsync_dir(const char *path);
  * must ftruncate to its own length before the fsync (the spare may be
  * longer).  The fd, or -1 when no spare was found (the caller creates the
  * file as before).
- * queuedir_spare_give: move path (a file named by a queue id) into the
- * pool, or unlink it when it is bigger than QUEUEDIR_SPARE_MAX or cannot
- * be moved.  0 when path is gone, -1 with errno (ENOENT: not there).
- * queuedir_spare_trim: unlink part of what is above keep (an eighth of
- * the surplus, at least QUEUEDIR_SPARE_TRIM_MIN); returns how many. */
+ * queuedir_spare_give: move path (a file named by a queue id, in one of
+ * env/, mess/, state/) into spent/, or unlink it when it is bigger than
+ * QUEUEDIR_SPARE_MAX or cannot be moved.  0 when path is gone, -1 with
+ * errno (ENOENT: not there).
+ * queuedir_spare_settle: when this process gave files since the last
+ * call (or force), fsync env/, mess/ and state/, then move everything in
+ * spent/ to spare/.  Returns how many moved; -1 when an fsync failed
+ * (nothing moved: tried again next time).
+ * queuedir_spare_trim: unlink part of what is above keep in spare/ (an
+ * eighth of the surplus, at least QUEUEDIR_SPARE_TRIM_MIN); returns how
+ * many. */
 #define QUEUEDIR_SPARE_MAX (256 * 1024)
 #define QUEUEDIR_SPARE_KEEP 1024
 #define QUEUEDIR_SPARE_TRIM_MIN 32
 int queuedir_spare_take(const char *queue, const char *dest);
 int queuedir_spare_give(const char *queue, const char *path, const char *tag);
+long queuedir_spare_settle(const char *queue, int force);
 size_t queuedir_spare_trim(const char *queue, size_t keep);
 
 /* Wake the queue manager: one byte into QUEUE/wake, never blocking (no

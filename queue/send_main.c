@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -31,6 +32,7 @@
 #include "svcusers.h"
 
 #define RESCAN_SECONDS 60
+#define SETTLE_MS 100           /* QUEUE/spent -> spare at most this often */
 
 static volatile sig_atomic_t got_term;
 
@@ -38,6 +40,15 @@ static void
 on_term(int sig)
 {
 	got_term = 1;
+}
+
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* "90", "5m", "2h", "1d" -> seconds; -1 when malformed. */
@@ -116,6 +127,7 @@ main(int argc, char **argv)
 	char **words;
 	size_t nwords, i;
 	time_t last_scan = 0, last_trim = 0;
+	long last_settle;
 	int wake;
 
 	log_init("postern-send", 0);
@@ -175,6 +187,8 @@ main(int argc, char **argv)
 	send_run_reload_tables(&s, 1);
 	send_store_recover(&s);
 	last_scan = last_trim = time(NULL);
+	queuedir_spare_settle(s.queue, 1);      /* what a crash left in spent/ */
+	last_settle = mono_ms();
 	while (!got_term) {
 		struct pollfd pfd[3];
 		int np = 0, wi = -1, li = -1, ri = -1, rescan = 0;
@@ -225,6 +239,12 @@ main(int argc, char **argv)
 			send_run_finish(&s);
 			send_run_timeouts(&s);
 			last_scan = now;
+		}
+		/* finished files: on to QUEUE/spare once their old names
+		 * are durably gone (at most every SETTLE_MS) */
+		if (mono_ms() - last_settle >= SETTLE_MS) {
+			queuedir_spare_settle(s.queue, 0);
+			last_settle = mono_ms();
 		}
 		if (now - last_trim >= 60) {
 			/* QUEUE/spare: what a burst left above the keep */

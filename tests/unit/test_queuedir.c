@@ -27,6 +27,8 @@ mkq(int with_spare)
 	if (with_spare) {
 		snprintf(p, sizeof(p), "%s/spare", top);
 		ck_assert_int_eq(mkdir(p, 0700), 0);
+		snprintf(p, sizeof(p), "%s/spent", top);
+		ck_assert_int_eq(mkdir(p, 0700), 0);
 	}
 }
 
@@ -111,6 +113,13 @@ START_TEST(give_then_take)
 	make_file(a, 5000);
 	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
+	/* spent first: not taken before the old name is durably gone */
+	ck_assert_int_eq(count("spent"), 1);
+	ck_assert_int_eq(count("spare"), 0);
+	ck_assert_int_eq(queuedir_spare_take(top, b), -1);
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 1);
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 0);     /* nothing new */
+	ck_assert_int_eq(count("spent"), 0);
 	ck_assert_int_eq(count("spare"), 1);
 	path_of(a, sizeof(a), "spare", "1000.aa.m");
 	ck_assert_int_eq(access(a, F_OK), 0);
@@ -135,6 +144,7 @@ START_TEST(give_then_take)
 	path_of(a, sizeof(a), "tmp", "1000.cc");
 	make_file(a, 10);
 	ck_assert_int_eq(queuedir_spare_give(top, a, "e"), 0);
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 1);
 	ck_assert_int_eq(queuedir_spare_take(top, b), -1);
 	ck_assert_int_eq(count("spare"), 1);
 	ck_assert_int_eq(stat(b, &st), 0);
@@ -154,17 +164,19 @@ START_TEST(tags_keep_names_apart)
 	ck_assert_int_eq(queuedir_spare_give(top, a, "e"), 0);
 	make_file(a, 10);
 	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
-	ck_assert_int_eq(count("spare"), 2);
+	ck_assert_int_eq(count("spent"), 2);
 	/* same name and tag again: not moved over the first, unlinked */
 	make_file(a, 10);
 	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
-	ck_assert_int_eq(count("spare"), 2);
+	ck_assert_int_eq(count("spent"), 2);
 	/* a name that is not a queue id is unlinked, never moved */
 	path_of(m, sizeof(m), "tmp", ".hidden");
 	make_file(m, 10);
 	ck_assert_int_eq(queuedir_spare_give(top, m, "m"), 0);
 	ck_assert_int_eq(access(m, F_OK), -1);
+	ck_assert_int_eq(count("spent"), 2);
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 2);
 	ck_assert_int_eq(count("spare"), 2);
 	rmq();
 }
@@ -192,6 +204,7 @@ START_TEST(empty_pool_and_missing_dir)
 	ck_assert_int_eq(count("tmp"), 0);
 	ck_assert_int_eq(queuedir_spare_take(top, a), -1);
 	ck_assert_int_eq(queuedir_spare_trim(top, 0), 0);
+	ck_assert_int_eq(queuedir_spare_settle(top, 1), 0);
 	rmq();
 }
 END_TEST
@@ -205,6 +218,7 @@ START_TEST(big_files_are_unlinked)
 	make_file(a, QUEUEDIR_SPARE_MAX + 1);
 	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
+	ck_assert_int_eq(count("spent"), 0);
 	ck_assert_int_eq(count("spare"), 0);
 	rmq();
 }
@@ -222,6 +236,7 @@ START_TEST(trim)
 		make_file(a, 1);
 		ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
 	}
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 300);
 	ck_assert_int_eq(count("spare"), 300);
 	ck_assert_int_eq(queuedir_spare_trim(top, 300), 0);
 	ck_assert_int_eq(count("spare"), 300);
@@ -253,6 +268,7 @@ START_TEST(concurrent_takes)
 		make_file(a, 1);
 		ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
 	}
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 400);
 	given = count("spare");
 	ck_assert_int_eq(given, 400);
 	for (int k = 0; k < 2; k++) {
