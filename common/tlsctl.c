@@ -1,6 +1,7 @@
 /* tlsctl.c: the control-descriptor protocol between postern-tls and the
  * protocol programs (STARTTLS/STLS); see tlsctl.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -12,7 +13,19 @@
 
 int tlsctl_fd(void)
 {
-	return env_fd(TLSCTL_ENV);
+	int fd = env_fd(TLSCTL_ENV), fl;
+
+	if (fd < 0)
+		return -1;
+	/* Ours alone: a program this one runs (smtpd's postern-queue) must
+	 * not inherit the right to ask for TLS, nor hold the descriptor open
+	 * (postern-listen -R waits until every holder has closed it). */
+	fl = fcntl(fd, F_GETFD);
+	if (fl < 0)
+		return -1;
+	if (!(fl & FD_CLOEXEC) && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0)
+		return -1;
+	return fd;
 }
 
 int tlsctl_available(void)

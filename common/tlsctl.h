@@ -27,7 +27,10 @@
 #define TLSCTL_MAX 512             /* largest control datagram */
 #define TLSCTL_REPLY_MAX (TLSCTL_MAX - sizeof(TLSCTL_REQUEST))
 
-/* The control descriptor from the environment, or -1 (no STARTTLS). */
+/* The control descriptor from the environment, or -1 (no STARTTLS, or
+ * it is not open).  It is marked close-on-exec here: programs this one
+ * runs never get it (a monitor that passes it on, postern-login, forks
+ * its pre-auth program before calling this). */
 int tlsctl_fd(void);
 /* 1 when STARTTLS can be offered (a control descriptor is present). */
 int tlsctl_available(void);

@@ -105,8 +105,12 @@ void listen_request_run(char **tls, int ntls, char **prog, int report_fd)
 
 	if (tlsctl_wait_request(ctl[0]))
 		exec_tls(tls, ntls, ctl[0]);
-	/* No request can come any more: the session is the program's. */
+	/* No request can come any more: the session is the program's, and
+	 * our copy of the connection goes (the client sees the end as soon
+	 * as the program closes it). */
 	close(ctl[0]);
+	close(0);
+	close(1);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			_exit(111);

@@ -6,7 +6,7 @@ and SMTP, submission with AUTH, POP3 and IMAP work over it; a command
 pipelined behind STARTTLS is never executed after the handshake; every
 session ends (no process left, listen's per-IP count freed) after QUIT
 with or without TLS and after an abrupt disconnect."""
-import imaplib, poplib, smtplib, socket, ssl, struct, subprocess, unittest
+import imaplib, os, poplib, re, smtplib, socket, ssl, struct, subprocess, unittest
 
 import harness as H
 
@@ -40,6 +40,23 @@ def ppid(pid):
         return int(st[st.rindex(")") + 2:].split()[1])
     except (OSError, ValueError):
         return 0
+
+
+def sockets(pid, fds=None):
+    """Socket inodes among pid's descriptors (or just those in fds)."""
+    out = set()
+    try:
+        names = os.listdir("/proc/%d/fd" % pid) if fds is None else [str(f) for f in fds]
+    except OSError:
+        return out
+    for fd in names:
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            out.add(t)
+    return out
 
 
 name, wait_for = H.proc_exe_name, H.wait_for
@@ -108,6 +125,19 @@ class OnRequest(unittest.TestCase):
         self.assertEqual(names[:2], ["postern-listen", "postern-smtpd"], names)
         self.assertNotIn("postern-tls", names)
         self.assert_no_tls_anywhere("smtp")
+        # the control descriptor: held by smtpd alone (not by a program it
+        # runs, such as its postern-queue), besides the waiting process
+        smtpd = [p for p in H.descendants(first) if name(p) == "postern-smtpd"][0]
+        with open("/proc/%d/environ" % smtpd, "rb") as f:
+            env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
+        fd = int(env[b"POSTERN_TLS_CTL"])
+        ctl = sockets(smtpd, (fd,))
+        self.assertEqual(len(ctl), 1)
+        with open("/proc/%d/fdinfo/%d" % (smtpd, fd)) as f:
+            flags = int(re.search(r"^flags:\s+([0-7]+)", f.read(), re.M).group(1), 8)
+        self.assertTrue(flags & os.O_CLOEXEC)
+        for p in H.descendants(smtpd):
+            self.assertFalse(ctl & sockets(p), "%d (%s) holds the control descriptor" % (p, name(p)))
         s.sendmail("sender@example.net", [USER], b"Subject: plain\r\n\r\nno TLS here\r\n")
         s.quit()
         self.assert_no_sessions("smtp")

@@ -1,10 +1,12 @@
 /* test_tlsctl_split.c: unit tests for the postern-listen -R helpers in
  * common/tlsctl.c: the split of "TLSPROG [ARG...] -- PROG [ARG...]" and
  * the session process's wait for a STARTTLS request (a peek that leaves
- * the request and its descriptor for postern-tls). */
+ * the request and its descriptor for postern-tls), and that the control
+ * descriptor is close-on-exec once a program has looked it up. */
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -143,6 +145,28 @@ START_TEST(wait_survives_signals)
 }
 END_TEST
 
+START_TEST(fd_is_ours_alone)
+{
+	int sp[2];
+	char num[16];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	snprintf(num, sizeof(num), "%d", sp[1]);
+	setenv(TLSCTL_ENV, num, 1);
+	ck_assert_int_eq(fcntl(sp[1], F_GETFD) & FD_CLOEXEC, 0);
+	/* a program this one runs must not inherit it */
+	ck_assert_int_eq(tlsctl_fd(), sp[1]);
+	ck_assert_int_ne(fcntl(sp[1], F_GETFD) & FD_CLOEXEC, 0);
+	ck_assert_int_eq(tlsctl_available(), 1);
+	/* a number that is not open is no descriptor */
+	close(sp[1]);
+	ck_assert_int_eq(tlsctl_fd(), -1);
+	ck_assert_int_eq(tlsctl_available(), 0);
+	close(sp[0]);
+	unsetenv(TLSCTL_ENV);
+	ck_assert_int_eq(tlsctl_fd(), -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tlsctl_split");
@@ -154,6 +178,7 @@ int main(void)
 	tcase_add_test(t, wait_sees_request_and_leaves_it);
 	tcase_add_test(t, wait_ends_at_eof);
 	tcase_add_test(t, wait_survives_signals);
+	tcase_add_test(t, fd_is_ours_alone);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);
