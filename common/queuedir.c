@@ -223,7 +223,10 @@ queuedir_spare_give(const char *queue, const char *path, const char *tag)
 long
 queuedir_spare_settle(const char *queue, int force)
 {
-	static const char *const left[] = { QUEUEDIR_ENV, QUEUEDIR_MESS, QUEUEDIR_STATE };
+	/* todo/ too: postern-send takes an envelope in (todo/ID -> env/ID)
+	 * without a directory fsync */
+	static const char *const left[] = { QUEUEDIR_TODO, QUEUEDIR_ENV,
+	    QUEUEDIR_MESS, QUEUEDIR_STATE };
 	char dir[QUEUEDIR_PATH_MAX], from[QUEUEDIR_PATH_MAX], to[QUEUEDIR_PATH_MAX];
 	struct dirent *e;
 	long moved = 0;

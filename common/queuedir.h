@@ -74,12 +74,12 @@ int queuedir_fsync_dir(const char *path);
  * longer).  The fd, or -1 when no spare was found (the caller creates the
  * file as before).
  * queuedir_spare_give: move path (a file named by a queue id, in one of
- * env/, mess/, state/) into spent/, or unlink it when it is bigger than
+ * env/, mess/, state/; no process may still read it) into spent/, or unlink it when it is bigger than
  * QUEUEDIR_SPARE_MAX or cannot be moved.  0 when path is gone, -1 with
  * errno (ENOENT: not there).
  * queuedir_spare_settle: when this process gave files since the last
- * call (or force), fsync env/, mess/ and state/, then move everything in
- * spent/ to spare/.  Returns how many moved; -1 when an fsync failed
+ * call (or force), fsync todo/, env/, mess/ and state/, then move
+ * everything in spent/ to spare/.  Returns how many moved; -1 when an fsync failed
  * (nothing moved: tried again next time).
  * queuedir_spare_trim: unlink part of what is above keep in spare/ (an
  * eighth of the surplus, at least QUEUEDIR_SPARE_TRIM_MIN); returns how

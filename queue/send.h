@@ -39,6 +39,13 @@ struct send_msg {
 	time_t finish_after;     /* DSN/removal retry time after a failure */
 	int gone;                /* env/ID vanished (held, deleted) */
 	int delay_done;          /* delay DSN sent (or not wanted any more) */
+	/* its files may go to QUEUE/spent when done: taken in by this
+	 * process and every delivery attempt ended in a final answer.  (A
+	 * delivery process this process lost track of - one of an earlier
+	 * postern-send, one that timed out or died - or something it started
+	 * may still read the message file: an inode it reads must not get a
+	 * new message's bytes, so such files are unlinked.) */
+	int reuse;
 	size_t index;            /* in send_state.msgs */
 	struct send_msg *hnext;  /* hash chain */
 	/* scheduler (send_sched.c), per kind (SEND_LOCAL, SEND_REMOTE): due

@@ -243,6 +243,11 @@ apply(struct send_state *s, size_t ji, const struct spawn_reply *rep,
 		const struct envelope_rcpt *er = &m->env->rcpts[j.rcpt[k]];
 		unsigned cls = r ? r->cls : 4;
 
+		/* a temporary failure may be a delivery process that died or
+		 * was given up while something it started still reads: this
+		 * message's files are unlinked, never reused (send.h) */
+		if (cls != 2 && cls != 5)
+			m->reuse = 0;
 		owned[k] = NULL;
 		m->busy[j.rcpt[k]] = 0;
 		codes[k] = r ? r->smtp_code : 0;

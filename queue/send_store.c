@@ -124,17 +124,25 @@ send_msg_schedule(struct send_state *s, struct send_msg *m)
 	}
 }
 
+/* Remove a file of a finished message: into QUEUE/spent when reuse,
+ * else unlinked.  0 when it is gone, -1 (errno) when it was not there. */
+static int
+drop_file(struct send_state *s, const char *path, const char *tag, int reuse)
+{
+	return reuse ? queuedir_spare_give(s->queue, path, tag) : unlink(path);
+}
+
 static void
-remove_files(struct send_state *s, const char *id, int env_too)
+remove_files(struct send_state *s, const char *id, int env_too, int reuse)
 {
 	char path[QUEUEDIR_PATH_MAX];
 
 	if (env_too && queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, id) == 0)
-		queuedir_spare_give(s->queue, path, "e");
+		drop_file(s, path, "e", reuse);
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0)
-		queuedir_spare_give(s->queue, path, "s");
+		drop_file(s, path, "s", reuse);
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) == 0)
-		queuedir_spare_give(s->queue, path, "m");
+		drop_file(s, path, "m", reuse);
 }
 
 /* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the envelope is
@@ -195,7 +203,7 @@ load(struct send_state *s, const char *sub, const char *id)
 	    stat(path, &sb) < 0) {
 		log_error("missing-message", "id=%s note=\"envelope without message removed\"", id);
 		envelope_free(env);
-		remove_files(s, id, 1);
+		remove_files(s, id, 1, 0);
 		return;
 	}
 	m = xcalloc(1, sizeof(*m));
@@ -204,6 +212,8 @@ load(struct send_state *s, const char *sub, const char *id)
 	m->next = xcalloc(env->nrcpts, sizeof(*m->next));
 	m->busy = xcalloc(env->nrcpts, 1);
 	m->heap_pos[SEND_LOCAL] = m->heap_pos[SEND_REMOTE] = SIZE_MAX;
+	/* from todo/: no delivery of it has been started by anyone yet */
+	m->reuse = strcmp(sub, QUEUEDIR_TODO) == 0;
 	for (size_t i = 0; i < env->nrcpts; i++)
 		if (env->rcpts[i].flags & SEND_FLAG_DELAY_SENT)
 			m->delay_done = 1;
@@ -385,8 +395,8 @@ send_store_remove(struct send_state *s, struct send_msg *m)
 	/* env/ID goes first: without it the rest are orphans; if it is gone
 	 * already an admin held or deleted the message: leave the rest */
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, m->id) == 0 &&
-	    queuedir_spare_give(s->queue, path, "e") == 0)
-		remove_files(s, m->id, 0);
+	    drop_file(s, path, "e", m->reuse) == 0)
+		remove_files(s, m->id, 0, m->reuse);
 	log_info("done", "id=%s", m->id);
 	send_store_forget(s, m);
 }

@@ -1,0 +1,62 @@
+"""The queue's spare-file pool (HACKING.md "The queue"): a finished
+message's files go to spent/, then (once postern-send has fsync'd the
+directories they left) to spare/, and the next message's files are taken
+from there instead of being created.  A message that had a temporary
+failure - its delivery process may have died while something it started
+still reads the file - has its files unlinked instead."""
+import os, time, unittest
+
+import crashtest
+from test_delivery_local import DeliveryBase, addr
+
+
+class SparePoolTest(DeliveryBase):
+    def pool(self):
+        q = self.inst.queue
+        return {d: sorted(os.listdir(os.path.join(q, d))) for d in ("spent", "spare")}
+
+    def wait_pool(self, names, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if set(names) <= set(self.pool()["spare"]):
+                return
+            time.sleep(0.05)
+        self.fail("%s not in spare/: %s\n%s" % (names, self.pool(), self.log()[-2000:]))
+
+    def test_files_are_reused(self):
+        q1 = self.send(addr("carl"), [addr("joe")], "Subject: one\n\nfirst\n")
+        self.wait_messages("joe", 1)
+        self.wait_empty()
+        self.wait_pool([q1 + ".m", q1 + ".e"])
+        ino = {n: os.stat(os.path.join(self.inst.queue, "spare", n)).st_ino
+               for n in (q1 + ".m", q1 + ".e")}
+        q2 = self.send(addr("carl"), [addr("joe")], "Subject: two\n\nsecond\n")
+        pool = self.pool()
+        for n in (q1 + ".m", q1 + ".e"):
+            self.assertNotIn(n, pool["spare"] + pool["spent"])
+        m = self.wait_messages("joe", 2)
+        self.assertTrue(any(b"second" in x for x in m))
+        self.assertFalse(any(b"second" in x and b"first" in x for x in m))
+        self.wait_empty()
+        self.wait_pool([q2 + ".m", q2 + ".e"])
+        # the second message lived in the first one's inodes
+        self.assertEqual(sorted(ino.values()),
+                         sorted(os.stat(os.path.join(self.inst.queue, "spare", n)).st_ino
+                                for n in (q2 + ".m", q2 + ".e")))
+
+    def test_temporary_failure_files_unlinked(self):
+        self.rule_file("joe", ".postern", "|exit 111\n")
+        qid = self.send(addr("carl"), [addr("joe")], "Subject: t\n\ntemp\n")
+        deadline = time.time() + 10
+        while time.time() < deadline and "status=4." not in self.log():
+            time.sleep(0.05)
+        os.unlink(os.path.join(self.home("joe"), ".postern"))
+        self.wait_messages("joe", 1, timeout=20)
+        self.wait_empty(timeout=20)
+        time.sleep(0.5)     # a settle round
+        pool = self.pool()
+        self.assertFalse([n for n in pool["spare"] + pool["spent"] if n.startswith(qid)], pool)
+
+
+if __name__ == "__main__":
+    unittest.main()
