@@ -160,11 +160,20 @@ spent_name(char *out, size_t outlen, const char *queue, const char *path,
 /* Files given since the last settle (this process). */
 static unsigned long spent_pending;
 
+/* 1 when name ends in "." tag. */
+static int
+has_tag(const char *name, size_t len, const char *tag)
+{
+	size_t tl = strlen(tag);
+
+	return len > tl + 1 && name[len - tl - 1] == '.' && memcmp(name + len - tl, tag, tl) == 0;
+}
+
 int
-queuedir_spare_take(const char *queue, const char *dest)
+queuedir_spare_take(const char *queue, const char *dest, const char *tag)
 {
 	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
-	char names[SPARE_BATCH][QUEUEDIR_ID_MAX + 1];
+	char names[SPARE_BATCH][QUEUEDIR_ID_MAX + 1], other[QUEUEDIR_ID_MAX + 1] = "";
 	unsigned n = 0, k;
 	struct dirent *e;
 	DIR *d;
@@ -173,12 +182,20 @@ queuedir_spare_take(const char *queue, const char *dest)
 	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPARE, NULL) < 0 ||
 	    (d = opendir(dir)) == NULL)
 		return -1;              /* no spare/ (an older tree): create */
+	/* Spares of the same kind first (a message file for a message): no
+	 * blocks freed by the truncation, none allocated by the writes. */
 	while (n < SPARE_BATCH && (e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
-		if (queuedir_id_valid(e->d_name, len))
+		if (!queuedir_id_valid(e->d_name, len))
+			continue;
+		if (has_tag(e->d_name, len, tag))
 			memcpy(names[n++], e->d_name, len + 1);
+		else if (other[0] == '\0')
+			memcpy(other, e->d_name, len + 1);
 	}
 	closedir(d);
+	if (n == 0 && other[0] != '\0')
+		memcpy(names[n++], other, sizeof(other));
 	/* Several writers read the same names: each picks at random and the
 	 * rename decides; a name someone else took is dropped. */
 	for (i = 0; i < SPARE_TRIES && n > 0; i++) {

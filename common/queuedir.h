@@ -68,7 +68,8 @@ int queuedir_fsync_dir(const char *path);
  * never read as a message.
  *
  * queuedir_spare_take: move a spare to dest (a path in the same tree
- * that must not exist; concurrent takers never get the same one) and open
+ * that must not exist; concurrent takers never get the same one), one of
+ * the same tag when there is one, and open
  * it for writing, mtime set to now.  The caller writes from offset 0 and
  * must ftruncate to its own length before the fsync (the spare may be
  * longer).  The fd, or -1 when no spare was found (the caller creates the
@@ -87,7 +88,7 @@ int queuedir_fsync_dir(const char *path);
 #define QUEUEDIR_SPARE_MAX (256 * 1024)
 #define QUEUEDIR_SPARE_KEEP 1024
 #define QUEUEDIR_SPARE_TRIM_MIN 32
-int queuedir_spare_take(const char *queue, const char *dest);
+int queuedir_spare_take(const char *queue, const char *dest, const char *tag);
 int queuedir_spare_give(const char *queue, const char *path, const char *tag);
 long queuedir_spare_settle(const char *queue, int force);
 size_t queuedir_spare_trim(const char *queue, size_t keep);

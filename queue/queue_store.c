@@ -75,7 +75,7 @@ queue_store_open(struct queue_store *s, const char *queue)
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		s->fd = queuedir_spare_take(queue, s->tmp_mess);
+		s->fd = queuedir_spare_take(queue, s->tmp_mess, "m");
 		if (s->fd >= 0) {
 			s->reused = 1;
 			return 0;
@@ -206,7 +206,7 @@ queue_store_commit(struct queue_store *s, const char *env, size_t len)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	reused = (fd = queuedir_spare_take(s->queue, s->tmp_env)) >= 0;
+	reused = (fd = queuedir_spare_take(s->queue, s->tmp_env, "e")) >= 0;
 	if (!reused)
 		fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)

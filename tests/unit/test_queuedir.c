@@ -116,14 +116,14 @@ START_TEST(give_then_take)
 	/* spent first: not taken before the old name is durably gone */
 	ck_assert_int_eq(count("spent"), 1);
 	ck_assert_int_eq(count("spare"), 0);
-	ck_assert_int_eq(queuedir_spare_take(top, b), -1);
+	ck_assert_int_eq(queuedir_spare_take(top, b, "m"), -1);
 	ck_assert_int_eq(queuedir_spare_settle(top, 0), 1);
 	ck_assert_int_eq(queuedir_spare_settle(top, 0), 0);     /* nothing new */
 	ck_assert_int_eq(count("spent"), 0);
 	ck_assert_int_eq(count("spare"), 1);
 	path_of(a, sizeof(a), "spare", "1000.aa.m");
 	ck_assert_int_eq(access(a, F_OK), 0);
-	fd = queuedir_spare_take(top, b);
+	fd = queuedir_spare_take(top, b, "m");
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(count("spare"), 0);
 	ck_assert_int_eq(write(fd, "new", 3), 3);
@@ -137,7 +137,7 @@ START_TEST(give_then_take)
 	close(fd);
 	ck_assert(memcmp(buf, "new", 3) == 0);
 	/* empty pool: nothing taken, dest untouched */
-	ck_assert_int_eq(queuedir_spare_take(top, b), -1);
+	ck_assert_int_eq(queuedir_spare_take(top, b, "m"), -1);
 	ck_assert_int_eq(stat(b, &st), 0);
 	ck_assert_int_eq(st.st_size, 3);
 	/* take never replaces an existing file */
@@ -145,7 +145,7 @@ START_TEST(give_then_take)
 	make_file(a, 10);
 	ck_assert_int_eq(queuedir_spare_give(top, a, "e"), 0);
 	ck_assert_int_eq(queuedir_spare_settle(top, 0), 1);
-	ck_assert_int_eq(queuedir_spare_take(top, b), -1);
+	ck_assert_int_eq(queuedir_spare_take(top, b, "m"), -1);
 	ck_assert_int_eq(count("spare"), 1);
 	ck_assert_int_eq(stat(b, &st), 0);
 	ck_assert_int_eq(st.st_size, 3);
@@ -182,13 +182,49 @@ START_TEST(tags_keep_names_apart)
 }
 END_TEST
 
+/* A take prefers a spare of its own tag, and takes another kind when
+ * there is none. */
+START_TEST(take_prefers_own_tag)
+{
+	char a[128], d[128];
+	struct stat st;
+	int fd;
+
+	mkq(1);
+	path_of(a, sizeof(a), "tmp", "1000.x1");
+	make_file(a, 7);
+	ck_assert_int_eq(queuedir_spare_give(top, a, "e"), 0);
+	path_of(a, sizeof(a), "tmp", "1000.x2");
+	make_file(a, 9000);
+	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 2);
+	path_of(d, sizeof(d), "tmp", "1000.y.e");
+	fd = queuedir_spare_take(top, d, "e");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(stat(d, &st), 0);
+	ck_assert_int_eq(st.st_size, 7);
+	path_of(a, sizeof(a), "spare", "1000.x2.m");
+	ck_assert_int_eq(access(a, F_OK), 0);
+	/* no envelope spare left: the message one serves */
+	path_of(d, sizeof(d), "tmp", "1000.z.e");
+	fd = queuedir_spare_take(top, d, "e");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(stat(d, &st), 0);
+	ck_assert_int_eq(st.st_size, 9000);
+	ck_assert_int_eq(count("spare"), 0);
+	rmq();
+}
+END_TEST
+
 START_TEST(empty_pool_and_missing_dir)
 {
 	char a[128];
 
 	mkq(1);
 	path_of(a, sizeof(a), "tmp", "1000.ee");
-	ck_assert_int_eq(queuedir_spare_take(top, a), -1);
+	ck_assert_int_eq(queuedir_spare_take(top, a, "m"), -1);
 	ck_assert_int_eq(access(a, F_OK), -1);
 	/* a file that is not there */
 	errno = 0;
@@ -202,7 +238,7 @@ START_TEST(empty_pool_and_missing_dir)
 	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
 	ck_assert_int_eq(count("tmp"), 0);
-	ck_assert_int_eq(queuedir_spare_take(top, a), -1);
+	ck_assert_int_eq(queuedir_spare_take(top, a, "m"), -1);
 	ck_assert_int_eq(queuedir_spare_trim(top, 0), 0);
 	ck_assert_int_eq(queuedir_spare_settle(top, 1), 0);
 	rmq();
@@ -280,7 +316,7 @@ START_TEST(concurrent_takes)
 				char d[128];
 				int fd;
 				snprintf(d, sizeof(d), "%s/tmp/t%d.%d", top, k, i);
-				if ((fd = queuedir_spare_take(top, d)) >= 0) {
+				if ((fd = queuedir_spare_take(top, d, "m")) >= 0) {
 					close(fd);
 					got++;
 				}
@@ -311,6 +347,7 @@ main(void)
 	tcase_add_test(tc, ids_and_paths);
 	tcase_add_test(tc, give_then_take);
 	tcase_add_test(tc, tags_keep_names_apart);
+	tcase_add_test(tc, take_prefers_own_tag);
 	tcase_add_test(tc, trim);
 	tcase_add_test(tc, empty_pool_and_missing_dir);
 	tcase_add_test(tc, big_files_are_unlinked);
