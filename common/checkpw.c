@@ -1,6 +1,7 @@
 /* checkpw.c: build, parse and read the checkpassword fd-3 record (see
  * checkpw.h). */
 #include "checkpw.h"
+#include "io.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -73,19 +74,12 @@ checkpw_build(struct buf *out, const char *user, size_t user_len,
 	return 0;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 long
 checkpw_read(int fd, char *dst, size_t cap, int timeout_ms)
 {
 	size_t got = 0;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 
 	if (cap < CHECKPW_MAX + 1) {
 		errno = EINVAL;
@@ -93,7 +87,7 @@ checkpw_read(int fd, char *dst, size_t cap, int timeout_ms)
 	}
 	for (;;) {
 		if (timeout_ms > 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - io_now_ms();
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			if (left <= 0)
 				return -2;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "envfd.h"
 #include "handoff.h"
+#include "io.h"
 
 enum {
 	HF_SERVICE = 1, HF_TAG, HF_COMMAND, HF_PIPELINED, HF_TLS_VERSION,
@@ -161,22 +162,16 @@ bad:
 	return -1;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int handoff_read_fd(int fd, struct handoff *h, int timeout_ms)
 {
 	struct buf b = BUF_INIT;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	int ret = -1;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - io_now_ms();
 		char tmp[8192];
 		ssize_t n;
 		int pr;

@@ -11,8 +11,8 @@
 
 #define IO_CHUNK 16384
 
-static long long
-now_ms(void)
+long long
+io_now_ms(void)
 {
 	struct timespec ts;
 
@@ -28,7 +28,7 @@ left_ms(long long deadline)
 
 	if (deadline < 0)
 		return -1;
-	d = deadline - now_ms();
+	d = deadline - io_now_ms();
 	if (d <= 0)
 		return 0;
 	if (d > 0x7fffffff)
@@ -39,7 +39,7 @@ left_ms(long long deadline)
 static long long
 deadline_for(int timeout_ms)
 {
-	return timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+	return timeout_ms > 0 ? io_now_ms() + timeout_ms : -1;
 }
 
 /* Wait for fd to be ready for events; 1 ready, 0 timeout, -1 error. */

@@ -35,6 +35,9 @@ struct io {
 	unsigned long long bytes_in, bytes_out;
 };
 
+/* Milliseconds of CLOCK_MONOTONIC: the clock of every deadline. */
+long long io_now_ms(void);
+
 /* io_new: caller frees with io_free (which does not close the fds). */
 struct io *io_new(int infd, int outfd, int timeout_ms);
 void io_free(struct io *io);

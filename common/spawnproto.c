@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "spawnproto.h"
+#include "io.h"
 
 /* request tags */
 #define T_ID       'i'   /* u32 */
@@ -714,20 +715,12 @@ spawn_reader_take(struct spawn_reader *r, struct buf *payload, int want_fd,
 	return 1;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 spawn_read_record(struct spawn_reader *r, int sock, struct buf *payload,
     int want_fd, int *fd, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = io_now_ms() + timeout_ms;
 
 	for (;;) {
 		int rc = spawn_reader_take(r, payload, want_fd, fd);
@@ -735,7 +728,7 @@ spawn_read_record(struct spawn_reader *r, int sock, struct buf *payload,
 
 		if (rc != 0)
 			return rc;
-		left = end - now_ms();
+		left = end - io_now_ms();
 		if (timeout_ms > 0 && (left <= 0 || wait_fd(sock, POLLIN, (int)left) < 0))
 			return -1;
 		n = spawn_reader_fill(r, sock);

@@ -27,6 +27,7 @@
 #include "fatal.h"
 #include "log.h"
 #include "tlsctl.h"
+#include "io.h"
 
 #define CHECKPW_MAX 512
 
@@ -56,22 +57,16 @@ static long num_arg(const char *s, long lo, long hi, int c)
 	return v;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Read exactly n bytes within timeout (timeout < 0: forever).
  * 1 ok, 0 EOF before any byte, -1 error/short/timeout. */
 static int read_exact(int fd, void *dst, size_t n, int timeout_ms)
 {
 	size_t got = 0;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	while (got < n) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int t = timeout_ms < 0 ? -1 : (int)(deadline - now_ms());
+		int t = timeout_ms < 0 ? -1 : (int)(deadline - io_now_ms());
 		if (timeout_ms >= 0 && t <= 0)
 			return -1;
 		int pr = poll(&p, 1, t);
@@ -170,13 +165,13 @@ static pid_t run_checker(char **checker, char **post, int npost, int cred_fd,
 /* Wait for the checker: status, or -1 on timeout (it is killed). */
 static int wait_checker(pid_t pid, int started_rd, int *started)
 {
-	long long deadline = now_ms() + opt.timeout_ms;
+	long long deadline = io_now_ms() + opt.timeout_ms;
 	int st;
 	*started = 0;
 	for (;;) {
 		if (started_rd >= 0) {
 			struct pollfd p = { .fd = started_rd, .events = POLLIN };
-			int t = (int)(deadline - now_ms());
+			int t = (int)(deadline - io_now_ms());
 			if (t < 0)
 				t = 0;
 			int pr = poll(&p, 1, t > 50 ? 50 : t);
@@ -208,7 +203,7 @@ static int wait_checker(pid_t pid, int started_rd, int *started)
 			}
 			return WIFEXITED(st) ? WEXITSTATUS(st) : 111;
 		}
-		if (now_ms() >= deadline) {
+		if (io_now_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
 			return -1;

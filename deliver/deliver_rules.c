@@ -22,6 +22,7 @@
 #include "maildir.h"
 #include "queue_inject.h"
 #include "smtpaddr.h"
+#include "io.h"
 
 #define PIPE_OUTPUT_MAX 400     /* bytes of a command's output kept */
 
@@ -94,14 +95,6 @@ load_rules(struct deliver_ctx *c, struct dotqmail *d, struct deliver_result *r)
 	return rc < 0 ? -1 : found;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Pipe the message (prefix first) into /bin/sh -c cmd.  qmail's exit
  * codes: 0 go on, 99 stop (delivered), 100 permanent, else temporary. */
@@ -114,7 +107,7 @@ run_pipe(struct deliver_ctx *c, const char *cmd, int *stop,
 	size_t outlen = 0, chunk_len = 0, chunk_off = 0;
 	off_t off = 0;
 	int prefix_sent = 0;
-	long deadline = now_ms() + (long)c->pipe_timeout * 1000;
+	long deadline = io_now_ms() + (long)c->pipe_timeout * 1000;
 	pid_t pid;
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
@@ -154,7 +147,7 @@ run_pipe(struct deliver_ctx *c, const char *cmd, int *stop,
 	while (!done_writing || out_open) {
 		struct pollfd pfd[2];
 		int np = 0, wi = -1, ri = -1;
-		long left = deadline - now_ms();
+		long left = deadline - io_now_ms();
 
 		if (left <= 0) {
 			kill(pid, SIGKILL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "imapd.h"
 #include "log.h"
+#include "io.h"
 
 #define IDLE_LINE_MAX 1024
 #define INOTIFY_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | \
@@ -50,14 +51,6 @@ drain(int fd)
 		;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 imap_cmd_idle(struct imap_session *s, const struct imap_arg *args,
@@ -89,11 +82,11 @@ imap_cmd_idle(struct imap_session *s, const struct imap_arg *args,
 	io_puts(s->io, "+ idling\r\n");
 	if (io_flush(s->io) != IO_OK)
 		goto out;
-	deadline = now_ms() + s->idle_timeout_ms;
-	next_poll = now_ms() + poll_ms;
+	deadline = io_now_ms() + s->idle_timeout_ms;
+	next_poll = io_now_ms() + poll_ms;
 	for (;;) {
 		struct pollfd pf[2];
-		long long t = now_ms();
+		long long t = io_now_ms();
 		int wait, n, r, woke = 0;
 
 		if (t >= deadline) {
@@ -121,9 +114,9 @@ imap_cmd_idle(struct imap_session *s, const struct imap_arg *args,
 				drain(ino);
 				woke = 1;
 			}
-			if (now_ms() >= next_poll) {
+			if (io_now_ms() >= next_poll) {
 				woke = 1;
-				next_poll = now_ms() + poll_ms;
+				next_poll = io_now_ms() + poll_ms;
 			}
 			if (woke && s->mbox != NULL) {
 				imap_mailbox_update(s, 1);

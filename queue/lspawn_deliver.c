@@ -22,6 +22,7 @@
 #include "recipient.h"
 #include "spawnproto.h"
 #include "svcusers.h"
+#include "io.h"
 
 #define RESULT_LINE_MAX 1000
 
@@ -40,14 +41,6 @@ set(struct outcome *o, unsigned cls, const char *status, const char *text)
 	snprintf(o->text, sizeof(o->text), "%.400s", text);
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Child side: set up descriptors, environment and uid, exec deliver. */
 static void __attribute__((noreturn))
@@ -159,7 +152,7 @@ run_target(const struct lspawn_conf *lc, const struct spawn_request *req,
 	int p[2], st = 0, timed_out = 0;
 	char line[RESULT_LINE_MAX + 1];
 	size_t len = 0;
-	long deadline = now_ms() + (long)lc->delivery_timeout * 1000;
+	long deadline = io_now_ms() + (long)lc->delivery_timeout * 1000;
 	pid_t pid;
 
 	if (!target_allowed(lc, rcpt, t, o))
@@ -180,7 +173,7 @@ run_target(const struct lspawn_conf *lc, const struct spawn_request *req,
 	close(p[1]);
 	for (;;) {
 		struct pollfd pfd = { p[0], POLLIN, 0 };
-		long left = deadline - now_ms();
+		long left = deadline - io_now_ms();
 		ssize_t n;
 
 		if (left <= 0) {

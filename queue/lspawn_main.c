@@ -32,6 +32,7 @@
 #include "recipient.h"
 #include "spawnproto.h"
 #include "svcusers.h"
+#include "io.h"
 
 #define MAX_CONNS    64      /* fd 0 plus lmtpd connections */
 #define MAX_CHILDREN 100     /* requests handled at once */
@@ -97,14 +98,6 @@ child_lost(const struct child *k)
 	spawn_reply_free(rep);
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Read what a direct child wrote; close the pipe at EOF (or when the
  * bound is reached: the rest is not needed). */
@@ -180,7 +173,7 @@ reap(int block)
 static int
 check_deadlines(void)
 {
-	long now = now_ms(), next = 1000;
+	long now = io_now_ms(), next = 1000;
 	int i;
 
 	for (i = 0; i < children; i++) {
@@ -343,7 +336,7 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		close(p[1]);
 		fcntl(p[0], F_SETFL, O_NONBLOCK);
 		kids[children].pipefd = p[0];
-		kids[children].deadline = now_ms() + (long)lc->delivery_timeout * 1000;
+		kids[children].deadline = io_now_ms() + (long)lc->delivery_timeout * 1000;
 		kids[children].rcpt = xstrdup(req->rcpts[0].addr);
 		kids[children].queue_id = req->queue_id ? xstrdup(req->queue_id) : NULL;
 	}

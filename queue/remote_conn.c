@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "remote.h"
+#include "io.h"
 
 #define CONN_INBUF 16384
 
@@ -35,14 +36,6 @@ struct conn {
 	char desc[128];
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 wait_fd(int fd, short ev, long long deadline)
@@ -52,7 +45,7 @@ wait_fd(int fd, short ev, long long deadline)
 	int rc;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - io_now_ms();
 		if (left <= 0)
 			return CONN_TIMEOUT;
 		rc = poll(&p, 1, left > 60000 ? 60000 : (int)left);
@@ -77,7 +70,7 @@ struct conn *
 conn_connect(const struct sockaddr *sa, socklen_t len, int timeout_ms,
     char *err, size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	struct conn *c;
 	int fd, soerr = 0;
 	socklen_t sl = sizeof soerr;
@@ -185,7 +178,7 @@ int
 conn_getline(struct conn *c, size_t max, int timeout_ms, const char **line,
     size_t *len)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	int toolong = 0;
 
 	buf_reset(&c->line);
@@ -248,7 +241,7 @@ conn_pending_in(const struct conn *c)
 int
 conn_flush(struct conn *c, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	size_t off = 0;
 	ssize_t n;
 	int rc;
@@ -288,7 +281,7 @@ conn_starttls(struct conn *c, const char *host, int verify,
     const char *cafile, const char *priority, int timeout_ms, char *err,
     size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = io_now_ms() + timeout_ms;
 	struct in6_addr a6;
 	struct in_addr a4;
 	int rc;

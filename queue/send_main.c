@@ -30,6 +30,7 @@
 #include "send.h"
 #include "spawnproto.h"
 #include "svcusers.h"
+#include "io.h"
 
 #define RESCAN_SECONDS 60
 #define SETTLE_MS 100           /* QUEUE/spent -> spare at most this often */
@@ -42,14 +43,6 @@ on_term(int sig)
 	got_term = 1;
 }
 
-static long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "90", "5m", "2h", "1d" -> seconds; -1 when malformed. */
 static long
@@ -188,7 +181,7 @@ main(int argc, char **argv)
 	send_store_recover(&s);
 	last_scan = last_trim = time(NULL);
 	queuedir_spare_settle(s.queue, 1);      /* what a crash left in spent/ */
-	last_settle = mono_ms();
+	last_settle = io_now_ms();
 	while (!got_term) {
 		struct pollfd pfd[3];
 		int np = 0, wi = -1, li = -1, ri = -1, rescan = 0;
@@ -242,9 +235,9 @@ main(int argc, char **argv)
 		}
 		/* finished files: on to QUEUE/spare once their old names
 		 * are durably gone (at most every SETTLE_MS) */
-		if (mono_ms() - last_settle >= SETTLE_MS) {
+		if (io_now_ms() - last_settle >= SETTLE_MS) {
 			queuedir_spare_settle(s.queue, 0);
-			last_settle = mono_ms();
+			last_settle = io_now_ms();
 		}
 		if (now - last_trim >= 60) {
 			/* QUEUE/spare: what a burst left above the keep */
