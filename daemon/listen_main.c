@@ -37,7 +37,7 @@ static struct {
 	int tls;
 	int request;            /* -R: argv is TLSPROG ... -- PROG ... */
 } opt = { "listen", 40, 10, 0, 600, 1, 3, NULL, 0, 0 };
-/* -R: the TLS program's words (ntls of them) and the program's. */
+/* -R: the TLS program's words (tls_argc of them) and the program's. */
 static char **tls_argv, **prog_argv;
 static int tls_argc;
 

@@ -298,6 +298,34 @@ def children(pid):
     return sorted(out)
 
 
+def parent(pid):
+    """The parent of pid (0 once it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return int(st[st.rindex(")") + 2:].split()[1])
+    except (OSError, ValueError):
+        return 0
+
+
+def socket_inodes(pid, fds=None):
+    """The sockets ("socket:[INODE]") among pid's descriptors, or among
+    the descriptors numbered in fds."""
+    out = set()
+    try:
+        names = os.listdir("/proc/%d/fd" % pid) if fds is None else [str(f) for f in fds]
+    except OSError:
+        return out
+    for fd in names:
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:"):
+            out.add(t)
+    return out
+
+
 def descendants(pid):
     out, todo = [], [pid]
     while todo:

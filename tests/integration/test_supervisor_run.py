@@ -10,6 +10,7 @@ with the local domains table, read per session.  test_installed_services
 runs the real install."""
 import os, re, shutil, signal, socket, subprocess, time, unittest
 
+from harness import parent
 from postern_instance import (IS_ROOT, LIBEXEC, POSTERN, STD_PORTS, Supervisor,
                               descendants, make_instance, make_tmpdir, postern,
                               wait_port)
@@ -44,15 +45,6 @@ def comm(pid):
             return f.read().strip()
     except OSError:
         return ""
-
-
-def ppid(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-        return int(st[st.rindex(")") + 2:].split()[1])
-    except (OSError, ValueError):
-        return 0
 
 
 def running(pid):
@@ -96,7 +88,7 @@ class SupervisorTest(unittest.TestCase):
         # The supervisor's own children: with TLS on request (listen -R) a
         # session's first process is a postern-listen too, one level down.
         return [p for p in descendants(self.sup.proc.pid) if comm(p) == "postern-listen"
-                and ppid(p) == self.sup.proc.pid]
+                and parent(p) == self.sup.proc.pid]
 
     def test_listening_lines_and_missing_programs(self):
         port = self.start()

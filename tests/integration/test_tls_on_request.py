@@ -33,32 +33,7 @@ def cmdline(pid):
         return []
 
 
-def ppid(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-        return int(st[st.rindex(")") + 2:].split()[1])
-    except (OSError, ValueError):
-        return 0
-
-
-def sockets(pid, fds=None):
-    """Socket inodes among pid's descriptors (or just those in fds)."""
-    out = set()
-    try:
-        names = os.listdir("/proc/%d/fd" % pid) if fds is None else [str(f) for f in fds]
-    except OSError:
-        return out
-    for fd in names:
-        try:
-            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        if t.startswith("socket:"):
-            out.add(t)
-    return out
-
-
+ppid, sockets = H.parent, H.socket_inodes
 name, wait_for = H.proc_exe_name, H.wait_for
 
 
@@ -245,17 +220,26 @@ class OnRequest(unittest.TestCase):
 
     # --- pipelining behind STARTTLS --------------------------------------
 
-    def test_smtp_command_pipelined_behind_starttls_is_dropped(self):
-        raw = socket.create_connection(("127.0.0.1", self.inst.ports["smtp"]), 20)
+    def raw_tls(self, svc, greet, request, ready, ehlo=False):
+        """A raw connection to svc: the greeting, EHLO if asked, request
+        (with what is pipelined behind it in the same packet) and the
+        ready reply, then the handshake.  Returns the TLS socket and its
+        line reader."""
+        raw = socket.create_connection(("127.0.0.1", self.inst.ports[svc]), 20)
         l = H.Lines(raw)
-        self.assertTrue(l.line().startswith("220"))
-        raw.sendall(b"EHLO client.example\r\n")
-        l.until("250 ")
-        raw.sendall(b"STARTTLS\r\nMAIL FROM:<evil@example.net>\r\n")
-        self.assertTrue(l.line().startswith("220"))
+        self.assertTrue(l.line().startswith(greet))
+        if ehlo:
+            raw.sendall(b"EHLO client.example\r\n")
+            l.until("250 ")
+        raw.sendall(request)
+        self.assertTrue(l.line().startswith(ready))
         self.assertEqual(l.buf, b"")
         t = ctx().wrap_socket(raw)
-        tl = H.Lines(t)
+        return t, H.Lines(t)
+
+    def test_smtp_command_pipelined_behind_starttls_is_dropped(self):
+        t, tl = self.raw_tls("smtp", "220", b"STARTTLS\r\nMAIL FROM:<evil@example.net>\r\n",
+                             "220", ehlo=True)
         t.sendall(b"EHLO client.example\r\n")
         tl.until("250 ")
         # MAIL was not executed: a RCPT now is out of sequence
@@ -267,13 +251,8 @@ class OnRequest(unittest.TestCase):
         self.assert_no_sessions("smtp")
 
     def test_pop3_login_pipelined_behind_stls_is_dropped(self):
-        raw = socket.create_connection(("127.0.0.1", self.inst.ports["pop3"]), 20)
-        l = H.Lines(raw)
-        self.assertTrue(l.line().startswith("+OK"))
-        raw.sendall(b"STLS\r\nUSER %s\r\nPASS %s\r\n" % (USER.encode(), PW.encode()))
-        self.assertTrue(l.line().startswith("+OK"))
-        t = ctx().wrap_socket(raw)
-        tl = H.Lines(t)
+        t, tl = self.raw_tls("pop3", "+OK", b"STLS\r\nUSER %s\r\nPASS %s\r\n" % (
+            USER.encode(), PW.encode()), "+OK")
         t.sendall(b"STAT\r\n")
         self.assertTrue(tl.line().startswith("-ERR"))
         t.sendall(b"QUIT\r\n")
