@@ -10,6 +10,11 @@ postern-test-postauth_SRCS := tests/fixtures/postauth.c
 # shim for disk-full tests (smtpd/queue owner).
 TEST_PROGRAMS += postern-test-envtool
 postern-test-envtool_SRCS := tests/fixtures/envtool.c
+# postern-queue's own objects linked dynamically, for the LD_PRELOAD
+# disk-full shim (the installed postern-queue is static-pie; the root pass
+# also fills a real tmpfs under it).
+TEST_PROGRAMS += postern-queue-dynamic
+postern-queue-dynamic_SRCS := $(postern-queue_SRCS)
 $(BUILD)/fixtures/enospc.so: tests/fixtures/enospc.c
 	@mkdir -p $(@D)
 	$(CC) -shared -fPIC -O2 -Wall -Wextra -o $@ $< -ldl

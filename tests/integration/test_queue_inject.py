@@ -12,6 +12,7 @@ from postern_instance import IS_ROOT, LIBEXEC, TEST_USER_PREFIX, make_instance, 
 BUILD = os.environ.get("POSTERN_BUILD", "build")
 ENVTOOL = os.path.join(BUILD, "fixtures", "postern-test-envtool")
 SHIM = os.path.abspath(os.path.join(BUILD, "fixtures", "enospc.so"))
+DYNAMIC_QUEUE = os.path.abspath(os.path.join(BUILD, "fixtures", "postern-queue-dynamic"))
 
 MSG = b"Subject: queued\r\n\r\nline one\r\nline two\r\n"
 
@@ -155,10 +156,11 @@ class QueueInjectTest(unittest.TestCase):
             self.inst.set_config("queue_message_max", "64m")
 
     def test_enospc_shim(self):
-        # Not setuid, so the dynamic loader honours LD_PRELOAD: the
-        # installed program with the instance's config (as root it
-        # becomes the queue user itself).
-        prog = os.path.join(LIBEXEC, "postern-queue")
+        # postern-queue's objects linked dynamically (the installed one
+        # is static-pie, which has no loader to preload into), not
+        # setuid, with the instance's config (as root it becomes the
+        # queue user itself).
+        prog = DYNAMIC_QUEUE
         self.assertTrue(os.path.exists(SHIM), SHIM)
         env = envelope("a@remote.example", "demo@example.test")
         # a first message that was accepted must survive the failures
@@ -198,10 +200,23 @@ class QueueInjectTest(unittest.TestCase):
         if IS_ROOT:
             self.disk_full_tmpfs()
             return
-        out, err = self.smtpd(self.smtp_script(MSG), {"LD_PRELOAD": SHIM, "POSTERN_ENOSPC_AFTER": "20"})
-        self.assertIn("451 4.3.0", out)
-        self.assertNotIn("queued as", out)
-        self.assert_empty()
+        # smtpd runs postern-queue's dynamically linked build, so that the
+        # shim reaches it (the smtpd itself is static and ignores it)
+        with open(self.inst.conf) as f:
+            saved = f.read()
+        self.inst.set_config("queue_program", DYNAMIC_QUEUE)
+        try:
+            out, err = self.smtpd(self.smtp_script(MSG), {"LD_PRELOAD": SHIM, "POSTERN_ENOSPC_AFTER": "20"})
+            self.assertIn("451 4.3.0", out)
+            self.assertNotIn("queued as", out)
+            self.assert_empty()
+            # the same program without the shim does queue (the 451 above
+            # was the full disk, not a program that cannot run)
+            out, err = self.smtpd(self.smtp_script(MSG))
+            self.assertIn("queued as", out, err)
+        finally:
+            with open(self.inst.conf, "w") as f:
+                f.write(saved)
 
     def disk_full_tmpfs(self):
         q = self.inst.queue
