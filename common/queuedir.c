@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -174,26 +175,41 @@ queuedir_spare_take(const char *queue, const char *dest, const char *tag)
 {
 	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
 	char names[SPARE_BATCH][QUEUEDIR_ID_MAX + 1], other[QUEUEDIR_ID_MAX + 1] = "";
+	/* one small getdents64 (readdir's buffer is 32 KB: a big pool would
+	 * be read far beyond the names needed) */
+	char ents[4096] __attribute__((aligned(8)));
 	unsigned n = 0, k;
-	struct dirent *e;
-	DIR *d;
-	int i, fd;
+	ssize_t got;
+	size_t off;
+	int i, fd, dfd, calls;
 
 	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPARE, NULL) < 0 ||
-	    (d = opendir(dir)) == NULL)
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;              /* no spare/ (an older tree): create */
 	/* Spares of the same kind first (a message file for a message): no
 	 * blocks freed by the truncation, none allocated by the writes. */
-	while (n < SPARE_BATCH && (e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (!queuedir_id_valid(e->d_name, len))
-			continue;
-		if (has_tag(e->d_name, len, tag))
-			memcpy(names[n++], e->d_name, len + 1);
-		else if (other[0] == '\0')
-			memcpy(other, e->d_name, len + 1);
+	for (calls = 0; calls < 2 && n == 0 && other[0] == '\0'; calls++) {
+		got = getdents64(dfd, ents, sizeof(ents));
+		if (got <= 0)
+			break;
+		for (off = 0; off < (size_t)got && n < SPARE_BATCH;) {
+			const struct dirent64 *e = (const struct dirent64 *)(ents + off);
+			size_t len;
+
+			if (e->d_reclen <= offsetof(struct dirent64, d_name) ||
+			    e->d_reclen > (size_t)got - off)
+				break;
+			len = strnlen(e->d_name, e->d_reclen - offsetof(struct dirent64, d_name));
+			off += e->d_reclen;
+			if (len > QUEUEDIR_ID_MAX || !queuedir_id_valid(e->d_name, len))
+				continue;
+			if (has_tag(e->d_name, len, tag))
+				memcpy(names[n++], e->d_name, len + 1);
+			else if (other[0] == '\0')
+				memcpy(other, e->d_name, len + 1);
+		}
 	}
-	closedir(d);
+	close(dfd);
 	if (n == 0 && other[0] != '\0')
 		memcpy(names[n++], other, sizeof(other));
 	/* Several writers read the same names: each picks at random and the

@@ -218,6 +218,34 @@ START_TEST(take_prefers_own_tag)
 }
 END_TEST
 
+/* A pool far bigger than one directory read: takes still find spares
+ * (of their own kind, or any). */
+START_TEST(big_pool)
+{
+	char a[128], name[32];
+	int i, fd;
+
+	mkq(1);
+	for (i = 0; i < 1500; i++) {
+		snprintf(name, sizeof(name), "1000.b%d", i);
+		path_of(a, sizeof(a), "tmp", name);
+		make_file(a, 1);
+		ck_assert_int_eq(queuedir_spare_give(top, a, i % 2 ? "e" : "m"), 0);
+	}
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 1500);
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "1000.t%d.m", i);
+		path_of(a, sizeof(a), "tmp", name);
+		fd = queuedir_spare_take(top, a, i % 2 ? "e" : "m");
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	ck_assert_int_eq(count("spare"), 1460);
+	ck_assert_int_eq(count("tmp"), 40);
+	rmq();
+}
+END_TEST
+
 START_TEST(empty_pool_and_missing_dir)
 {
 	char a[128];
@@ -348,6 +376,7 @@ main(void)
 	tcase_add_test(tc, give_then_take);
 	tcase_add_test(tc, tags_keep_names_apart);
 	tcase_add_test(tc, take_prefers_own_tag);
+	tcase_add_test(tc, big_pool);
 	tcase_add_test(tc, trim);
 	tcase_add_test(tc, empty_pool_and_missing_dir);
 	tcase_add_test(tc, big_files_are_unlinked);
