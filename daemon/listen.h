@@ -13,6 +13,8 @@
 /* Open the listening sockets for ADDR PORT (see postern-listen(8)).
  * Returns the count (>= 1) or exits 111 / 100 with a message. */
 int listen_open(const char *addr, const char *port, int fds[LISTEN_MAXSOCK]);
+/* A port number, decimal 1..65535 and nothing else; -1 when malformed. */
+int listen_port_parse(const char *s);
 /* Numeric host and port of a socket address. */
 void listen_addr_str(const struct sockaddr *sa, socklen_t len,
 		     char ip[LISTEN_IPLEN], char port[8], int *is_v6);

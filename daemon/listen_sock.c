@@ -4,8 +4,9 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ void listen_addr_str(const struct sockaddr *sa, socklen_t len,
 
 	*is_v6 = sa->sa_family == AF_INET6;
 	/* A v4-mapped peer on a dual-stack socket is an IPv4 client. */
-	if (*is_v6) {
+	if (*is_v6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
 			memset(&v4, 0, sizeof(v4));
@@ -35,11 +36,22 @@ void listen_addr_str(const struct sockaddr *sa, socklen_t len,
 			*is_v6 = 0;
 		}
 	}
-	if (getnameinfo(use, uselen, ip, LISTEN_IPLEN, port, 8,
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		strcpy(ip, "unknown");
-		strcpy(port, "0");
+	/* inet_ntop, not getnameinfo: no NSS code in a static program */
+	if (use->sa_family == AF_INET && uselen >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)use;
+		if (inet_ntop(AF_INET, &s4->sin_addr, ip, LISTEN_IPLEN) != NULL) {
+			snprintf(port, 8, "%u", (unsigned)ntohs(s4->sin_port));
+			return;
+		}
+	} else if (use->sa_family == AF_INET6 && uselen >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)use;
+		if (inet_ntop(AF_INET6, &s6->sin6_addr, ip, LISTEN_IPLEN) != NULL) {
+			snprintf(port, 8, "%u", (unsigned)ntohs(s6->sin6_port));
+			return;
+		}
 	}
+	strcpy(ip, "unknown");
+	strcpy(port, "0");
 }
 
 static void set_flags(int fd)
@@ -50,31 +62,60 @@ static void set_flags(int fd)
 		err(111, "fcntl");
 }
 
+/* A port: decimal 1..65535, nothing else.  -1 when malformed. */
+int listen_port_parse(const char *s)
+{
+	long v = 0;
+
+	if (*s == '\0' || strlen(s) > 5)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+/* Bind an IPv4 or IPv6 literal (inet_pton: no resolver, no NSS code in a
+ * static program). */
 static int bind_one(const char *host, const char *port)
 {
-	struct addrinfo hints, *ai;
-	int fd, one = 1, r;
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+	const struct sockaddr *sa;
+	socklen_t salen;
+	int fd, one = 1, p = listen_port_parse(port), family;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	r = getaddrinfo(host, port, &hints, &ai);
-	if (r != 0)
-		errx(100, "bad address %s port %s: %s", host, port, gai_strerror(r));
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	memset(&s4, 0, sizeof(s4));
+	memset(&s6, 0, sizeof(s6));
+	if (p < 0)
+		errx(100, "bad port %s", port);
+	if (inet_pton(AF_INET, host, &s4.sin_addr) == 1) {
+		s4.sin_family = AF_INET;
+		s4.sin_port = htons((uint16_t)p);
+		sa = (const struct sockaddr *)&s4;
+		salen = sizeof(s4);
+	} else if (inet_pton(AF_INET6, host, &s6.sin6_addr) == 1) {
+		s6.sin6_family = AF_INET6;
+		s6.sin6_port = htons((uint16_t)p);
+		sa = (const struct sockaddr *)&s6;
+		salen = sizeof(s6);
+	} else
+		errx(100, "bad address %s (an IPv4 or IPv6 literal)", host);
+	family = sa->sa_family;
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		err(111, "socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
 		err(111, "SO_REUSEADDR");
-	if (ai->ai_family == AF_INET6 &&
+	if (family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		err(111, "IPV6_V6ONLY");
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+	if (bind(fd, sa, salen) < 0)
 		err(111, "bind %s port %s", host, port);
 	if (listen(fd, 128) < 0)
 		err(111, "listen %s port %s", host, port);
-	freeaddrinfo(ai);
 	return fd;
 }
 

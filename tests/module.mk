@@ -32,3 +32,5 @@ tests: $(TEST_PROGRAMS:%=$(BUILD)/fixtures/%)
 # Unit test of a program-private module of postern-listen.
 test_listen_iptab_EXTRA := daemon/listen_iptab.c
 $(BUILD)/tests/test_listen_iptab: CPPFLAGS += -Idaemon
+test_listen_sock_EXTRA := daemon/listen_sock.c
+$(BUILD)/tests/test_listen_sock: CPPFLAGS += -Idaemon
