@@ -36,7 +36,7 @@
 
 #define MAX_CONNS    64      /* fd 0 plus lmtpd connections */
 #define MAX_CHILDREN 100     /* requests handled at once */
-#define DIRECT_MAX   1100    /* "D" target LF result-line LF, bounded */
+#define DIRECT_MAX   1600    /* "D" target (<= 500) LF, result line (<= 1000) LF */
 
 struct conn {
 	int fd;
