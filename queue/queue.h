@@ -16,17 +16,20 @@ int queue_conf_path(const char *given, char *out, size_t outlen,
 
 /* queue_store.c: a message being written into QUEUE/tmp. */
 struct queue_store {
+	/* state: queue_store_open zeroes everything up to `id` */
 	const char *queue;
-	char id[80];
-	char tmp_mess[4096], tmp_env[4096], mess[4096], todo[4096];
 	int fd;
 	int reused;              /* tmp_mess is a spare: truncate at the end */
 	int mess_linked;         /* mess/ID exists (undo on failure) */
 	int todo_linked;
 	uint64_t size;           /* bytes stored (LF line ends) */
 	int pending_cr;          /* a CR at the end of the last chunk */
-	char wbuf[65536];
 	size_t wlen;
+	/* buffers: always written before they are read, never zeroed (a
+	 * memset of these 80 KB was 20 page faults per message) */
+	char id[80];
+	char tmp_mess[4096], tmp_env[4096], mess[4096], todo[4096];
+	char wbuf[65536];
 };
 
 /* Create tmp/ID.m.  0, or -1 (errno). */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,7 +63,7 @@ queue_store_open(struct queue_store *s, const char *queue)
 {
 	int tries;
 
-	memset(s, 0, sizeof(*s));
+	memset(s, 0, offsetof(struct queue_store, id));
 	s->queue = queue;
 	s->fd = -1;
 	for (tries = 0; tries < 5; tries++) {
