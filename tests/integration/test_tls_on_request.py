@@ -72,8 +72,11 @@ class OnRequest(unittest.TestCase):
 
     def session_tree(self, svc):
         """The one session of svc: (its first process, names of all its
-        live processes)."""
-        kids = wait_for(lambda: self.sessions(svc))
+        live processes).  A session of an earlier test may still be ending
+        (smtpd reaps the postern-queue it started ahead, slow under ASan):
+        wait until exactly one is left."""
+        kids = wait_for(lambda: (lambda k: k if len(k) == 1 else None)(self.sessions(svc)))
+        kids = kids or self.sessions(svc)
         self.assertEqual(len(kids), 1, kids)
         tree = [kids[0]] + [p for p in descendants(kids[0]) if not H.gone(p)]
         return kids[0], [name(p) for p in tree]
