@@ -476,15 +476,25 @@ maildir_message_path(const char *dir, const char *name, int in_new,
 	return 0;
 }
 
+/* The cur/ name for flags into out: -1 error, 0 nothing to rename (the
+ * message is in cur/ under that name already), 1 rename needed. */
+static int
+flagged_name(const char *name, int in_new, unsigned flags, uint32_t keywords,
+    char *out, size_t outlen)
+{
+	if (maildir_name_with_flags(name, strlen(name), flags, keywords, out, outlen) < 0)
+		return -1;
+	return in_new || strcmp(out, name) != 0;
+}
+
 int
 maildir_set_flags(const char *dir, const char *name, int in_new,
     unsigned flags, uint32_t keywords, char *out, size_t outlen)
 {
 	char from[MAILDIR_PATH_MAX], to[MAILDIR_PATH_MAX];
-	if (maildir_name_with_flags(name, strlen(name), flags, keywords, out, outlen) < 0)
-		return -1;
-	if (!in_new && strcmp(out, name) == 0)
-		return 0;
+	int r = flagged_name(name, in_new, flags, keywords, out, outlen);
+	if (r <= 0)
+		return r;
 	if (maildir_message_path(dir, name, in_new, from, sizeof(from)) < 0 ||
 	    maildir_message_path(dir, out, 0, to, sizeof(to)) < 0)
 		return -1;
@@ -497,10 +507,9 @@ int
 maildir_set_flags_at(int newfd, int curfd, const char *name, int in_new,
     unsigned flags, uint32_t keywords, char *out, size_t outlen)
 {
-	if (maildir_name_with_flags(name, strlen(name), flags, keywords, out, outlen) < 0)
-		return -1;
-	if (!in_new && strcmp(out, name) == 0)
-		return 0;
+	int r = flagged_name(name, in_new, flags, keywords, out, outlen);
+	if (r <= 0)
+		return r;
 	return renameat(in_new ? newfd : curfd, name, curfd, out);
 }
 

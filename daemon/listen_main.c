@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "authreport.h"
 #include "buf.h"
+#include "envfd.h"
 #include "listen.h"
 #include "log.h"
 #include "tlsctl.h"
@@ -120,13 +121,8 @@ static void child(int cfd, char **argv, int lfds[], int nl, int rep_r, int rep_w
 		close(cfd);
 	/* The report socket is inherited on purpose (authreport.h), and only
 	 * when failures are counted: chains without a monitor use -f 0. */
-	if (rep_w >= 0 && opt.maxfail) {
-		int fl = fcntl(rep_w, F_GETFD);
-		if (fl >= 0)
-			fcntl(rep_w, F_SETFD, fl & ~FD_CLOEXEC);
-		snprintf(num, sizeof(num), "%d", rep_w);
-		set_env(AUTHREPORT_ENV, num);
-	}
+	if (rep_w >= 0 && opt.maxfail && env_fd_pass(AUTHREPORT_ENV, rep_w) < 0)
+		_exit(111);
 	set_env("PROTO", v6 ? "TCP6" : "TCP");
 	set_env("TCPREMOTEIP", rip);
 	set_env("TCPREMOTEPORT", rport);

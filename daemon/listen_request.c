@@ -20,24 +20,10 @@
 #include <unistd.h>
 #include "authreport.h"
 #include "buf.h"
+#include "envfd.h"
 #include "listen.h"
 #include "log.h"
 #include "tlsctl.h"
-
-static void clear_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFD);
-	if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-		_exit(111);
-}
-
-static void set_fd_env(const char *name, int fd)
-{
-	char num[16];
-	snprintf(num, sizeof(num), "%d", fd);
-	if (setenv(name, num, 1) < 0)
-		_exit(111);
-}
 
 /* The protocol program on fds 0/1 (inherited), with ctl and, when it is
  * >= 0, the auth-report socket; started with posix_spawn (no copy of this
@@ -53,8 +39,8 @@ static pid_t start_program(char **prog, int ctl)
 	/* As postern-tls's on-request child: no TLS facts yet. */
 	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0)
 		_exit(111);
-	set_fd_env(TLSCTL_ENV, ctl);
-	clear_cloexec(ctl);
+	if (env_fd_pass(TLSCTL_ENV, ctl) < 0)
+		_exit(111);
 	if (posix_spawnattr_init(&at) != 0)
 		_exit(111);
 	sigemptyset(&def);
@@ -77,9 +63,8 @@ static void exec_tls(char **tls, int ntls, int ctl)
 	argv[0] = tls[0];
 	argv[1] = "-R";
 	memcpy(argv + 2, tls + 1, (size_t)(ntls - 1) * sizeof(char *));
-	unsetenv(TLSCTL_ENV);
-	set_fd_env(TLSCTL_ENV, ctl);
-	clear_cloexec(ctl);
+	if (env_fd_pass(TLSCTL_ENV, ctl) < 0)
+		_exit(111);
 	execvp(argv[0], argv);
 	log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
 	_exit(111);

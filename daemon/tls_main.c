@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "authreport.h"
+#include "envfd.h"
 #include "fatal.h"
 #include "log.h"
 #include "privdrop.h"
@@ -155,13 +156,6 @@ static void drop(const char *user, const char *dir, int flags)
 	priv_drop_ids_flags(uid, gid, flags);
 }
 
-static void clear_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFD);
-	if (fl >= 0)
-		fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
-}
-
 /* Implicit mode: the rest of the chain, plaintext socket on fds 0 and 1,
  * exec'd only after a successful handshake (a forked child: it waits). */
 static void child(char **argv, int app, int facts_fd)
@@ -206,16 +200,11 @@ static int spawn_child(char **argv, int app, int ctl)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t def;
-	char num[16];
 	pid_t pid;
 	int r;
 
-	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0 || unsetenv(TLSCTL_ENV) < 0)
+	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0 || env_fd_pass(TLSCTL_ENV, ctl) < 0)
 		return -1;
-	snprintf(num, sizeof(num), "%d", ctl);
-	if (setenv(TLSCTL_ENV, num, 1) < 0)
-		return -1;
-	clear_cloexec(ctl);
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return -1;
 	if (posix_spawnattr_init(&at) != 0) {
@@ -283,8 +272,7 @@ int main(int argc, char **argv)
 		ctl[0] = tlsctl_fd();
 		if (ctl[0] < 0)
 			fatal_errx(100, "-R: no control descriptor in %s", TLSCTL_ENV);
-		fcntl(ctl[0], F_SETFD, FD_CLOEXEC);
-		unsetenv(TLSCTL_ENV);
+		unsetenv(TLSCTL_ENV);   /* tlsctl_fd made it close-on-exec */
 	}
 	if (priv_is_root() && (user == NULL || root == NULL))
 		fatal_errx(100, "as root, -u USER and -r EMPTYDIR are required");
