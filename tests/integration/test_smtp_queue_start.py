@@ -9,9 +9,9 @@ postern-smtpd also starts postern-queue ahead (after the greeting, and at
 the first accepted RCPT of a later transaction); a started postern-queue
 that gets no message leaves nothing in the queue and logs nothing, and one
 started ahead survives RSET and serves the next message."""
-import os, unittest
+import os, subprocess, time, unittest
 
-from postern_instance import make_instance, make_tmpdir
+from postern_instance import LIBEXEC, make_instance, make_tmpdir
 from test_smtp_smuggling import clear_queue, queued, smtpd_session
 
 HEAD = (b"EHLO client.example\r\nMAIL FROM:<a@remote.example>\r\n"
@@ -79,6 +79,41 @@ class PrestartTest(unittest.TestCase):
     def listing(self):
         return {sub: sorted(os.listdir(os.path.join(self.inst.queue, sub)))
                 for sub in ("tmp", "mess", "todo")}
+
+    def children(self, pid):
+        out = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        st = f.read()
+                except OSError:
+                    continue
+                fields = st[st.rindex(")") + 2:].split()
+                if int(fields[1]) == pid:
+                    with open("/proc/%s/comm" % d) as f:
+                        out.append(f.read().strip())
+        return out
+
+    def test_started_after_the_greeting(self):
+        """Before any command, smtpd already has its postern-queue child."""
+        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
+                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25")
+        e.pop("POSTERN_TLS_CTL", None)
+        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+        try:
+            self.assertTrue(p.stdout.readline().startswith(b"220"))
+            deadline = time.time() + 10
+            while time.time() < deadline and "postern-queue" not in self.children(p.pid):
+                time.sleep(0.02)
+            self.assertIn("postern-queue", self.children(p.pid))
+            out, _ = p.communicate(b"QUIT\r\n", timeout=20)
+            self.assertTrue(out.startswith(b"221"), out)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(self.listing(), {"tmp": [], "mess": [], "todo": []})
 
     def test_session_without_mail(self):
         out, err, rc = smtpd_session(self.inst, b"EHLO client.example\r\nNOOP\r\nQUIT\r\n")
