@@ -44,6 +44,21 @@ on_term(int sig)
 }
 
 
+/* QUEUE/spent -> spare (queuedir.h); a failure is logged once until a
+ * settle works again (the files wait in spent/ meanwhile). */
+static void
+settle(const char *queue, int force)
+{
+	static int failing;
+
+	if (queuedir_spare_settle(queue, force) < 0) {
+		if (!failing)
+			log_error("spare-settle", "error=\"%m\" note=\"finished files wait in spent/\"");
+		failing = 1;
+	} else
+		failing = 0;
+}
+
 /* "90", "5m", "2h", "1d" -> seconds; -1 when malformed. */
 static long
 duration(const char *w)
@@ -180,7 +195,7 @@ main(int argc, char **argv)
 	send_run_reload_tables(&s, 1);
 	send_store_recover(&s);
 	last_scan = last_trim = time(NULL);
-	queuedir_spare_settle(s.queue, 1);      /* what a crash left in spent/ */
+	settle(s.queue, 1);     /* what a crash left in spent/ */
 	last_settle = io_now_ms();
 	while (!got_term) {
 		struct pollfd pfd[3];
@@ -236,7 +251,7 @@ main(int argc, char **argv)
 		/* finished files: on to QUEUE/spare once their old names
 		 * are durably gone (at most every SETTLE_MS) */
 		if (io_now_ms() - last_settle >= SETTLE_MS) {
-			queuedir_spare_settle(s.queue, 0);
+			settle(s.queue, 0);
 			last_settle = io_now_ms();
 		}
 		if (now - last_trim >= 60) {
