@@ -19,14 +19,24 @@ int listen_port_parse(const char *s);
 void listen_addr_str(const struct sockaddr *sa, socklen_t len,
 		     char ip[LISTEN_IPLEN], char port[8], int *is_v6);
 
-/* listen_request.c */
-/* -R, in the session's first process (root, connection on fds 0/1):
- * start prog with a control descriptor, wait, and exec tls[0] -R
- * tls[1..ntls-1] on the first STARTTLS request, or exit with prog's
- * status once no request can come.  report_fd (or -1) is the auth-report
- * socket, kept for prog and closed here.  Never returns. */
-void listen_request_run(char **tls, int ntls, char **prog, int report_fd)
-	__attribute__((noreturn));
+/* listen_request.c: -R, TLS on request (the sessions' control
+ * descriptors, held in the poll loop). */
+struct envlist;
+struct procspawn;
+struct pollfd;
+void request_init(int maxconn);
+/* Start prog on the connection conn (ps has its descriptors and group,
+ * env is the session's) with a control descriptor; on success the
+ * connection and env are held (not to be freed by the caller) until
+ * postern-tls is started or the session ends.  The pid, or -1. */
+pid_t request_start(char **prog, struct envlist *env, struct procspawn *ps, int conn);
+/* The held control descriptors, for poll: their count. */
+int request_pollfds(struct pollfd *pfd);
+/* After poll: start tls[0] -R tls[1..ntls-1] for each session that asked,
+ * let go of those that can no longer ask. */
+void request_ready(const struct pollfd *pfd, int n, char **tls, int ntls);
+/* The session pid has ended: let go of what is still held for it. */
+void request_end(pid_t pid);
 
 /* listen_iptab.c: live sessions and failure counts, both bounded. */
 struct session_slot {

@@ -18,15 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "authreport.h"
 #include "buf.h"
-#include "envfd.h"
+#include "envlist.h"
 #include "listen.h"
 #include "log.h"
+#include "procspawn.h"
 #include "tlsctl.h"
 
 static struct {
@@ -89,77 +91,97 @@ static void refuse(int fd, const char *why, const char *ip)
 	close(fd);
 }
 
-static void set_env(const char *k, const char *v)
-{
-	if (setenv(k, v, 1) < 0)
-		_exit(111);
-}
-
-static void child(int cfd, char **argv, int lfds[], int nl, int rep_r, int rep_w,
-		  const char *rip, const char *rport, const char *lip,
-		  const char *lport, int v6, unsigned fails)
+/* The session's environment: ours plus the ucspi-tcp variables, the
+ * service, a new session id and the failure count. */
+static void session_env(struct envlist *e, const char *rip, const char *rport,
+			const char *lip, const char *lport, int v6, unsigned fails,
+			int rep_w)
 {
 	char num[16];
-	sigset_t none;
 
-	setpgid(0, 0);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int i = 0; i < nl; i++)
-		close(lfds[i]);
-	close(sigpipe_fds[0]);
-	close(sigpipe_fds[1]);
-	close(rep_r);
-	if (dup2(cfd, 0) < 0 || dup2(cfd, 1) < 0)
-		_exit(111);
-	if (cfd > 1)
-		close(cfd);
+	envlist_inherit(e);
+	envlist_set(e, "PROTO", v6 ? "TCP6" : "TCP");
+	envlist_set(e, "TCPREMOTEIP", rip);
+	envlist_set(e, "TCPREMOTEPORT", rport);
+	envlist_set(e, "TCPLOCALIP", lip);
+	envlist_set(e, "TCPLOCALPORT", lport);
+	if (v6) {
+		envlist_set(e, "TCP6REMOTEIP", rip);
+		envlist_set(e, "TCP6REMOTEPORT", rport);
+		envlist_set(e, "TCP6LOCALIP", lip);
+		envlist_set(e, "TCP6LOCALPORT", lport);
+	} else {
+		envlist_unset(e, "TCP6REMOTEIP");
+		envlist_unset(e, "TCP6REMOTEPORT");
+		envlist_unset(e, "TCP6LOCALIP");
+		envlist_unset(e, "TCP6LOCALPORT");
+	}
+	envlist_unset(e, "TCPREMOTEHOST");
+	envlist_unset(e, "TCPREMOTEINFO");
+	envlist_unset(e, "TCPLOCALHOST");
+	envlist_set(e, "POSTERN_SERVICE", opt.name);
+	envlist_set(e, "POSTERN_SESSION", log_new_session());
+	snprintf(num, sizeof(num), "%u", fails);
+	envlist_set(e, "POSTERN_AUTH_FAILS", num);
 	/* The report socket is inherited on purpose (authreport.h), and only
 	 * when failures are counted: chains without a monitor use -f 0. */
-	if (rep_w >= 0 && opt.maxfail && env_fd_pass(AUTHREPORT_ENV, rep_w) < 0)
-		_exit(111);
-	set_env("PROTO", v6 ? "TCP6" : "TCP");
-	set_env("TCPREMOTEIP", rip);
-	set_env("TCPREMOTEPORT", rport);
-	set_env("TCPLOCALIP", lip);
-	set_env("TCPLOCALPORT", lport);
-	if (v6) {
-		set_env("TCP6REMOTEIP", rip);
-		set_env("TCP6REMOTEPORT", rport);
-		set_env("TCP6LOCALIP", lip);
-		set_env("TCP6LOCALPORT", lport);
-	} else {
-		unsetenv("TCP6REMOTEIP");
-		unsetenv("TCP6REMOTEPORT");
-		unsetenv("TCP6LOCALIP");
-		unsetenv("TCP6LOCALPORT");
+	envlist_unset(e, AUTHREPORT_ENV);
+	if (rep_w >= 0 && opt.maxfail) {
+		snprintf(num, sizeof(num), "%d", rep_w);
+		envlist_set(e, AUTHREPORT_ENV, num);
 	}
-	unsetenv("TCPREMOTEHOST");
-	unsetenv("TCPREMOTEINFO");
-	unsetenv("TCPLOCALHOST");
-	set_env("POSTERN_SERVICE", opt.name);
-	set_env("POSTERN_SESSION", log_new_session());
-	snprintf(num, sizeof(num), "%u", fails);
-	set_env("POSTERN_AUTH_FAILS", num);
-	if (fails && opt.delay) {
-		long d = (long)fails * opt.delay;
-		struct timespec ts = { d > 10 ? 10 : d, 0 };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	if (opt.request)
-		listen_request_run(tls_argv, tls_argc, prog_argv, rep_w);
-	execvp(argv[0], argv);
-	log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
-	_exit(111);
 }
 
-static void handle_conn(int lfd, char **argv, int lfds[], int nl, int rep_r, int rep_w)
+/* Start the session: the chain (or with -R the program) on the
+ * connection, in a process group of its own, without a copy of this
+ * process (procspawn.h); after failed logins, only after a delay.  The
+ * pid, or -1. */
+static pid_t start_session(int cfd, char **argv, int rep_w, const char *rip,
+			   const char *rport, const char *lip, const char *lport,
+			   int v6, unsigned fails)
+{
+	struct procspawn ps = { 0 };
+	struct envlist e;
+	pid_t pid;
+
+	session_env(&e, rip, rport, lip, lport, v6, fails, rep_w);
+	ps.fd_from[0] = cfd;
+	ps.fd_to[0] = 0;
+	ps.fd_from[1] = cfd;
+	ps.fd_to[1] = 1;
+	ps.nfds = 2;
+	if (rep_w >= 0 && opt.maxfail) {
+		ps.fd_from[2] = rep_w;
+		ps.fd_to[2] = rep_w;
+		ps.nfds = 3;
+	}
+	ps.pgid = 0;
+	if (fails && opt.delay) {
+		long d = (long)fails * opt.delay;
+		ps.delay_s = (unsigned)(d > 10 ? 10 : d);
+	}
+	if (opt.request) {
+		/* the connection and the environment are held for postern-tls */
+		pid = request_start(prog_argv, &e, &ps, cfd);
+		if (pid < 0) {
+			log_error("exec", "prog=%s error=%s", prog_argv[0], strerror(errno));
+			envlist_free(&e);
+			close(cfd);
+		}
+		return pid;
+	}
+	ps.path = argv[0];
+	ps.argv = argv;
+	ps.envp = envlist_vec(&e);
+	pid = procspawn(&ps);
+	if (pid < 0)
+		log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
+	envlist_free(&e);
+	close(cfd);
+	return pid;
+}
+
+static void handle_conn(int lfd, char **argv, int rep_w)
 {
 	struct sockaddr_storage peer, local;
 	socklen_t plen = sizeof(peer), llen = sizeof(local);
@@ -200,21 +222,15 @@ static void handle_conn(int lfd, char **argv, int lfds[], int nl, int rep_r, int
 		refuse(cfd, "authfail", rip);
 		return;
 	}
-	pid = fork();
+	pid = start_session(cfd, argv, rep_w, rip, rport, lip, lport, v6, fails);
 	if (pid < 0) {
-		log_warn("fork", "error=%s", strerror(errno));
-		close(cfd);
+		log_set_session(NULL);
 		return;
 	}
-	if (pid == 0)
-		child(cfd, argv, lfds, nl, rep_r, rep_w, rip, rport, lip, lport, v6, fails);
-	/* Also here, so the group exists before any kill(-pid) whichever
-	 * side runs first (fails harmlessly once the child has exec'd). */
-	setpgid(pid, pid);
-	close(cfd);
 	iptab_add(pid, rip);
 	log_info("connect", "service=%s pid=%ld ip=%s port=%s sessions=%d", opt.name,
 		 (long)pid, rip, rport, iptab_count());
+	log_set_session(NULL);
 }
 
 static void read_reports(int rep_r)
@@ -248,6 +264,8 @@ static void reap(void)
 	pid_t pid;
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
 		if (iptab_remove(pid)) {
+			if (opt.request)
+				request_end(pid);
 			log_info("end", "service=%s pid=%ld status=%d", opt.name, (long)pid,
 				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 			/* the rest of the chain may outlive its first process */
@@ -310,7 +328,7 @@ static void shutdown_all(void)
 int main(int argc, char **argv)
 {
 	int c, lfds[LISTEN_MAXSOCK], nl, rep[2];
-	struct pollfd pfd[LISTEN_MAXSOCK + 2];
+	struct pollfd *pfd;
 	struct sigaction sa;
 
 	log_init("postern-listen", 0);
@@ -359,6 +377,20 @@ int main(int argc, char **argv)
 		err(111, "pipe");
 	fcntl(rep[0], F_SETFL, O_NONBLOCK);
 	iptab_init(opt.maxconn);
+	pfd = xcalloc((size_t)(LISTEN_MAXSOCK + 2 + opt.maxconn), sizeof(*pfd));
+	if (opt.request) {
+		/* each session holds two descriptors here until TLS or its end */
+		struct rlimit rl;
+		request_init(opt.maxconn);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < (rlim_t)opt.maxconn * 2 + 64)
+			log_warn("limit", "service=%s maxconn=%d open_files=%llu reason=\"-R holds two descriptors per session\"",
+				 opt.name, opt.maxconn, (unsigned long long)rl.rlim_cur);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -370,18 +402,22 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	while (!got_term) {
-		int n = 0;
+		int n = 0, nreq;
 		for (int i = 0; i < nl; i++)
 			pfd[n++] = (struct pollfd){ .fd = lfds[i], .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = sigpipe_fds[0], .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = rep[0], .events = POLLIN };
-		if (poll(pfd, (nfds_t)n, -1) < 0 && errno != EINTR)
+		nreq = opt.request ? request_pollfds(pfd + n) : 0;
+		if (poll(pfd, (nfds_t)(n + nreq), -1) < 0 && errno != EINTR)
 			err(111, "poll");
 		if (pfd[nl].revents) {
 			char tmp[64];
 			while (read(sigpipe_fds[0], tmp, sizeof(tmp)) > 0)
 				;
 		}
+		/* first, while the table is as polled */
+		if (nreq)
+			request_ready(pfd + n, nreq, tls_argv, tls_argc);
 		reap();
 		if (got_hup) {
 			got_hup = 0;
@@ -394,7 +430,7 @@ int main(int argc, char **argv)
 			break;
 		for (int i = 0; i < nl; i++)
 			if (pfd[i].revents & POLLIN)
-				handle_conn(lfds[i], argv + optind + 2, lfds, nl, rep[0], rep[1]);
+				handle_conn(lfds[i], argv + optind + 2, rep[1]);
 	}
 	for (int i = 0; i < nl; i++)
 		close(lfds[i]);

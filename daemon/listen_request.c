@@ -1,103 +1,156 @@
-/* listen_request.c: postern-listen -R, TLS on request.  The session's
- * first process (a fork of postern-listen, still root) starts the protocol
- * program on the connection with a control descriptor (POSTERN_TLS_CTL,
- * common/tlsctl.h), then only waits.  It never reads from the network and
- * parses nothing: when the program sends a STARTTLS request it execs
- * postern-tls in request mode on the connection and the still-unread
- * request; when every holder of the control descriptor has closed it, it
- * waits for the program and exits with its status.  So a session that
- * never asks for TLS never starts postern-tls, and this process (the one
- * postern-listen counts) lives exactly as long as the session. */
+/* listen_request.c: postern-listen -R, TLS on request.  postern-listen
+ * starts the protocol program on the connection with a control
+ * descriptor (POSTERN_TLS_CTL, common/tlsctl.h) and keeps the other end
+ * and its own copy of the connection in its poll loop.  It never reads
+ * from either and parses nothing: when the control descriptor becomes
+ * readable (the program sent a STARTTLS request) it starts postern-tls in
+ * request mode on the connection and the still-unread request, in the
+ * session's process group, and lets go of both; when every other holder
+ * of the control descriptor has closed it, it lets go too.  So a session
+ * that never asks for TLS never starts postern-tls, and no process of
+ * ours waits beside it. */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include "authreport.h"
 #include "buf.h"
-#include "envfd.h"
+#include "envlist.h"
 #include "listen.h"
 #include "log.h"
+#include "procspawn.h"
 #include "tlsctl.h"
+#include "tlsenv.h"
 
-/* The protocol program on fds 0/1 (inherited), with ctl and, when it is
- * >= 0, the auth-report socket; started with posix_spawn (no copy of this
- * process).  Returns its pid; exits 111 when it cannot start. */
-static pid_t start_program(char **prog, int ctl)
+struct held {
+	pid_t pid;               /* the session (its group); 0: free slot */
+	int conn, ctl;
+	struct envlist env;      /* the session's, for postern-tls */
+};
+
+static struct held *held;
+static int nheld, maxheld;
+
+void request_init(int maxconn)
 {
-	extern char **environ;
-	posix_spawnattr_t at;
-	sigset_t def;
-	pid_t pid;
-	int r;
+	maxheld = maxconn;
+	held = xcalloc((size_t)maxconn, sizeof(*held));
+}
 
-	/* As postern-tls's on-request child: no TLS facts yet. */
-	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0)
-		_exit(111);
-	if (env_fd_pass(TLSCTL_ENV, ctl) < 0)
-		_exit(111);
-	if (posix_spawnattr_init(&at) != 0)
-		_exit(111);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	if ((r = posix_spawnattr_setsigdefault(&at, &def)) == 0 &&
-	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0)
-		r = posix_spawnp(&pid, prog[0], NULL, &at, prog, environ);
-	posix_spawnattr_destroy(&at);
-	if (r != 0) {
-		log_error("exec", "prog=%s error=%s", prog[0], strerror(r));
-		_exit(111);
+static void let_go(struct held *h)
+{
+	close(h->conn);
+	close(h->ctl);
+	envlist_free(&h->env);
+	*h = held[--nheld];
+}
+
+pid_t request_start(char **prog, struct envlist *env, struct procspawn *ps, int conn)
+{
+	int ctl[2];
+	char num[16];
+	pid_t pid;
+
+	if (nheld == maxheld) {
+		errno = EAGAIN;
+		return -1;
 	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
+		return -1;
+	/* As postern-tls's on-request child: no TLS facts yet. */
+	envlist_unset(env, TLSENV_VERSION);
+	envlist_unset(env, TLSENV_CIPHER);
+	envlist_unset(env, TLSENV_SNI);
+	snprintf(num, sizeof(num), "%d", ctl[1]);
+	envlist_set(env, TLSCTL_ENV, num);
+	ps->path = prog[0];
+	ps->argv = prog;
+	ps->envp = envlist_vec(env);
+	ps->fd_from[ps->nfds] = ctl[1];
+	ps->fd_to[ps->nfds++] = ctl[1];
+	pid = procspawn(ps);
+	close(ctl[1]);
+	if (pid < 0) {
+		int e = errno;
+		close(ctl[0]);
+		errno = e;
+		return -1;
+	}
+	/* postern-tls gets the session's environment less what was the
+	 * program's: the report socket is the monitor's (in the program). */
+	envlist_unset(env, AUTHREPORT_ENV);
+	snprintf(num, sizeof(num), "%d", ctl[0]);
+	envlist_set(env, TLSCTL_ENV, num);
+	held[nheld].pid = pid;
+	held[nheld].conn = conn;
+	held[nheld].ctl = ctl[0];
+	held[nheld].env = *env;
+	nheld++;
 	return pid;
 }
 
-static void exec_tls(char **tls, int ntls, int ctl)
+int request_pollfds(struct pollfd *pfd)
 {
-	/* TLSPROG -R TLSARG...: request mode, before its other options. */
+	for (int i = 0; i < nheld; i++)
+		pfd[i] = (struct pollfd){ .fd = held[i].ctl, .events = POLLIN };
+	return nheld;
+}
+
+/* TLSPROG -R TLSARG... on the connection, in the session's group. */
+static void start_tls(struct held *h, char **tls, int ntls)
+{
 	char **argv = xcalloc((size_t)ntls + 2, sizeof(char *));
+	struct procspawn ps = { 0 };
+
 	argv[0] = tls[0];
 	argv[1] = "-R";
 	memcpy(argv + 2, tls + 1, (size_t)(ntls - 1) * sizeof(char *));
-	if (env_fd_pass(TLSCTL_ENV, ctl) < 0)
-		_exit(111);
-	execvp(argv[0], argv);
-	log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
-	_exit(111);
+	ps.path = argv[0];
+	ps.argv = argv;
+	ps.envp = envlist_vec(&h->env);
+	ps.fd_from[0] = h->conn;
+	ps.fd_to[0] = 0;
+	ps.fd_from[1] = h->conn;
+	ps.fd_to[1] = 1;
+	ps.fd_from[2] = h->ctl;
+	ps.fd_to[2] = h->ctl;
+	ps.nfds = 3;
+	ps.pgid = h->pid;
+	if (procspawn(&ps) < 0)
+		log_error("exec", "prog=%s pid=%ld error=%s", argv[0], (long)h->pid, strerror(errno));
+	free(argv);
 }
 
-void listen_request_run(char **tls, int ntls, char **prog, int report_fd)
+/* pfd holds n entries from request_pollfds, in the same order (nothing
+ * changed the table in between). */
+void request_ready(const struct pollfd *pfd, int n, char **tls, int ntls)
 {
-	int ctl[2], st;
-	pid_t pid;
+	/* backwards: let_go moves the last slot into the freed one */
+	for (int i = n - 1; i >= 0; i--) {
+		char c;
+		ssize_t r;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
-		log_error("socketpair", "error=%s", strerror(errno));
-		_exit(111);
+		if (!pfd[i].revents || i >= nheld || held[i].ctl != pfd[i].fd)
+			continue;
+		r = recv(held[i].ctl, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r > 0)
+			start_tls(&held[i], tls, ntls);
+		/* a request handed on, or the end (EOF, error): either way no
+		 * request can come to us any more */
+		let_go(&held[i]);
 	}
-	pid = start_program(prog, ctl[1]);
-	close(ctl[1]);
-	/* The report socket is the monitor's (postern-login, in the program
-	 * just started): postern-tls closed its copy too in the old chain. */
-	if (report_fd >= 0)
-		close(report_fd);
-	unsetenv(AUTHREPORT_ENV);
-	unsetenv(TLSCTL_ENV);
+}
 
-	if (tlsctl_wait_request(ctl[0]))
-		exec_tls(tls, ntls, ctl[0]);
-	/* No request can come any more: the session is the program's, and
-	 * our copy of the connection goes (the client sees the end as soon
-	 * as the program closes it). */
-	close(ctl[0]);
-	close(0);
-	close(1);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			_exit(111);
-	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+void request_end(pid_t pid)
+{
+	for (int i = 0; i < nheld; i++)
+		if (held[i].pid == pid) {
+			let_go(&held[i]);
+			return;
+		}
 }

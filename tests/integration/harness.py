@@ -326,6 +326,31 @@ def socket_inodes(pid, fds=None):
     return out
 
 
+def pgid(pid):
+    """The process group of pid (0 once it is gone)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+        return int(st[st.rindex(")") + 2:].split()[2])
+    except (OSError, ValueError):
+        return 0
+
+
+def listen_sessions(listener):
+    """postern-listen's live sessions: {group: [its live children of the
+    listener, the group's leader first]}.  A session is the process group
+    of the program listen started; with -R, postern-tls started on request
+    joins that group as another child of the listener."""
+    out = {}
+    for c in children(listener):
+        g = pgid(c)
+        if g and not gone(c):
+            out.setdefault(g, []).append(c)
+    for g in out:
+        out[g].sort(key=lambda p: p != g)
+    return out
+
+
 def descendants(pid):
     out, todo = [], [pid]
     while todo:

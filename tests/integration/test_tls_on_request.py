@@ -1,8 +1,9 @@
 """TLS on request (postern-listen -R, as `postern run` starts smtp,
 submission, pop3 and imap): a session that never asks for TLS runs without
-postern-tls (listen's session process waits, the protocol program holds
-the connection); STARTTLS/STLS turn that session process into postern-tls,
-and SMTP, submission with AUTH, POP3 and IMAP work over it; a command
+postern-tls (listen starts the protocol program and holds the control
+descriptor itself: no process waits beside the session); STARTTLS/STLS
+start postern-tls in the session's process group, and SMTP, submission
+with AUTH, POP3 and IMAP work over it; a command
 pipelined behind STARTTLS is never executed after the handshake; every
 session ends (no process left, listen's per-IP count freed) after QUIT
 with or without TLS and after an abrupt disconnect."""
@@ -66,20 +67,25 @@ class OnRequest(unittest.TestCase):
         self.fail("no listener for %s" % svc)
 
     def sessions(self, svc):
-        """Live (non-zombie) children of the service's listener."""
-        lp = self.listener(svc)
-        return [p for p in descendants(lp) if ppid(p) == lp and not H.gone(p)]
+        """The live sessions of the service's listener: their process
+        groups (the id of each is its first process's pid)."""
+        return sorted(H.listen_sessions(self.listener(svc)))
 
     def session_tree(self, svc):
         """The one session of svc: (its first process, names of all its
-        live processes).  A session of an earlier test may still be ending
+        live processes: the first one's tree, then postern-tls's if it
+        was started).  A session of an earlier test may still be ending
         (smtpd reaps the postern-queue it started ahead, slow under ASan):
         wait until exactly one is left."""
-        kids = wait_for(lambda: (lambda k: k if len(k) == 1 else None)(self.sessions(svc)))
-        kids = kids or self.sessions(svc)
-        self.assertEqual(len(kids), 1, kids)
-        tree = [kids[0]] + [p for p in descendants(kids[0]) if not H.gone(p)]
-        return kids[0], [name(p) for p in tree]
+        lp = self.listener(svc)
+        groups = wait_for(lambda: (lambda g: g if len(g) == 1 else None)(H.listen_sessions(lp)))
+        groups = groups or H.listen_sessions(lp)
+        self.assertEqual(len(groups), 1, groups)
+        (first, members), = groups.items()
+        tree = []
+        for m in members:
+            tree += [m] + [p for p in descendants(m) if not H.gone(p)]
+        return first, [name(p) for p in tree]
 
     def assert_no_sessions(self, svc):
         left = wait_for(lambda: not self.sessions(svc), 10)
@@ -98,14 +104,17 @@ class OnRequest(unittest.TestCase):
         self.assertEqual(code, 250)
         self.assertTrue(s.has_extn("starttls"))
         first, names = self.session_tree("smtp")
-        # listen's session process (a fork of postern-listen) and smtpd
-        # (with the postern-queue it may have started: not ours to name)
-        self.assertEqual(names[:2], ["postern-listen", "postern-smtpd"], names)
+        # smtpd is the session (with the postern-queue it may have
+        # started: not ours to name); no process of listen's waits beside
+        self.assertEqual(names[0], "postern-smtpd", names)
+        self.assertEqual(ppid(first), self.listener("smtp"))
+        self.assertNotIn("postern-listen", names)
         self.assertNotIn("postern-tls", names)
         self.assert_no_tls_anywhere("smtp")
         # the control descriptor: held by smtpd alone (not by a program it
-        # runs, such as its postern-queue), besides the waiting process
-        smtpd = [p for p in H.descendants(first) if name(p) == "postern-smtpd"][0]
+        # runs, such as its postern-queue), besides postern-listen, which
+        # also holds a copy of the connection (for postern-tls)
+        smtpd = first
         with open("/proc/%d/environ" % smtpd, "rb") as f:
             env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
         fd = int(env[b"POSTERN_TLS_CTL"])
@@ -116,6 +125,8 @@ class OnRequest(unittest.TestCase):
         self.assertTrue(flags & os.O_CLOEXEC)
         for p in H.descendants(smtpd):
             self.assertFalse(ctl & sockets(p), "%d (%s) holds the control descriptor" % (p, name(p)))
+        self.assertFalse(ctl & sockets(self.listener("smtp")))   # the other end
+        self.assertTrue(sockets(smtpd, (0,)) <= sockets(self.listener("smtp")))
         s.sendmail("sender@example.net", [USER], b"Subject: plain\r\n\r\nno TLS here\r\n")
         s.quit()
         self.assert_no_sessions("smtp")
@@ -125,7 +136,7 @@ class OnRequest(unittest.TestCase):
         p = poplib.POP3("127.0.0.1", self.inst.ports["pop3"], timeout=20)
         self.assertIn("STLS", p.capa())
         _, names = self.session_tree("pop3")
-        self.assertEqual(names[0], "postern-listen", names)
+        self.assertEqual(names[0], "postern-login", names)
         self.assertNotIn("postern-tls", names)
         p.quit()
         self.assert_no_sessions("pop3")
@@ -148,10 +159,13 @@ class OnRequest(unittest.TestCase):
         code, _ = s.ehlo("client.example")
         self.assertEqual(code, 250)
         self.assertFalse(s.has_extn("starttls"))
-        # the session's first process is postern-tls now, smtpd its child
+        # the same session: smtpd, and postern-tls in its process group
         first2, names = self.session_tree("smtp")
         self.assertEqual(first2, first)
-        self.assertEqual(names[:2], ["postern-tls", "postern-smtpd"], names)
+        self.assertEqual(names[0], "postern-smtpd", names)
+        self.assertIn("postern-tls", names)
+        # postern-listen let go of the connection
+        self.assertFalse(sockets(first, (0,)) & sockets(self.listener("smtp")))
         s.sendmail("sender@example.net", [USER], b"Subject: tls\r\n\r\nover TLS\r\n")
         s.quit()
         self.assert_no_sessions("smtp")
@@ -170,14 +184,15 @@ class OnRequest(unittest.TestCase):
         s.ehlo("client.example")
         self.assertFalse(s.has_extn("auth"))
         _, names = self.session_tree("submission")
-        self.assertEqual(names[0], "postern-listen", names)
+        self.assertEqual(names[0], "postern-login", names)
         self.assertNotIn("postern-tls", names)
         s.starttls(context=ctx())
         s.ehlo("client.example")
         self.assertTrue(s.has_extn("auth"))
         s.login(USER, PW)
         _, names = self.session_tree("submission")
-        self.assertEqual(names[:2], ["postern-tls", "postern-login"], names)
+        self.assertEqual(names[0], "postern-login", names)
+        self.assertIn("postern-tls", names)
         s.sendmail(USER, [USER], b"Subject: sub\r\n\r\nsubmitted\r\n")
         s.quit()
         self.assert_no_sessions("submission")
@@ -189,14 +204,14 @@ class OnRequest(unittest.TestCase):
         p.pass_(PW)
         self.assertEqual(len(p.stat()), 2)
         _, names = self.session_tree("pop3")
-        self.assertEqual(names[0], "postern-tls", names)
+        self.assertIn("postern-tls", names)
         self.assertIn("postern-pop3d", names)
         p.quit()
         self.assert_no_sessions("pop3")
 
     def test_pop3_plain_login_keeps_session_counted(self):
         """After a login the pre-auth program (the last holder of the
-        control descriptor) is gone; the session process stays until the
+        control descriptor) is gone; the session stays counted until the
         post-auth server ends."""
         p = poplib.POP3("127.0.0.1", self.inst.ports["pop3"], timeout=20)
         p.stls(context=ctx())
@@ -217,7 +232,8 @@ class OnRequest(unittest.TestCase):
         typ, _ = m.select("INBOX")
         self.assertEqual(typ, "OK")
         _, names = self.session_tree("imap")
-        self.assertEqual(names[0], "postern-tls", names)
+        self.assertIn("postern-tls", names)
+        self.assertIn("postern-imapd", names)
         m.logout()
         self.assert_no_sessions("imap")
 

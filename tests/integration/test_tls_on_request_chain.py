@@ -1,8 +1,10 @@
 """postern-listen -R driven directly (with the echo fixture as the protocol
-program): until STARTTLS the session is listen's root process (it only
-waits) and the program on the TCP connection; STARTTLS turns that process
-into postern-tls -R, which drops and chroots as in the old chain and holds
-no descriptor but the connection and the program's new socket; the
+program): until STARTTLS the session is the program on the TCP connection,
+in a process group of its own, and postern-listen holds the other end of
+its control descriptor and a copy of the connection (no process waits
+beside it); STARTTLS starts postern-tls -R in the session's group, which
+drops and chroots as in the old chain and holds no descriptor but the
+connection and the program's new socket, and listen lets go of both; the
 auth-report socket still reaches postern-login; certificate problems show
 at the first STARTTLS only; bad command lines are refused.  The tests of
 the old chain's STARTTLS and deferred certificate loading
@@ -76,10 +78,19 @@ class OnRequestChain(unittest.TestCase):
         return self.chain
 
     def session(self):
-        """The session's first process (the one listen counts)."""
-        kids = H.wait_for(lambda: [k for k in H.children(self.chain.pid) if not H.gone(k)])
-        self.assertEqual(len(kids), 1, kids)
-        return kids[0]
+        """The session's first process (the one listen counts, the id of
+        its process group)."""
+        groups = H.wait_for(lambda: H.listen_sessions(self.chain.pid))
+        self.assertEqual(len(groups), 1, groups)
+        return next(iter(groups))
+
+    def tls_process(self, first):
+        """postern-tls of the session first: the listener's other child
+        in that group."""
+        members = H.wait_for(lambda: (lambda m: m if len(m) == 2 else None)(
+            H.listen_sessions(self.chain.pid).get(first, [])))
+        self.assertTrue(members, H.listen_sessions(self.chain.pid))
+        return members[1]
 
     def test_starttls_in_request_mode(self):
         s = self.start(self.tls(), [self.echo]).connect()
@@ -90,32 +101,41 @@ class OnRequestChain(unittest.TestCase):
         self.assertNotIn("POSTERN_REPORT_FD", env)
         first = self.session()
         prog = int(env["PID"])
-        # before STARTTLS: listen's forked process, root, unchrooted, and
-        # the program as its only child; no postern-tls anywhere
-        self.assertEqual(H.proc_exe_name(first), "postern-listen")
-        self.assertEqual(H.children(first), [prog])
-        self.assertEqual(H.proc_status(first)["Uid"][1], os.geteuid())
+        # before STARTTLS: the program is the session, in its own group,
+        # listen's child; no postern-tls anywhere
+        self.assertEqual(first, prog)
+        self.assertEqual(H.parent(prog), self.chain.pid)
+        self.assertEqual(H.pgid(prog), prog)
+        self.assertEqual(H.children(self.chain.pid), [prog])
         self.assertNotIn("postern-tls", [H.proc_exe_name(p) for p in H.descendants(self.chain.pid)])
-        # it holds the connection and its control end, nothing else
-        self.assertEqual(len(socket_inodes(first)), 2)
+        # listen holds a copy of the connection and the control's other end
+        conn = socket_inodes(prog, (0,))
+        self.assertEqual(len(conn), 1)
+        held = socket_inodes(self.chain.pid)
+        self.assertTrue(conn <= held)
         s.sendall(b"starttls\r\n")
         self.assertEqual(l.line(), "GO")
         t = client_ctx().wrap_socket(s, server_hostname="localhost")
         tl = H.Lines(t)
         self.assertRegex(tl.line(), r"^TLS TLS1\.[23] ")
-        # the same process, now postern-tls: dropped, chrooted, no-new-privs
-        self.assertEqual(H.proc_exe_name(first), "postern-tls")
-        self.assertEqual(H.children(first), [prog])
-        st = H.proc_status(first)
+        # postern-tls, in the session's group: dropped, chrooted, no-new-privs
+        tp = self.tls_process(first)
+        self.assertEqual(H.proc_exe_name(tp), "postern-tls")
+        self.assertEqual(H.pgid(tp), first)
+        st = H.proc_status(tp)
         self.assertEqual(st["CapEff"], 0)
         self.assertEqual(st["NoNewPrivs"], 1)
         if H.IS_ROOT:
             uid = pwd.getpwnam(H.service_user()).pw_uid
             self.assertEqual(st["Uid"], [uid] * 4)
-            self.assertEqual(H.proc_root(first), self.empty)
+            self.assertEqual(H.proc_root(tp), self.empty)
         # the connection and the program's new socket; the control
         # descriptor is closed after the answer
-        self.assertEqual(len(socket_inodes(first)), 2)
+        self.assertEqual(len(socket_inodes(tp)), 2)
+        self.assertTrue(conn <= socket_inodes(tp))
+        # listen let go of the connection and the control descriptor
+        self.assertTrue(H.wait_for(lambda: len(held - socket_inodes(self.chain.pid)) == 2, 5))
+        self.assertFalse(conn & socket_inodes(self.chain.pid))
         t.sendall(b"after\r\n")
         self.assertEqual(tl.line(), "ECHO after")
         t.sendall(b"env\r\n")
@@ -125,6 +145,7 @@ class OnRequestChain(unittest.TestCase):
         t.sendall(b"quit\r\n")
         self.assertEqual(tl.line(), "BYE")
         t.close()
+        self.assertTrue(H.wait_for(lambda: H.gone(tp), 5))
         self.assertTrue(H.wait_for(lambda: H.gone(first) and H.gone(prog), 5))
         self.chain.wait_log("event=end service=tlsr pid=%d status=0" % first)
 
@@ -139,6 +160,30 @@ class OnRequestChain(unittest.TestCase):
         self.assertTrue(H.wait_for(lambda: H.gone(first) and H.gone(prog), 5))
         self.chain.wait_log("event=end service=tlsr pid=%d status=0" % first)
         self.assertNotIn("event=tls", self.chain.log())
+
+    def test_listen_lets_go_of_ended_sessions(self):
+        """What listen holds for a session (a copy of the connection, the
+        control descriptor) goes with the session: after sessions that
+        quit, dropped the connection, or ended in the handshake, listen
+        holds what it held before the first."""
+        self.start(self.tls(), [self.echo])
+        base = socket_inodes(self.chain.pid)
+        socks = []
+        for i in range(6):
+            s = self.chain.connect()
+            H.Lines(s).env()
+            socks.append(s)
+        self.assertEqual(len(socket_inodes(self.chain.pid)), len(base) + 12)
+        for i, s in enumerate(socks):
+            if i % 3 == 0:
+                s.sendall(b"quit\r\n")
+            elif i % 3 == 1:
+                s.sendall(b"starttls\r\n")
+                H.Lines(s).line()
+            s.close()
+        self.assertTrue(H.wait_for(lambda: not H.listen_sessions(self.chain.pid), 10),
+                        H.listen_sessions(self.chain.pid))
+        self.assertTrue(H.wait_for(lambda: socket_inodes(self.chain.pid) == base, 5))
 
     def test_report_socket_reaches_the_monitor(self):
         stub = H.fixture("stub-checkpassword", self.d)
@@ -155,16 +200,16 @@ class OnRequestChain(unittest.TestCase):
         self.assertNotIn("POSTERN_REPORT_FD", env)
         self.assertIn("POSTERN_TLS_CTL", env)
         first = self.session()
-        self.assertEqual(H.proc_exe_name(first), "postern-listen")
-        self.assertEqual(len(socket_inodes(first)), 2)   # connection, control
+        self.assertEqual(H.proc_exe_name(first), "postern-login")
         s.sendall(b"starttls\r\n")
         self.assertEqual(l.line(), "GO")
         t = client_ctx().wrap_socket(s, server_hostname="localhost")
         tl = H.Lines(t)
         tl.line()
         self.assertEqual(self.session(), first)
-        self.assertEqual(H.proc_exe_name(first), "postern-tls")
-        self.assertEqual(len(socket_inodes(first)), 2)   # no report socket
+        tp = self.tls_process(first)
+        self.assertEqual(H.proc_exe_name(tp), "postern-tls")
+        self.assertEqual(len(socket_inodes(tp)), 2)   # no report socket
         t.sendall(b"auth test wrong\r\n")
         self.assertEqual(tl.line(), "AUTH NO")
         self.chain.wait_log("event=authfail service=tlsr ip=127.0.0.1 count=1")
