@@ -55,6 +55,31 @@ drop_ids(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* Close every descriptor >= ps->closefrom but the targets. */
+__attribute__((no_sanitize_address)) static void
+close_others(const struct procspawn *ps)
+{
+	int t[PROCSPAWN_MAXFDS], n = 0, i, j;
+	unsigned lo = (unsigned)ps->closefrom;
+
+	for (i = 0; i < ps->nfds; i++) {
+		int v = ps->fd_to[i];
+
+		for (j = n; j > 0 && t[j - 1] > v; j--)
+			t[j] = t[j - 1];
+		t[j] = v;
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i] < 0 || (unsigned)t[i] < lo)
+			continue;
+		if ((unsigned)t[i] > lo)
+			close_range(lo, (unsigned)t[i] - 1, 0);
+		lo = (unsigned)t[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
 __attribute__((no_sanitize_address)) static int
 child_setup(struct job *j)
 {
@@ -90,6 +115,8 @@ child_setup(struct job *j)
 			return -1;
 	for (i = 0; i < ps->nfds; i++)
 		close(tmp[i]);
+	if (ps->closefrom > 0)
+		close_others(ps);
 	if (ps->drop && drop_ids(ps->uid, ps->gid) != 0)
 		return -1;
 	if (ps->delay_s) {

@@ -26,6 +26,8 @@ struct procspawn {
 	 * caller must be close-on-exec. */
 	int fd_from[PROCSPAWN_MAXFDS], fd_to[PROCSPAWN_MAXFDS];
 	int nfds;
+	int closefrom;           /* > 0: close every descriptor from this
+	                          * number up that is not a target */
 	pid_t pgid;              /* -1: the caller's group; 0: a new group of
 	                          * its own; > 0: join that group */
 	int drop;                /* change to uid/gid (the only group: gid),

@@ -1,13 +1,12 @@
 /* queue_inject.c: run postern-queue and hand it a message (see
  * queue_inject.h).  The message streams into a pipe on its fd 0 while it
  * arrives, the envelope follows on fd 1, the id comes back on fd 3.
- * postern-queue is started with posix_spawn (no copy of the caller). */
+ * postern-queue is started without a copy of the caller (procspawn.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "io.h"
+#include "procspawn.h"
 #include "queue_inject.h"
 
 struct queue_inject {
@@ -78,43 +78,26 @@ queue_inject_program(const struct config *c, char *out, size_t outlen)
 }
 
 /* Start program with fds[0] on 0, fds[1] on 1, fds[2] on
- * QUEUE_INJECT_ID_FD; fd 2 stays (log); SIGPIPE back to default.
- * posix_spawn (glibc: clone with CLONE_VM|CLONE_VFORK) copies nothing of
- * the caller.  The descriptors are first moved above the targets, so no
- * dup2 of the child overwrites one it still needs.  0, or an errno. */
+ * QUEUE_INJECT_ID_FD; fd 2 stays (log); SIGPIPE back to default.  No copy
+ * of the caller is made (procspawn.h).  0, or an errno. */
 static int
 spawn(const char *program, const int fds[3], pid_t *pid)
 {
-	static const int targets[3] = { 0, 1, QUEUE_INJECT_ID_FD };
 	char *const argv[] = { (char *)"postern-queue", NULL };
-	extern char **environ;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t def;
-	int tmp[3] = { -1, -1, -1 }, i, r = 0;
+	struct procspawn ps = { 0 };
 
-	for (i = 0; i < 3 && r == 0; i++) {
-		tmp[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-		if (tmp[i] < 0)
-			r = errno;
-	}
-	if (r == 0 && (r = posix_spawn_file_actions_init(&fa)) == 0) {
-		if ((r = posix_spawnattr_init(&at)) == 0) {
-			sigemptyset(&def);
-			sigaddset(&def, SIGPIPE);
-			for (i = 0; i < 3 && r == 0; i++)
-				r = posix_spawn_file_actions_adddup2(&fa, tmp[i], targets[i]);
-			if (r == 0 && (r = posix_spawnattr_setsigdefault(&at, &def)) == 0 &&
-			    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0)
-				r = posix_spawn(pid, program, &fa, &at, argv, environ);
-			posix_spawnattr_destroy(&at);
-		}
-		posix_spawn_file_actions_destroy(&fa);
-	}
-	for (i = 0; i < 3; i++)
-		if (tmp[i] >= 0)
-			close(tmp[i]);
-	return r;
+	ps.path = program;
+	ps.argv = argv;
+	ps.pgid = -1;
+	ps.fd_from[0] = fds[0];
+	ps.fd_to[0] = 0;
+	ps.fd_from[1] = fds[1];
+	ps.fd_to[1] = 1;
+	ps.fd_from[2] = fds[2];
+	ps.fd_to[2] = QUEUE_INJECT_ID_FD;
+	ps.nfds = 3;
+	*pid = procspawn(&ps);
+	return *pid < 0 ? errno : 0;
 }
 
 static void

@@ -26,16 +26,17 @@ struct lspawn_conf {
 void lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
     const struct spawn_request *req, int msgfd, int sock);
 
-/* The direct path, in a child of the main loop (never returns): a request
- * for one recipient that resolves to one deliverable target becomes that
- * postern-deliver itself (no second fork): "D<target>\n" and then
- * deliver's result line go to out, a pipe the parent reads, and the
- * parent answers (lspawn_direct_answer, after reaping this process, so
- * it has the exit status).  Anything else is answered here on sock, as
- * lspawn_handle does, and nothing is written to out. */
-void lspawn_handle_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
-    const struct spawn_request *req, int msgfd, int sock, int out)
-    __attribute__((noreturn));
+/* The direct path, in the main loop: a request for one recipient that
+ * resolves to one deliverable target starts that postern-deliver (no
+ * copy of this process), its result line going to out; head gets
+ * "D<target>\n" (headlen its length), to be followed by what comes
+ * through the pipe, for lspawn_direct_answer once the pid is reaped.
+ * Returns the pid; 0 when the request was answered here on sock (not
+ * deliverable, or postern-deliver could not start); -1 when it has
+ * several targets (the general path, lspawn_handle in a child). */
+pid_t lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
+    const struct spawn_request *req, int msgfd, int sock, int out,
+    char *head, size_t headsize, size_t *headlen);
 /* Parent side: got/len is what came through the pipe, wstatus the
  * child's wait status.  When it starts with "D", log the delivery, send
  * the reply for request id on sock (-1: the client is gone) and return 1;

@@ -16,9 +16,10 @@
 
 #include "buf.h"
 #include "config.h"
+#include "envlist.h"
 #include "log.h"
 #include "lspawn.h"
-#include "privdrop.h"
+#include "procspawn.h"
 #include "recipient.h"
 #include "spawnproto.h"
 #include "svcusers.h"
@@ -42,62 +43,85 @@ set(struct outcome *o, unsigned cls, const char *status, const char *text)
 }
 
 
-/* Child side: set up descriptors, environment and uid, exec deliver. */
-static void __attribute__((noreturn))
-exec_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
+/* Start postern-deliver for one target: the message on 0 (its own open
+ * file description), its result line on out (fd 1), an environment of
+ * its own, as the user's uid (a forward: as the queue user).  No copy of
+ * this process is made (procspawn.h).  The pid, or -1. */
+static pid_t
+start_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
     const char *rcpt, const struct recipient_target *t, int msgfd, int out)
 {
-	char num[32];
-	const char *conf = getenv("POSTERN_CONF");
-	const char *logerr = getenv("POSTERN_LOG_STDERR");
-	char *confcopy = conf ? strdup(conf) : NULL;
-	char *logcopy = logerr ? strdup(logerr) : NULL;
+	char num[32], *argv[4] = { (char *)"postern-deliver", NULL, NULL, NULL };
+	struct procspawn ps = { 0 };
+	struct envlist e;
+	const char *v;
+	int own;
+	pid_t pid;
 
 	/* Deliveries of one message to several recipients run at once and
 	 * the request's descriptor is one open file description shared by
-	 * all of them (SCM_RIGHTS, fork): reopen it through /proc so that
-	 * each postern-deliver reads with its own file offset. */
+	 * all of them (SCM_RIGHTS): reopen it through /proc so that each
+	 * postern-deliver reads with its own file offset. */
 	snprintf(num, sizeof(num), "/proc/self/fd/%d", msgfd);
-	{
-		int own = open(num, O_RDONLY | O_CLOEXEC);
-		if (own >= 0)
-			msgfd = own;
+	own = open(num, O_RDONLY | O_CLOEXEC);
+	if (own < 0) {
+		own = msgfd;
+		if (lseek(msgfd, 0, SEEK_SET) < 0)
+			return -1;
 	}
-	if (lseek(msgfd, 0, SEEK_SET) < 0 || dup2(msgfd, 0) < 0 || dup2(out, 1) < 0)
-		_exit(111);
-	closefrom(3);
-	clearenv();
-	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
-	if (confcopy)
-		setenv("POSTERN_CONF", confcopy, 1);
-	if (logcopy)
-		setenv("POSTERN_LOG_STDERR", logcopy, 1);
-	setenv("SENDER", req->sender, 1);
-	setenv("RECIPIENT", rcpt, 1);
+	envlist_init(&e);
+	envlist_set(&e, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	if ((v = getenv("POSTERN_CONF")) != NULL)
+		envlist_set(&e, "POSTERN_CONF", v);
+	if ((v = getenv("POSTERN_LOG_STDERR")) != NULL)
+		envlist_set(&e, "POSTERN_LOG_STDERR", v);
+	envlist_set(&e, "SENDER", req->sender);
+	envlist_set(&e, "RECIPIENT", rcpt);
 	if (req->queue_id)
-		setenv("POSTERN_QUEUE_ID", req->queue_id, 1);
+		envlist_set(&e, "POSTERN_QUEUE_ID", req->queue_id);
 	if (t->kind == RECIPIENT_FORWARD) {
+		argv[1] = (char *)"-F";
+		argv[2] = t->address;
 		if (lc->root) {
-			char user[SVCUSER_NAME_MAX + 1];
-
-			if (svcusers_name(lc->user_prefix, SVCUSER_QUEUE, user, sizeof(user)) < 0)
-				_exit(111);
-			priv_drop(user, NULL, PRIV_NOCHROOT);
+			if (svcusers_lookup(lc->user_prefix, SVCUSER_QUEUE, &ps.uid, &ps.gid) < 0) {
+				pid = -1;
+				errno = ESRCH;
+				goto out;
+			}
+			ps.drop = 1;
 		}
-		execl(lc->deliver, "postern-deliver", "-F", t->address, (char *)NULL);
-		_exit(111);
+	} else {
+		envlist_set(&e, "USER", t->user);
+		envlist_set(&e, "HOME", t->home);
+		envlist_set(&e, "EXT", t->extension ? t->extension : "");
+		snprintf(num, sizeof(num), "%llu", t->quota_bytes);
+		envlist_set(&e, "POSTERN_QUOTA_BYTES", num);
+		snprintf(num, sizeof(num), "%llu", t->quota_messages);
+		envlist_set(&e, "POSTERN_QUOTA_MESSAGES", num);
+		if (lc->root) {
+			ps.drop = 1;
+			ps.uid = t->uid;
+			ps.gid = t->gid;
+		}
 	}
-	setenv("USER", t->user, 1);
-	setenv("HOME", t->home, 1);
-	setenv("EXT", t->extension ? t->extension : "", 1);
-	snprintf(num, sizeof(num), "%llu", t->quota_bytes);
-	setenv("POSTERN_QUOTA_BYTES", num, 1);
-	snprintf(num, sizeof(num), "%llu", t->quota_messages);
-	setenv("POSTERN_QUOTA_MESSAGES", num, 1);
-	if (lc->root)
-		priv_drop_ids(t->uid, t->gid);
-	execl(lc->deliver, "postern-deliver", (char *)NULL);
-	_exit(111);
+	ps.path = lc->deliver;
+	ps.argv = argv;
+	ps.envp = envlist_vec(&e);
+	ps.fd_from[0] = own;
+	ps.fd_to[0] = 0;
+	ps.fd_from[1] = out;
+	ps.fd_to[1] = 1;
+	ps.nfds = 2;
+	ps.closefrom = 3;       /* nothing of ours reaches the user's process */
+	ps.pgid = -1;
+	pid = procspawn(&ps);
+	if (pid < 0)
+		log_error("exec", "prog=%s error=\"%m\"", lc->deliver);
+out:
+	if (own != msgfd)
+		close(own);
+	envlist_free(&e);
+	return pid;
 }
 
 /* Refuse uid 0 and uids outside [uid_min, uid_max] (DESIGN.md rule 6).
@@ -161,16 +185,13 @@ run_target(const struct lspawn_conf *lc, const struct spawn_request *req,
 		set(o, 4, "4.3.0", "pipe failed");
 		return;
 	}
-	pid = fork();
+	pid = start_deliver(lc, req, rcpt, t, msgfd, p[1]);
+	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		close(p[1]);
-		set(o, 4, "4.3.0", "fork failed");
+		set(o, 4, "4.3.0", "cannot start postern-deliver");
 		return;
 	}
-	if (pid == 0)
-		exec_deliver(lc, req, rcpt, t, msgfd, p[1]);
-	close(p[1]);
 	for (;;) {
 		struct pollfd pfd = { p[0], POLLIN, 0 };
 		long left = deadline - io_now_ms();
@@ -303,46 +324,45 @@ lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
 	send_reply(rep, req->id, sock);
 }
 
-void
-lspawn_handle_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
-    const struct spawn_request *req, int msgfd, int sock, int out)
+pid_t
+lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
+    const struct spawn_request *req, int msgfd, int sock, int out,
+    char *head, size_t headsize, size_t *headlen)
 {
 	const char *rcpt = req->rcpts[0].addr;
 	struct recipient_list l;
 	struct outcome o;
-	char head[RESULT_LINE_MAX + 2];
-	int k;
+	pid_t pid = 0;
+	int found, k;
 
 	if (req->queue_id)
 		log_set_session(req->queue_id);
-	if (req->nrcpts == 1) {
-		int found = resolve(tab, rcpt, &l, &o);
-
-		if (found && l.n == 1 && target_allowed(lc, rcpt, &l.t[0], &o)) {
-			/* The parent answers from here on: the target's name,
-			 * then postern-deliver's own result line come through
-			 * out. */
-			k = snprintf(head, sizeof(head), "D%.*s\n",
-			    RESULT_LINE_MAX / 2, target_name(&l.t[0]));
-			if (k > 0 && write(out, head, (size_t)k) == k)
-				exec_deliver(lc, req, rcpt, &l.t[0], msgfd, out);
-			_exit(111);
-		}
-		if (!found || l.n == 1) {
-			/* not deliverable (o says why): answered here */
-			struct spawn_reply *rep = spawn_reply_new(req->id);
-
-			close(out);
-			recipient_list_free(&l);
-			add_outcome(rep, &o);
-			send_reply(rep, req->id, sock);
-			_exit(0);
-		}
-		recipient_list_free(&l);    /* several targets: below */
+	found = resolve(tab, rcpt, &l, &o);
+	if (found && l.n != 1) {
+		pid = -1;               /* several targets: the general path */
+		goto out;
 	}
-	close(out);
-	lspawn_handle(lc, tab, req, msgfd, sock);
-	_exit(0);
+	if (found && target_allowed(lc, rcpt, &l.t[0], &o)) {
+		k = snprintf(head, headsize, "D%.*s\n", RESULT_LINE_MAX / 2, target_name(&l.t[0]));
+		if (k > 0 && (size_t)k < headsize &&
+		    (pid = start_deliver(lc, req, rcpt, &l.t[0], msgfd, out)) > 0) {
+			*headlen = (size_t)k;
+			goto out;
+		}
+		pid = 0;
+		set(&o, 4, "4.3.0", "cannot start postern-deliver");
+	}
+	/* not delivered (o says why): answered here */
+	{
+		struct spawn_reply *rep = spawn_reply_new(req->id);
+
+		add_outcome(rep, &o);
+		send_reply(rep, req->id, sock);
+	}
+out:
+	recipient_list_free(&l);
+	log_set_session(NULL);
+	return pid;
 }
 
 int

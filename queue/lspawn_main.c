@@ -3,12 +3,12 @@
  * (common/spawnproto.h) from postern-send on fds 0/1 (a socketpair from
  * the supervisor) and from postern-lmtpd on a listening UNIX socket whose
  * peers are checked with SO_PEERCRED (only the queue and LMTP users; run
- * by an ordinary user, only that user).  Each request is handled in a
- * child that runs postern-deliver per recipient (lspawn_deliver.c); a
- * request for one recipient with one target is that postern-deliver
- * itself (no second fork), and this loop reads its result through a pipe,
- * enforces delivery_timeout and answers.  It parses nothing but its own
- * protocol. */
+ * by an ordinary user, only that user).  A request for one recipient
+ * with one target starts that postern-deliver from here, without a copy
+ * of this process (common/procspawn.h), and this loop reads its result
+ * through a pipe, enforces delivery_timeout and answers; any other request
+ * is handled in a child that runs postern-deliver per recipient
+ * (lspawn_deliver.c).  It parses nothing but its own protocol. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -53,8 +53,9 @@ struct child {
 	size_t nrcpts;
 	int fd;
 	unsigned long gen;
-	/* the direct path (lspawn_handle_direct): the pipe the child (then
-	 * postern-deliver) writes to, what came through it, the deadline */
+	/* the direct path (lspawn_start_direct): the pipe postern-deliver
+	 * writes to, what came through it (after our "D<target>" line),
+	 * the deadline */
 	int pipefd;              /* -1: closed, or the general path */
 	char got[DIRECT_MAX];
 	size_t len;
@@ -281,7 +282,7 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 {
 	struct recipient_tables *tab;
 	char err[256];
-	int p[2] = { -1, -1 }, direct;
+	int p[2] = { -1, -1 };
 	pid_t pid;
 
 	tab = recipient_tables_cached(&tables, lc->conf, err, sizeof(err));
@@ -289,15 +290,39 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		log_error("tables", "error=\"%s\"", err);
 	while (children >= MAX_CHILDREN)
 		reap(1);
-	/* One recipient: the child may become postern-deliver itself and
-	 * leave the answer to us (lspawn_handle_direct). */
-	direct = req->nrcpts == 1 && pipe2(p, O_CLOEXEC) == 0;
+	/* One recipient with one target: postern-deliver is started from
+	 * here and its result read here (lspawn_start_direct). */
+	if (req->nrcpts == 1 && pipe2(p, O_CLOEXEC) == 0) {
+		struct child *k = &kids[children];
+		size_t hl = 0;
+
+		memset(k, 0, sizeof(*k));
+		pid = lspawn_start_direct(lc, tab, req, msgfd, conns[ci].fd, p[1],
+		    k->got, sizeof(k->got), &hl);
+		close(p[1]);
+		if (pid == 0) {
+			close(p[0]);
+			return;         /* answered */
+		}
+		if (pid > 0) {
+			fcntl(p[0], F_SETFL, O_NONBLOCK);
+			k->pid = pid;
+			k->id = req->id;
+			k->nrcpts = 1;
+			k->fd = conns[ci].fd;
+			k->gen = conns[ci].gen;
+			k->pipefd = p[0];
+			k->len = hl;
+			k->deadline = io_now_ms() + (long)lc->delivery_timeout * 1000;
+			k->rcpt = xstrdup(req->rcpts[0].addr);
+			k->queue_id = req->queue_id ? xstrdup(req->queue_id) : NULL;
+			children++;
+			return;
+		}
+		close(p[0]);            /* several targets: below */
+	}
 	pid = fork();
 	if (pid < 0) {
-		if (direct) {
-			close(p[0]);
-			close(p[1]);
-		}
 		/* answer temporary rather than leave the client waiting */
 		struct spawn_reply *rep = spawn_reply_new(req->id);
 		struct buf out = BUF_INIT;
@@ -318,10 +343,6 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		signal(SIGCHLD, SIG_DFL);
 		if (lfd >= 0)
 			close(lfd);
-		if (direct) {
-			close(p[0]);
-			lspawn_handle_direct(lc, tab, req, msgfd, sock, p[1]);
-		}
 		lspawn_handle(lc, tab, req, msgfd, sock);
 		_exit(0);
 	}
@@ -332,14 +353,6 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 	kids[children].fd = conns[ci].fd;
 	kids[children].gen = conns[ci].gen;
 	kids[children].pipefd = -1;
-	if (direct) {
-		close(p[1]);
-		fcntl(p[0], F_SETFL, O_NONBLOCK);
-		kids[children].pipefd = p[0];
-		kids[children].deadline = io_now_ms() + (long)lc->delivery_timeout * 1000;
-		kids[children].rcpt = xstrdup(req->rcpts[0].addr);
-		kids[children].queue_id = req->queue_id ? xstrdup(req->queue_id) : NULL;
-	}
 	children++;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "authclient.h"
@@ -178,6 +179,11 @@ main(int argc, char **argv)
 	if (io_flush(s.io) == IO_OK)
 		smtp_queue_prestart(&s);
 	smtp_session_run(&s);
+	/* Nothing more is written: the client sees the end now, not after
+	 * our clean-up and exit (and those of the connection's other
+	 * holders).  Not a socket (a pipe under a test): nothing to do. */
+	if (io_flush(s.io) == IO_OK)
+		(void)shutdown(1, SHUT_WR);
 	smtp_reset_transaction(&s);
 	smtp_queue_release(&s);
 	log_info("end", "messages=%lu errors=%u", s.messages, s.errors);

@@ -131,6 +131,35 @@ START_TEST(own_group)
 }
 END_TEST
 
+START_TEST(close_others)
+{
+	struct procspawn ps = { 0 };
+	char *argv[] = { "sh", "-c", "ls /proc/$$/fd | tr '\\n' ' '", NULL };
+	int a, b, st;
+
+	a = open("/dev/null", O_RDONLY);        /* no close-on-exec */
+	b = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(a, 3);
+	ck_assert_int_ge(b, 3);
+	ck_assert_int_eq(dup2(a, 7), 7);
+	ck_assert_int_eq(dup2(b, 9), 9);
+	ps.path = "/bin/sh";
+	ps.argv = argv;
+	ps.pgid = -1;
+	ps.fd_from[0] = a;
+	ps.fd_to[0] = 5;
+	ps.nfds = 1;
+	ps.closefrom = 3;
+	ck_assert_str_eq(run(&ps, &st), "0 1 2 5 ");
+	ps.closefrom = 0;               /* off: descriptors without close-on-exec stay */
+	ck_assert_ptr_nonnull(strstr(run(&ps, &st), "7 "));
+	close(a);
+	close(b);
+	close(7);
+	close(9);
+}
+END_TEST
+
 START_TEST(exec_error)
 {
 	struct procspawn ps = { 0 };
@@ -207,6 +236,7 @@ main(void)
 	tcase_add_test(tc, env_and_fds);
 	tcase_add_test(tc, group_and_signals);
 	tcase_add_test(tc, own_group);
+	tcase_add_test(tc, close_others);
 	tcase_add_test(tc, exec_error);
 	tcase_add_test(tc, drop_ids);
 	tcase_add_test(tc, delayed);
