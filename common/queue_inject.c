@@ -26,7 +26,13 @@ struct queue_inject {
 	int msgfd, envfd, idfd;
 	int timeout_ms;
 	int failed;
+	int early;               /* answer on the id line (queue_inject_early) */
 };
+
+/* Processes answered for by their id line and not reaped yet. */
+#define PENDING_MAX 8
+static struct { pid_t pid; int idfd, timeout_ms; } pending[PENDING_MAX];
+static int npending;
 
 static int
 executable(const char *path)
@@ -270,6 +276,23 @@ queue_inject_finish(struct queue_inject *q, const struct envelope *env,
 	buf_free(&eb);
 	close_fd(&q->envfd);
 	have_id = read_id(q->idfd, q->timeout_ms, idb, sizeof(idb)) == 0;
+	if (have_id && q->early) {
+		/* Written only once the message is durable: accepted, whatever
+		 * the rest of its life.  Reaped later. */
+		if (waitpid(q->pid, &wstatus, WNOHANG) == q->pid)
+			close_fd(&q->idfd);
+		else {
+			if (npending == PENDING_MAX)
+				queue_inject_reap_pending(1);
+			pending[npending].pid = q->pid;
+			pending[npending].idfd = q->idfd;
+			pending[npending].timeout_ms = q->timeout_ms;
+			npending++;
+		}
+		free(q);
+		snprintf(id, idlen, "%s", idb);
+		return QUEUE_INJECT_OK;
+	}
 	if (reap(q->pid, q->idfd, q->timeout_ms, &wstatus) < 0) {
 		close_fd(&q->idfd);
 		free(q);
@@ -294,6 +317,28 @@ queue_inject_finish(struct queue_inject *q, const struct envelope *env,
 		    WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
 	set_err(err, errlen, idb);
 	return res;
+}
+
+void
+queue_inject_early(struct queue_inject *q)
+{
+	q->early = 1;
+}
+
+void
+queue_inject_reap_pending(int block)
+{
+	int i, wstatus;
+
+	for (i = npending - 1; i >= 0; i--) {
+		if (block)
+			reap(pending[i].pid, pending[i].idfd,
+			    pending[i].timeout_ms > 0 ? pending[i].timeout_ms : 10000, &wstatus);
+		else if (waitpid(pending[i].pid, &wstatus, WNOHANG) != pending[i].pid)
+			continue;
+		close_fd(&pending[i].idfd);
+		pending[i] = pending[--npending];
+	}
 }
 
 void

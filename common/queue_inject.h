@@ -53,6 +53,13 @@ int queue_inject_write(struct queue_inject *q, const void *p, size_t n);
 enum queue_inject_result queue_inject_finish(struct queue_inject *q,
     const struct envelope *env, char *id, size_t idlen, char *err,
     size_t errlen);
+/* Let queue_inject_finish answer as soon as the id line has come (it is
+ * written only once the message is durable) instead of waiting for the
+ * process to end; such processes are reaped by queue_inject_reap_pending,
+ * which the caller must call (block: wait for all, bounded by their
+ * timeouts; else only those already gone). */
+void queue_inject_early(struct queue_inject *q);
+void queue_inject_reap_pending(int block);
 /* Give up: close both pipes without an envelope and reap the process
  * (postern-queue removes its temporary file).  Frees q. */
 void queue_inject_abort(struct queue_inject *q);

@@ -26,6 +26,7 @@ begin_message(struct smtp_session *s, int bdat)
 	smtp_data_init(&s->data, bdat, s->max_line, s->max_size);
 	buf_reset(&s->out);
 	s->inject_failed = 0;
+	queue_inject_reap_pending(0);
 	if (s->inject_ready != NULL) {
 		s->inject = s->inject_ready;
 		s->inject_ready = NULL;
@@ -58,6 +59,7 @@ smtp_queue_release(struct smtp_session *s)
 		queue_inject_abort(s->inject_ready);
 		s->inject_ready = NULL;
 	}
+	queue_inject_reap_pending(1);
 }
 
 /* Pass what the state machine produced on to postern-queue. */
@@ -107,6 +109,8 @@ end_message(struct smtp_session *s)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigprocmask(SIG_BLOCK, &block, &old);
+	/* the 250 follows the id line, not postern-queue's exit */
+	queue_inject_early(s->inject);
 	r = queue_inject_finish(s->inject, s->env, id, sizeof(id), err, sizeof(err));
 	s->inject = NULL;
 	switch (r) {
