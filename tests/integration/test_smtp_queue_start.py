@@ -8,8 +8,11 @@ accepted).  BDAT answers 451 at the first chunk.
 postern-smtpd also starts postern-queue ahead (after the greeting, and at
 the first accepted RCPT of a later transaction); a started postern-queue
 that gets no message leaves nothing in the queue and logs nothing, and one
-started ahead survives RSET and serves the next message."""
-import os, subprocess, time, unittest
+started ahead survives RSET and serves the next message.
+
+The 250 follows postern-queue's id line (written once the message is
+durable), not its exit; smtpd still reaps it before it ends itself."""
+import os, select, subprocess, time, unittest
 
 from postern_instance import LIBEXEC, make_instance, make_tmpdir
 from test_smtp_smuggling import clear_queue, queued, smtpd_session
@@ -43,6 +46,58 @@ class QueueStartTest(unittest.TestCase):
     def restore(self):
         with open(self.inst.conf, "w") as f:
             f.write(self.conf_text)
+
+    def test_250_on_the_id_line(self):
+        stub = os.path.join(self.tmp, "slow-exit-queue")
+        # the stub runs as smtpd's user (root pass): a directory it may write
+        mdir = os.path.join(self.tmp, "marker")
+        os.makedirs(mdir, exist_ok=True)
+        os.chmod(mdir, 0o777)
+        marker = os.path.join(mdir, "slow-exit-done")
+        if os.path.exists(marker):
+            os.unlink(marker)
+        with open(stub, "w") as f:
+            f.write("#!/bin/sh\ncat >/dev/null; cat <&1 >/dev/null 2>&1\n"
+                    "echo stub-queue-id >&3; exec 3>&-\nsleep 2\ntouch %s\n" % marker)
+        os.chmod(stub, 0o755)
+        self.inst.set_config("queue_program", stub)
+        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
+                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25",
+                 POSTERN_LOG_STDERR="1")
+        e.pop("POSTERN_TLS_CTL", None)
+        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+        try:
+            greeting = b""
+            while not greeting.endswith(b"\n"):
+                c = p.stdout.read(1)
+                if not c:
+                    break
+                greeting += c
+            self.assertTrue(greeting.startswith(b"220"), greeting)
+            p.stdin.write(HEAD + BODY)
+            p.stdin.flush()
+            out, t0 = b"", time.time()
+            while b"stub-queue-id" not in out and time.time() - t0 < 10:
+                if select.select([p.stdout], [], [], 10)[0]:
+                    c = os.read(p.stdout.fileno(), 4096)
+                    if not c:
+                        break
+                    out += c
+            self.assertIn(b"250 2.0.0 Ok: queued as stub-queue-id", out)
+            # answered while the stub still runs (it sleeps after its id)
+            self.assertFalse(os.path.exists(marker))
+            p.stdin.write(b"QUIT\r\n")
+            p.stdin.close()
+            rest = p.stdout.read()
+            self.assertEqual(p.wait(10), 0)
+            self.assertIn(b"221", rest)
+            # and smtpd waited for it before it ended
+            self.assertTrue(os.path.exists(marker))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     def test_data_without_queue(self):
         out, err, rc = smtpd_session(self.inst, HEAD + BODY + b"NOOP\r\nQUIT\r\n")
