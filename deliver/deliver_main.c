@@ -4,8 +4,16 @@
  * ends); the facts of the delivery are in the environment (SENDER,
  * RECIPIENT, USER, HOME, EXT, POSTERN_QUOTA_BYTES, POSTERN_QUOTA_MESSAGES,
  * POSTERN_QUEUE_ID).  One line "X.Y.Z text" goes to fd 1; the exit status
- * is 0 (delivered), 100 (permanent failure) or 111 (temporary). */
+ * is 0 (delivered), 100 (permanent failure) or 111 (temporary).
+ *
+ * With -S it is a worker of postern-lspawn (common/deliverproto.h): fd 1
+ * is a SOCK_SEQPACKET socket on which the facts of one delivery come with
+ * the message's descriptor; it delivers as above, the line and then the
+ * status going back on the socket, and waits for the next, until the end
+ * of the socket, an idle minute, or DELIVER_SERVE_MAX deliveries. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +25,7 @@
 #include "buf.h"
 #include "config.h"
 #include "deliver.h"
+#include "deliverproto.h"
 #include "log.h"
 
 void
@@ -121,27 +130,97 @@ run(struct config *conf, const char *forward)
 	return rc;
 }
 
+#define DELIVER_SERVE_MAX 200
+#define DELIVER_SERVE_IDLE_MS 60000
+
+static void
+setenv_or_die(const char *k, const char *v)
+{
+	if (setenv(k, v, 1) < 0)
+		_exit(DELIVER_TEMP);
+}
+
+/* -S: deliveries one after another for postern-lspawn (on fd 1).  The
+ * facts go into the environment, as postern-lspawn puts them there for a
+ * single delivery, so that run() and the programs a rule file starts see
+ * the same either way. */
+static int
+serve(struct config *conf)
+{
+	static char rec[DELIVERPROTO_MAX];
+	struct deliver_facts f;
+	char num[32];
+	int i, fd, rc, k;
+
+	for (i = 0; i < DELIVER_SERVE_MAX; i++) {
+		struct pollfd p = { 1, POLLIN, 0 };
+
+		if (poll(&p, 1, DELIVER_SERVE_IDLE_MS) <= 0)
+			return 0;
+		k = deliverproto_recv(1, rec, &f, &fd);
+		if (k == 0)
+			return 0;
+		if (k < 0) {
+			log_error("serve", "error=\"%m\"");
+			return DELIVER_TEMP;
+		}
+		if (dup2(fd, 0) < 0)
+			return DELIVER_TEMP;
+		close(fd);
+		setenv_or_die("SENDER", f.sender);
+		setenv_or_die("RECIPIENT", f.recipient);
+		setenv_or_die("USER", f.user);
+		setenv_or_die("HOME", f.home);
+		setenv_or_die("EXT", f.ext);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)f.quota_bytes);
+		setenv_or_die("POSTERN_QUOTA_BYTES", num);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)f.quota_msgs);
+		setenv_or_die("POSTERN_QUOTA_MESSAGES", num);
+		if (f.queue_id)
+			setenv_or_die("POSTERN_QUEUE_ID", f.queue_id);
+		else
+			unsetenv("POSTERN_QUEUE_ID");
+		log_set_session(f.queue_id);
+		rc = run(conf, NULL);
+		/* Let go of the message before answering: once answered, its
+		 * queue file may be reused for someone else's mail. */
+		if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0)
+			return DELIVER_TEMP;
+		close(fd);
+		k = snprintf(num, sizeof(num), "=%d", rc);
+		if (write(1, num, (size_t)k) != k)
+			return DELIVER_TEMP;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct config *conf;
 	const char *forward = NULL, *cpath = NULL;
-	int opt, rc;
+	int opt, rc, worker = 0;
 
 	log_init("postern-deliver", 0);
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "c:F:")) != -1) {
+	while ((opt = getopt(argc, argv, "c:F:S")) != -1) {
 		switch (opt) {
 		case 'c': cpath = optarg; break;
 		case 'F': forward = optarg; break;
+		case 'S': worker = 1; break;
 		default:
-			fprintf(stderr, "usage: postern-deliver [-c CONF] [-F ADDRESS]\n");
+			fprintf(stderr, "usage: postern-deliver [-c CONF] [-F ADDRESS | -S]\n");
 			return DELIVER_TEMP;
 		}
 	}
 	if (cpath != NULL)
 		setenv("POSTERN_CONF", cpath, 1);
 	conf = config_load_or_die();
+	if (worker && forward == NULL) {
+		rc = serve(conf);
+		config_free(conf);
+		return rc;
+	}
 	if (getenv("POSTERN_QUEUE_ID"))
 		log_set_session(getenv("POSTERN_QUEUE_ID"));
 	rc = run(conf, forward);

@@ -326,8 +326,8 @@ lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
 
 pid_t
 lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
-    const struct spawn_request *req, int msgfd, int sock, int out,
-    char *head, size_t headsize, size_t *headlen)
+    const struct spawn_request *req, int msgfd, int sock, unsigned long gen,
+    int out, char *head, size_t headsize, size_t *headlen)
 {
 	const char *rcpt = req->rcpts[0].addr;
 	struct recipient_list l;
@@ -344,6 +344,12 @@ lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
 	}
 	if (found && target_allowed(lc, rcpt, &l.t[0], &o)) {
 		k = snprintf(head, headsize, "D%.*s\n", RESULT_LINE_MAX / 2, target_name(&l.t[0]));
+		/* a worker of the user's, if one is idle or can be started */
+		if (k > 0 && (size_t)k < headsize &&
+		    lspawn_pool_deliver(lc, req, rcpt, &l.t[0], msgfd, sock, gen, head, (size_t)k)) {
+			pid = 0;
+			goto out;
+		}
 		if (k > 0 && (size_t)k < headsize &&
 		    (pid = start_deliver(lc, req, rcpt, &l.t[0], msgfd, out)) > 0) {
 			*headlen = (size_t)k;

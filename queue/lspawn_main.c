@@ -125,16 +125,22 @@ drain(struct child *k)
 	}
 }
 
-/* The socket of k's client, or -1 when it is gone. */
-static int
-client_fd(const struct child *k)
+int
+lspawn_client_fd(int fd, unsigned long gen)
 {
 	size_t i;
 
 	for (i = 0; i < nconns; i++)
-		if (conns[i].fd == k->fd && conns[i].gen == k->gen)
-			return k->fd;
+		if (conns[i].fd == fd && conns[i].gen == gen)
+			return fd;
 	return -1;
+}
+
+/* The socket of k's client, or -1 when it is gone. */
+static int
+client_fd(const struct child *k)
+{
+	return lspawn_client_fd(k->fd, k->gen);
 }
 
 static void
@@ -143,8 +149,11 @@ reap(int block)
 	int st, i;
 	pid_t pid;
 
-	while (children > 0 && (pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
+	/* workers (lspawn_pool.c) and retired workers are children too */
+	while ((pid = waitpid(-1, &st, block ? 0 : WNOHANG)) > 0) {
 		block = 0;
+		if (lspawn_pool_reaped(pid, st))
+			continue;
 		for (i = 0; i < children; i++)
 			if (kids[i].pid == pid)
 				break;
@@ -297,12 +306,12 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		size_t hl = 0;
 
 		memset(k, 0, sizeof(*k));
-		pid = lspawn_start_direct(lc, tab, req, msgfd, conns[ci].fd, p[1],
-		    k->got, sizeof(k->got), &hl);
+		pid = lspawn_start_direct(lc, tab, req, msgfd, conns[ci].fd, conns[ci].gen,
+		    p[1], k->got, sizeof(k->got), &hl);
 		close(p[1]);
 		if (pid == 0) {
 			close(p[0]);
-			return;         /* answered */
+			return;         /* answered, or a worker has it */
 		}
 		if (pid > 0) {
 			fcntl(p[0], F_SETFL, O_NONBLOCK);
@@ -403,12 +412,15 @@ main(int argc, char **argv)
 	log_info("start", "deliver=%s from_send=%s lmtp_socket=%s", lc.deliver,
 	    nconns ? "yes" : "no", lfd >= 0 ? "yes" : "no");
 	while (!got_term) {
-		struct pollfd pfd[MAX_CONNS + 1 + MAX_CHILDREN];
-		size_t i, n = 0, nc;
-		int kidx[MAX_CHILDREN], nk = 0, wait_ms;
+		struct pollfd pfd[MAX_CONNS + 1 + MAX_CHILDREN + LSPAWN_POOL_MAX];
+		size_t i, n = 0, nc, np;
+		int kidx[MAX_CHILDREN], nk = 0, nw, wait_ms, pool_ms;
 
 		reap(0);
 		wait_ms = check_deadlines();
+		pool_ms = lspawn_pool_tick();
+		if (pool_ms < wait_ms)
+			wait_ms = pool_ms;
 		for (i = 0; i < nconns; i++) {
 			pfd[n].fd = conns[i].fd;
 			pfd[n].events = POLLIN;
@@ -433,11 +445,15 @@ main(int argc, char **argv)
 			kidx[nk++] = k;
 			n++;
 		}
+		np = n;
+		nw = lspawn_pool_pollfds(pfd + np);
+		n += (size_t)nw;
 		if (poll(pfd, n, wait_ms) < 0)
 			continue;
 		for (int k = 0; k < nk; k++)
 			if (pfd[nc + k].revents)
 				drain(&kids[kidx[k]]);
+		lspawn_pool_ready(pfd + np, nw);
 		n = nc;
 		if (lfd >= 0 && (pfd[n - 1].revents & POLLIN)) {
 			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);

@@ -8,7 +8,7 @@ postern-queue_SRCS := queue/queue_main.c queue/queue_conf.c queue/queue_store.c
 
 # postern-lspawn: local delivery spawner (root), hJ.
 PROGRAMS += postern-lspawn
-postern-lspawn_SRCS := queue/lspawn_main.c queue/lspawn_deliver.c
+postern-lspawn_SRCS := queue/lspawn_main.c queue/lspawn_deliver.c queue/lspawn_pool.c
 
 # postern-send: the queue manager, hJ.
 PROGRAMS += postern-send
