@@ -55,6 +55,7 @@ const struct config_key config_keys[] = {
 	KEY("smtpd_command_timeout", CFG_DURATION, "5m", "Time a client has for each command (RFC 5321 4.5.3.2)."),
 	KEY("smtpd_data_timeout", CFG_DURATION, "3m", "Time a client has for each block of message data (RFC 5321 4.5.3.2.6)."),
 	KEY("smtpd_greet_pause", CFG_DURATION, "0s", "Pause before the greeting; a client that talks during it (or before the greeting at all) is refused with 554."),
+	KEY("smtpd_prepared", CFG_BOOL, "yes", "postern run: start each postern-smtpd of the smtp service ahead of its connection (postern-listen -P), set up and waiting, so that the greeting does not wait for a process start. Only for postern-smtpd or a program that takes its connection the same way (common/prepared.h)."),
 	KEY("smtpd_log_commands", CFG_BOOL, "no", "Log each command line (AUTH redacted) at info level; off by default, as in Postfix and Dovecot (connect, message and end of session are always logged)."),
 	KEY("smtpd_queue_timeout", CFG_DURATION, "2m", "Time postern-queue has to accept a message before the reply is 451."),
 	KEY_ENUM("smtpd_sender_policy", "own domain any", "own",

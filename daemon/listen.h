@@ -30,6 +30,11 @@ void request_init(int maxconn);
  * connection and env are held (not to be freed by the caller) until
  * postern-tls is started or the session ends.  The pid, or -1. */
 pid_t request_start(char **prog, struct envlist *env, struct procspawn *ps, int conn);
+/* Hold conn, the control end ctl and env (taken over) for the session
+ * pid, whose program got the other end some other way (-P); only when
+ * request_room() says there is room. */
+void request_hold(pid_t pid, struct envlist *env, int conn, int ctl);
+int request_room(void);
 /* The held control descriptors, for poll: their count. */
 int request_pollfds(struct pollfd *pfd);
 /* After poll: start tls[0] -R tls[1..ntls-1] for each session that asked,

@@ -28,8 +28,10 @@
 #include "envlist.h"
 #include "listen.h"
 #include "log.h"
+#include "prepared.h"
 #include "procspawn.h"
 #include "tlsctl.h"
+#include "tlsenv.h"
 
 static struct {
 	const char *name;
@@ -39,10 +41,15 @@ static struct {
 	const char *busy;
 	int tls;
 	int request;            /* -R: argv is TLSPROG ... -- PROG ... */
-} opt = { "listen", 40, 10, 0, 600, 1, 3, NULL, 0, 0 };
+	int prepare;            /* -P: one session program started ahead */
+} opt = { "listen", 40, 10, 0, 600, 1, 3, NULL, 0, 0, 0 };
 /* -R: the TLS program's words (tls_argc of them) and the program's. */
 static char **tls_argv, **prog_argv;
 static int tls_argc;
+
+/* -P: the program started ahead, waiting on sock (common/prepared.h). */
+static struct { pid_t pid; int sock; } prep = { 0, -1 };
+static int devnull = -1;
 
 static int sigpipe_fds[2] = { -1, -1 };
 static volatile sig_atomic_t got_term, got_hup;
@@ -72,7 +79,7 @@ static long num_arg(const char *s, long lo, long hi, int c)
 static void usage(void)
 {
 	fprintf(stderr, "usage: postern-listen [-n NAME] [-c MAXCONN] [-i MAXPERIP] [-f MAXFAIL] "
-		"[-w WINDOW] [-d DELAY] [-b BUSYLINE] [-t] [-k GRACE] ADDR PORT PROG [ARG...]\n"
+		"[-w WINDOW] [-d DELAY] [-b BUSYLINE] [-t] [-k GRACE] [-P] ADDR PORT PROG [ARG...]\n"
 		"       postern-listen -R [OPTIONS] ADDR PORT TLSPROG [TLSARG...] -- PROG [ARG...]\n");
 	exit(100);
 }
@@ -181,6 +188,104 @@ static pid_t start_session(int cfd, char **argv, int rep_w, const char *rip,
 	return pid;
 }
 
+/* -P: start the session program ahead, with /dev/null on 0 and 1 and the
+ * socket its connection will come on; it sets itself up meanwhile. */
+static void prepare(char **argv)
+{
+	char **prog = opt.request ? prog_argv : argv, num[16];
+	struct procspawn ps = { 0 };
+	struct envlist e;
+	int sp[2];
+	pid_t pid;
+
+	if (prep.pid > 0)
+		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return;
+	envlist_inherit(&e);
+	for (int i = 0; prepared_keys[i] != NULL; i++)
+		envlist_unset(&e, prepared_keys[i]);
+	envlist_unset(&e, TLSENV_VERSION);
+	envlist_unset(&e, TLSENV_CIPHER);
+	envlist_unset(&e, TLSENV_SNI);
+	envlist_unset(&e, TLSCTL_ENV);
+	envlist_unset(&e, AUTHREPORT_ENV);
+	envlist_set(&e, "POSTERN_SERVICE", opt.name);
+	snprintf(num, sizeof(num), "%d", sp[1]);
+	envlist_set(&e, PREPARED_ENV, num);
+	ps.path = prog[0];
+	ps.argv = prog;
+	ps.envp = envlist_vec(&e);
+	ps.fd_from[0] = devnull;
+	ps.fd_to[0] = 0;
+	ps.fd_from[1] = devnull;
+	ps.fd_to[1] = 1;
+	ps.fd_from[2] = sp[1];
+	ps.fd_to[2] = sp[1];
+	ps.nfds = 3;
+	ps.pgid = 0;
+	pid = procspawn(&ps);
+	envlist_free(&e);
+	close(sp[1]);
+	if (pid < 0) {
+		log_warn("prepare", "service=%s prog=%s error=%s", opt.name, prog[0], strerror(errno));
+		close(sp[0]);
+		return;
+	}
+	prep.pid = pid;
+	prep.sock = sp[0];
+}
+
+/* The prepared program is not ours to use any more (used, or gone). */
+static void unprepare(int kill_it)
+{
+	if (prep.pid <= 0)
+		return;
+	if (kill_it)
+		kill(-prep.pid, SIGKILL);
+	close(prep.sock);
+	prep.sock = -1;
+	prep.pid = 0;
+}
+
+/* -P: hand the connection to the prepared program.  Its pid, or -1 (none
+ * could take it: the caller starts one the usual way). */
+static pid_t hand_over(int cfd, const char *rip, const char *rport,
+		       const char *lip, const char *lport, int v6, unsigned fails)
+{
+	struct envlist e;
+	int ctl[2] = { -1, -1 };
+	pid_t pid = prep.pid;
+
+	if (pid <= 0 || (opt.request && !request_room()))
+		return -1;
+	session_env(&e, rip, rport, lip, lport, v6, fails, -1);
+	if (opt.request && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		envlist_free(&e);
+		return -1;
+	}
+	if (prepared_send(prep.sock, envlist_vec(&e), e.n, cfd, ctl[1]) < 0) {
+		log_warn("prepare", "service=%s pid=%ld error=\"%s\"", opt.name, (long)pid,
+			 strerror(errno));
+		if (ctl[0] >= 0) {
+			close(ctl[0]);
+			close(ctl[1]);
+		}
+		envlist_free(&e);
+		unprepare(1);
+		return -1;
+	}
+	unprepare(0);
+	if (opt.request) {
+		close(ctl[1]);
+		request_hold(pid, &e, cfd, ctl[0]);
+	} else {
+		envlist_free(&e);
+		close(cfd);
+	}
+	return pid;
+}
+
 static void handle_conn(int lfd, char **argv, int rep_w)
 {
 	struct sockaddr_storage peer, local;
@@ -222,7 +327,15 @@ static void handle_conn(int lfd, char **argv, int rep_w)
 		refuse(cfd, "authfail", rip);
 		return;
 	}
-	pid = start_session(cfd, argv, rep_w, rip, rport, lip, lport, v6, fails);
+	pid = -1;
+	/* started ahead: not after failed logins (the delay) nor with a
+	 * report socket to pass */
+	if (opt.prepare && !opt.maxfail && !(fails && opt.delay))
+		pid = hand_over(cfd, rip, rport, lip, lport, v6, fails);
+	if (pid < 0)
+		pid = start_session(cfd, argv, rep_w, rip, rport, lip, lport, v6, fails);
+	if (opt.prepare)
+		prepare(argv);
 	if (pid < 0) {
 		log_set_session(NULL);
 		return;
@@ -262,7 +375,15 @@ static void reap(void)
 {
 	int st;
 	pid_t pid;
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid == prep.pid) {
+			/* gone before a client came: the next connection is
+			 * served the usual way and prepares again */
+			log_warn("prepare", "service=%s pid=%ld status=%d", opt.name, (long)pid,
+				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			unprepare(0);
+			continue;
+		}
 		if (iptab_remove(pid)) {
 			if (opt.request)
 				request_end(pid);
@@ -272,6 +393,7 @@ static void reap(void)
 			if (group_alive(pid))
 				iptab_linger(pid);
 		}
+	}
 	iptab_prune(group_alive);
 }
 
@@ -307,6 +429,11 @@ static int sessions_left(void)
 static void shutdown_all(void)
 {
 	struct timespec step = { 0, 50 * 1000000 };
+	if (prep.pid > 0) {
+		/* no client: it ends at the end of its socket, or by this */
+		kill(-prep.pid, SIGTERM);
+		unprepare(0);
+	}
 	reap();
 	iptab_each(term_one);
 	iptab_each_lingering(term_group);
@@ -332,7 +459,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 
 	log_init("postern-listen", 0);
-	while ((c = getopt(argc, argv, "+n:c:i:f:w:d:b:tk:R")) != -1) {
+	while ((c = getopt(argc, argv, "+n:c:i:f:w:d:b:tk:RP")) != -1) {
 		switch (c) {
 		case 'n': opt.name = optarg; break;
 		case 'c': opt.maxconn = (int)num_arg(optarg, 1, 100000, c); break;
@@ -344,6 +471,7 @@ int main(int argc, char **argv)
 		case 't': opt.tls = 1; break;
 		case 'k': opt.grace = num_arg(optarg, 0, 60, c); break;
 		case 'R': opt.request = 1; break;
+		case 'P': opt.prepare = 1; break;
 		default: usage();
 		}
 	}
@@ -401,6 +529,12 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (opt.prepare) {
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0)
+			err(111, "/dev/null");
+		prepare(argv + optind + 2);
+	}
 	while (!got_term) {
 		int n = 0, nreq;
 		for (int i = 0; i < nl; i++)

@@ -79,17 +79,29 @@ pid_t request_start(char **prog, struct envlist *env, struct procspawn *ps, int 
 		errno = e;
 		return -1;
 	}
+	request_hold(pid, env, conn, ctl[0]);
+	return pid;
+}
+
+void request_hold(pid_t pid, struct envlist *env, int conn, int ctl)
+{
+	char num[16];
+
 	/* postern-tls gets the session's environment less what was the
 	 * program's: the report socket is the monitor's (in the program). */
 	envlist_unset(env, AUTHREPORT_ENV);
-	snprintf(num, sizeof(num), "%d", ctl[0]);
+	snprintf(num, sizeof(num), "%d", ctl);
 	envlist_set(env, TLSCTL_ENV, num);
 	held[nheld].pid = pid;
 	held[nheld].conn = conn;
-	held[nheld].ctl = ctl[0];
+	held[nheld].ctl = ctl;
 	held[nheld].env = *env;
 	nheld++;
-	return pid;
+}
+
+int request_room(void)
+{
+	return nheld < maxheld;
 }
 
 int request_pollfds(struct pollfd *pfd)

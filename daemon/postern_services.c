@@ -201,6 +201,10 @@ service_argv(const struct service_def *def, const struct config *c,
 	 * for STARTTLS/STLS (postern-listen -R; "--" ends its words). */
 	if (!def->implicit_tls)
 		strv_push(v, "-R");
+	/* smtpd sets itself up ahead of its connection (postern-listen -P,
+	 * common/prepared.h): the greeting does not wait for an exec. */
+	if (def->chain == CHAIN_SMTP && config_bool(c, "smtpd_prepared"))
+		strv_push(v, "-P");
 	/* Sessions get 2 s after SIGTERM: the supervisor's whole stop must fit
 	 * in 5 s. */
 	strv_push(v, "-k");

@@ -1,12 +1,14 @@
 /* smtp_main.c: postern-smtpd, one SMTP or submission session on
  * stdin/stdout.  Set-up as root (config, tables), drop to the smtpd
  * service user before the first network read (DESIGN.md rule 1; run by
- * an ordinary user it stays that user), refuse a client that talks before
+ * an ordinary user it stays that user), when started ahead of its
+ * connection (postern-listen -P) wait for it, refuse a client that talks before
  * the greeting, greet, run the command loop.  Submission is on when a
  * postern-login monitor is present (POSTERN_AUTH_FD): AUTH is offered and
  * required before MAIL.  No no-new-privileges: messages go through the
  * setuid postern-queue (DESIGN.md rule 3). */
 #include <err.h>
+#include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "config.h"
 #include "io.h"
 #include "log.h"
+#include "prepared.h"
 #include "privdrop.h"
 #include "queue_inject.h"
 #include "recipient.h"
@@ -139,18 +142,6 @@ main(int argc, char **argv)
 	s.cfg = c;
 	load_settings(&s, c);
 
-	s.auth_fd = authclient_fd();
-	s.submission = s.auth_fd >= 0;
-	s.log_commands = config_bool(c, "smtpd_log_commands");
-	tls_facts_clear(&s.tls);
-	s.tls_implicit = tlsenv_read(&s.tls);
-	s.tls_ctl_available = tlsctl_available();
-	netaddr_client(&s.client);
-	mode = config_str(c, "plaintext_auth");
-	s.plaintext_auth_ok = mode != NULL && (strcmp(mode, "yes") == 0 ||
-	    (strcmp(mode, "loopback") == 0 && s.client.remote_known &&
-	    netaddr_is_loopback(&s.client.remote)));
-
 	/* DESIGN.md rule 1: drop before the first read from the network. */
 	if (svcusers_name(config_str(c, "user_prefix"), SVCUSER_SMTPD, user,
 	    sizeof(user)) < 0)
@@ -163,6 +154,31 @@ main(int argc, char **argv)
 		setup_fail("user", "no such service user");
 	else
 		priv_drop_ids_flags(uid, gid, PRIV_FEW_FILES);
+
+	/* Started ahead (postern-listen -P): the connection and its
+	 * variables come now (common/prepared.h). */
+	switch (prepared_wait()) {
+	case 1:
+		log_set_session(getenv("POSTERN_SESSION"));
+		break;
+	case -1:
+		if (errno == 0)
+			return 0;       /* listen stopped before a client came */
+		log_error("prepared", "error=\"%m\"");
+		return 111;
+	}
+
+	s.auth_fd = authclient_fd();
+	s.submission = s.auth_fd >= 0;
+	s.log_commands = config_bool(c, "smtpd_log_commands");
+	tls_facts_clear(&s.tls);
+	s.tls_implicit = tlsenv_read(&s.tls);
+	s.tls_ctl_available = tlsctl_available();
+	netaddr_client(&s.client);
+	mode = config_str(c, "plaintext_auth");
+	s.plaintext_auth_ok = mode != NULL && (strcmp(mode, "yes") == 0 ||
+	    (strcmp(mode, "loopback") == 0 && s.client.remote_known &&
+	    netaddr_is_loopback(&s.client.remote)));
 
 	log_info("connect", "ip=%s port=%s tls=%s submission=%d", s.client.remote_ip,
 	    s.client.remote_port, s.tls.active ? s.tls.version : "no", s.submission);

@@ -336,14 +336,30 @@ def pgid(pid):
         return 0
 
 
+def prepared(pid):
+    """pid is a program postern-listen -P started ahead, still waiting for
+    its connection."""
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            env = f.read().split(b"\0")
+        return (any(v.startswith(b"POSTERN_PREPARED_FD=") for v in env) and
+                os.readlink("/proc/%d/fd/0" % pid) == "/dev/null" and not gone(pid))
+    except OSError:
+        return False
+
+
 def listen_sessions(listener):
     """postern-listen's live sessions: {group: [its live children of the
     listener, the group's leader first]}.  A session is the process group
     of the program listen started; with -R, postern-tls started on request
-    joins that group as another child of the listener."""
+    joins that group as another child of the listener.  A program started
+    ahead (-P: /dev/null on fd 0 until its connection comes) is not a
+    session yet."""
     out = {}
     for c in children(listener):
         g = pgid(c)
+        if g == c and prepared(c):
+            continue
         if g and not gone(c):
             out.setdefault(g, []).append(c)
     for g in out:

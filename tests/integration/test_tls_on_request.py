@@ -115,9 +115,18 @@ class OnRequest(unittest.TestCase):
         # runs, such as its postern-queue), besides postern-listen, which
         # also holds a copy of the connection (for postern-tls)
         smtpd = first
-        with open("/proc/%d/environ" % smtpd, "rb") as f:
-            env = dict(v.split(b"=", 1) for v in f.read().split(b"\0") if b"=" in v)
-        fd = int(env[b"POSTERN_TLS_CTL"])
+        # smtpd was started ahead of its connection (-P): the control
+        # descriptor came with it; its one SOCK_SEQPACKET socket
+        seqpacket = set()
+        with open("/proc/net/unix") as f:
+            for l in f.readlines()[1:]:
+                p = l.split()
+                if len(p) >= 7 and p[4] == "0005":
+                    seqpacket.add("socket:[%s]" % p[6])
+        fds = [int(f) for f in os.listdir("/proc/%d/fd" % smtpd)]
+        ctls = [f for f in fds if sockets(smtpd, (f,)) & seqpacket]
+        self.assertEqual(len(ctls), 1, ctls)
+        fd = ctls[0]
         ctl = sockets(smtpd, (fd,))
         self.assertEqual(len(ctl), 1)
         with open("/proc/%d/fdinfo/%d" % (smtpd, fd)) as f:
