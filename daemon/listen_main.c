@@ -47,8 +47,14 @@ static struct {
 static char **tls_argv, **prog_argv;
 static int tls_argc;
 
-/* -P: the program started ahead, waiting on sock (common/prepared.h). */
-static struct { pid_t pid; int sock; } prep = { 0, -1 };
+/* -P: the program started ahead, waiting on sock (common/prepared.h);
+ * failed: the last one died unused (only a connection prepares again).
+ * One is prepared only while fewer than PREPARE_BELOW sessions run: it
+ * saves a connection the wait for an exec, which matters when the server
+ * is idle; when it is busy the start-up would only compete with the
+ * sessions for the CPU. */
+#define PREPARE_BELOW 2
+static struct { pid_t pid; int sock, failed; } prep = { 0, -1, 0 };
 static int devnull = -1;
 
 static int sigpipe_fds[2] = { -1, -1 };
@@ -334,8 +340,10 @@ static void handle_conn(int lfd, char **argv, int rep_w)
 		pid = hand_over(cfd, rip, rport, lip, lport, v6, fails);
 	if (pid < 0)
 		pid = start_session(cfd, argv, rep_w, rip, rport, lip, lport, v6, fails);
-	if (opt.prepare)
+	if (opt.prepare && iptab_count() + (pid > 0) < PREPARE_BELOW) {
+		prep.failed = 0;
 		prepare(argv);
+	}
 	if (pid < 0) {
 		log_set_session(NULL);
 		return;
@@ -382,6 +390,7 @@ static void reap(void)
 			log_warn("prepare", "service=%s pid=%ld status=%d", opt.name, (long)pid,
 				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 			unprepare(0);
+			prep.failed = 1;
 			continue;
 		}
 		if (iptab_remove(pid)) {
@@ -553,6 +562,8 @@ int main(int argc, char **argv)
 		if (nreq)
 			request_ready(pfd + n, nreq, tls_argv, tls_argc);
 		reap();
+		if (opt.prepare && !prep.failed && !got_term && iptab_count() < PREPARE_BELOW)
+			prepare(argv + optind + 2);
 		if (got_hup) {
 			got_hup = 0;
 			log_info("hup", "service=%s sessions=%d failing_ips=%u", opt.name,

@@ -2,7 +2,8 @@
 ahead of its connection, in its own process group, with /dev/null on 0
 and 1; it sets itself up and waits; a connection is handed to it with its
 variables (and with -R the TLS control descriptor), and the next one is
-prepared at once.  A prepared program that dies unused is logged and the
+prepared at once while fewer than two sessions run.  A prepared program
+that dies unused is logged and the
 next connection is served the usual way; only sessions count toward the
 connection limit; at the end the prepared program goes too.  Driven with
 the echo fixture, which takes its connection as postern-smtpd does."""
@@ -110,6 +111,23 @@ class PreparedTest(unittest.TestCase):
         self.assertNotEqual(pid, first)
         self.assertNotEqual(self.prepared(), pid)
         s.close()
+
+    def test_prepared_only_while_quiet(self):
+        """One is prepared while fewer than two sessions run (when busy its
+        start-up would only compete with them)."""
+        self.start()
+        self.prepared()
+        s1 = self.chain.connect()
+        H.Lines(s1).env()
+        self.prepared()                 # one session: prepared again
+        s2 = self.chain.connect()
+        H.Lines(s2).env()
+        self.assertEqual(len(H.listen_sessions(self.chain.pid)), 2)
+        self.assertEqual([c for c in H.children(self.chain.pid) if H.prepared(c)], [])
+        s2.sendall(b"quit\r\n")
+        self.assertTrue(H.eof(s2, 5))
+        self.prepared()                 # back to one: prepared again
+        s1.close()
 
     def test_only_sessions_count(self):
         self.start(["-c", "1", "-b", "421 busy"])
