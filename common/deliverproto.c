@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "deliverproto.h"
+#include "fdpass.h"
 
 #define NFIELDS 8
 
@@ -19,13 +20,6 @@ deliverproto_send(int sock, const struct deliver_facts *f, int fd)
 	char rec[DELIVERPROTO_MAX], qb[24], qm[24];
 	const char *v[NFIELDS];
 	size_t len = 2, i, l;
-	struct msghdr mh;
-	struct iovec iov;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cm;
-	ssize_t n;
 
 	snprintf(qb, sizeof(qb), "%llu", (unsigned long long)f->quota_bytes);
 	snprintf(qm, sizeof(qm), "%llu", (unsigned long long)f->quota_msgs);
@@ -47,22 +41,7 @@ deliverproto_send(int sock, const struct deliver_facts *f, int fd)
 		memcpy(rec + len, v[i], l + 1);
 		len += l + 1;
 	}
-	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = rec;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	cm.h.cmsg_level = SOL_SOCKET;
-	cm.h.cmsg_type = SCM_RIGHTS;
-	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -1;
+	return fdpass_send(sock, rec, len, &fd, 1, 0);
 }
 
 static int
@@ -80,47 +59,19 @@ int
 deliverproto_recv(int sock, char *buf, struct deliver_facts *f, int *fd)
 {
 	const char *v[NFIELDS];
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} cm;
 	ssize_t n;
 	size_t off = 2, i;
-	int got = -1;
+	int got = -1, nfds, trunc;
 
 	*fd = -1;
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = buf;
-	iov.iov_len = DELIVERPROTO_MAX;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n == 0)
+	n = fdpass_recv(sock, buf, DELIVERPROTO_MAX, &got, 1, &nfds, &trunc);
+	if (n == 0 && nfds == 0)
 		return 0;
 	if (n < 0)
 		return -1;
-	/* every descriptor that came is ours to close, whatever the record */
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int x;
-
-			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (got < 0)
-				got = x;
-			else
-				close(x);
-		}
-	}
-	if (got < 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n < 2 ||
+	if (nfds == 0)
+		got = -1;
+	if (got < 0 || trunc || n < 2 ||
 	    memcmp(buf, "D1", 2) != 0)
 		goto bad;
 	for (i = 0; i < NFIELDS; i++) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "envfd.h"
+#include "fdpass.h"
 #include "prepared.h"
 #include "tlsctl.h"
 
@@ -39,13 +40,6 @@ prepared_send(int sock, char *const *envs, size_t nenv, int conn, int ctl)
 	char rec[PREPARED_MAX];
 	size_t len = 2, i, l;
 	int fds[2] = { conn, ctl }, nfd = ctl >= 0 ? 2 : 1;
-	struct msghdr mh;
-	struct iovec iov;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 2)];
-	} cm;
-	ssize_t n;
 
 	memcpy(rec, "P1", 2);
 	for (i = 0; i < nenv; i++) {
@@ -59,36 +53,14 @@ prepared_send(int sock, char *const *envs, size_t nenv, int conn, int ctl)
 		memcpy(rec + len, envs[i], l + 1);
 		len += l + 1;
 	}
-	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = rec;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfd);
-	cm.h.cmsg_level = SOL_SOCKET;
-	cm.h.cmsg_type = SCM_RIGHTS;
-	cm.h.cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfd);
-	memcpy(CMSG_DATA(&cm.h), fds, sizeof(int) * (size_t)nfd);
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len ? 0 : -1;
+	return fdpass_send(sock, rec, len, fds, nfd, MSG_DONTWAIT);
 }
 
 int
 prepared_wait(void)
 {
 	static char rec[PREPARED_MAX + 1];
-	int sock = env_fd(PREPARED_ENV), fds[2] = { -1, -1 }, nfd = 0;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} cm;
+	int sock = env_fd(PREPARED_ENV), fds[2] = { -1, -1 }, nfd = 0, trunc;
 	ssize_t n;
 	size_t off, i;
 	char num[16];
@@ -96,35 +68,15 @@ prepared_wait(void)
 	if (sock < 0)
 		return 0;
 	unsetenv(PREPARED_ENV);
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = rec;
-	iov.iov_len = PREPARED_MAX;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = fdpass_recv(sock, rec, PREPARED_MAX, fds, 2, &nfd, &trunc);
 	close(sock);
-	for (c = CMSG_FIRSTHDR(&mh); n > 0 && c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int x;
-
-			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (nfd < 2)
-				fds[nfd++] = x;
-			else
-				close(x);
-		}
-	}
+	if (n < 0)
+		return -1;
 	if (n == 0 && nfd == 0) {
 		errno = 0;              /* the end: listen has stopped */
 		return -1;
 	}
-	if (n < 2 || nfd < 1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	if (n < 2 || nfd < 1 || trunc ||
 	    memcmp(rec, "P1", 2) != 0 || rec[n - 1] != '\0')
 		goto bad;
 	/* only what listen sets per connection; TCP6* only when given */

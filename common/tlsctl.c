@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "envfd.h"
+#include "fdpass.h"
 #include "tlsctl.h"
 
 int tlsctl_fd(void)
@@ -116,46 +117,14 @@ int tlsctl_parse_answer(const char *p, size_t len, struct tls_facts *f,
 
 int tlsctl_send(int sock, const void *p, size_t n, int fd)
 {
-	struct msghdr mh;
-	struct iovec iov;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cm;
-	ssize_t r;
-
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = (void *)p;
-	iov.iov_len = n;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (fd >= 0) {
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.b;
-		mh.msg_controllen = sizeof(cm.b);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)n ? 0 : -1;
+	return fdpass_send(sock, p, n, &fd, fd >= 0 ? 1 : 0, 0);
 }
 
 ssize_t tlsctl_recv(int sock, void *p, size_t n, int *fd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = sock, .events = POLLIN };
-	struct msghdr mh;
-	struct iovec iov;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * 4)];
-	} cm;
 	ssize_t r;
-	int pr;
+	int pr, nfds, trunc;
 
 	*fd = -1;
 	do
@@ -163,32 +132,10 @@ ssize_t tlsctl_recv(int sock, void *p, size_t n, int *fd, int timeout_ms)
 	while (pr < 0 && errno == EINTR);
 	if (pr <= 0)
 		return -1;
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = p;
-	iov.iov_len = n;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	do
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
-			int got;
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (*fd < 0)
-				*fd = got;
-			else
-				close(got);
-		}
-	}
-	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+	r = fdpass_recv(sock, p, n, fd, 1, &nfds, &trunc);
+	if (r < 0 || nfds == 0)
+		*fd = -1;
+	if (r >= 0 && trunc) {
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;

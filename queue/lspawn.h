@@ -48,6 +48,13 @@ pid_t lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables 
 int lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
     const char *got, size_t len, int wstatus, int timed_out, int sock);
 
+/* lspawn_deliver.c: msgfd reopened (its own file offset), or -1; the
+ * environment every postern-deliver starts with (PATH, POSTERN_CONF,
+ * POSTERN_LOG_STDERR). */
+struct envlist;
+int lspawn_own_fd(int msgfd);
+void lspawn_base_env(struct envlist *e);
+
 /* lspawn_main.c: the socket of the client (fd, generation), or -1 when
  * it is gone. */
 int lspawn_client_fd(int fd, unsigned long gen);

@@ -43,6 +43,32 @@ set(struct outcome *o, unsigned cls, const char *status, const char *text)
 }
 
 
+int
+lspawn_own_fd(int msgfd)
+{
+	char num[32];
+
+	/* Deliveries of one message to several recipients run at once and
+	 * the request's descriptor is one open file description shared by
+	 * all of them (SCM_RIGHTS): reopen it through /proc so that each
+	 * postern-deliver reads with its own file offset. */
+	snprintf(num, sizeof(num), "/proc/self/fd/%d", msgfd);
+	return open(num, O_RDONLY | O_CLOEXEC);
+}
+
+void
+lspawn_base_env(struct envlist *e)
+{
+	const char *v;
+
+	envlist_init(e);
+	envlist_set(e, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	if ((v = getenv("POSTERN_CONF")) != NULL)
+		envlist_set(e, "POSTERN_CONF", v);
+	if ((v = getenv("POSTERN_LOG_STDERR")) != NULL)
+		envlist_set(e, "POSTERN_LOG_STDERR", v);
+}
+
 /* Start postern-deliver for one target: the message on 0 (its own open
  * file description), its result line on out (fd 1), an environment of
  * its own, as the user's uid (a forward: as the queue user).  No copy of
@@ -54,27 +80,16 @@ start_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
 	char num[32], *argv[4] = { (char *)"postern-deliver", NULL, NULL, NULL };
 	struct procspawn ps = { 0 };
 	struct envlist e;
-	const char *v;
 	int own;
 	pid_t pid;
 
-	/* Deliveries of one message to several recipients run at once and
-	 * the request's descriptor is one open file description shared by
-	 * all of them (SCM_RIGHTS): reopen it through /proc so that each
-	 * postern-deliver reads with its own file offset. */
-	snprintf(num, sizeof(num), "/proc/self/fd/%d", msgfd);
-	own = open(num, O_RDONLY | O_CLOEXEC);
+	own = lspawn_own_fd(msgfd);
 	if (own < 0) {
 		own = msgfd;
 		if (lseek(msgfd, 0, SEEK_SET) < 0)
 			return -1;
 	}
-	envlist_init(&e);
-	envlist_set(&e, "PATH", "/usr/local/bin:/usr/bin:/bin");
-	if ((v = getenv("POSTERN_CONF")) != NULL)
-		envlist_set(&e, "POSTERN_CONF", v);
-	if ((v = getenv("POSTERN_LOG_STDERR")) != NULL)
-		envlist_set(&e, "POSTERN_LOG_STDERR", v);
+	lspawn_base_env(&e);
 	envlist_set(&e, "SENDER", req->sender);
 	envlist_set(&e, "RECIPIENT", rcpt);
 	if (req->queue_id)

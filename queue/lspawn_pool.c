@@ -87,18 +87,12 @@ start_worker(const struct lspawn_conf *lc, uid_t uid, gid_t gid, int *fd)
 	char *argv[] = { (char *)"postern-deliver", (char *)"-S", NULL };
 	struct procspawn ps = { 0 };
 	struct envlist e;
-	const char *v;
 	int sp[2];
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return -1;
-	envlist_init(&e);
-	envlist_set(&e, "PATH", "/usr/local/bin:/usr/bin:/bin");
-	if ((v = getenv("POSTERN_CONF")) != NULL)
-		envlist_set(&e, "POSTERN_CONF", v);
-	if ((v = getenv("POSTERN_LOG_STDERR")) != NULL)
-		envlist_set(&e, "POSTERN_LOG_STDERR", v);
+	lspawn_base_env(&e);
 	ps.path = lc->deliver;
 	ps.argv = argv;
 	ps.envp = envlist_vec(&e);
@@ -133,7 +127,6 @@ lspawn_pool_deliver(const struct lspawn_conf *lc, const struct spawn_request *re
 {
 	struct deliver_facts f;
 	struct worker *w = NULL;
-	char num[32];
 	int i, own;
 
 	if (t->kind != RECIPIENT_LOCAL_USER || headlen >= POOL_GOT)
@@ -170,9 +163,7 @@ lspawn_pool_deliver(const struct lspawn_conf *lc, const struct spawn_request *re
 		w->gid = t->gid;
 		npool++;
 	}
-	/* its own open file description (see start_deliver) */
-	snprintf(num, sizeof(num), "/proc/self/fd/%d", msgfd);
-	own = open(num, O_RDONLY | O_CLOEXEC);
+	own = lspawn_own_fd(msgfd);
 	if (own < 0)
 		return 0;
 	memset(&f, 0, sizeof(f));

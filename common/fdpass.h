@@ -1,0 +1,26 @@
+/* fdpass.h: one record with descriptors attached (SCM_RIGHTS) over a
+ * UNIX socket, both ways; what several of our socket protocols share
+ * (deliverproto.h, prepared.h). */
+#ifndef POSTERN_FDPASS_H
+#define POSTERN_FDPASS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define FDPASS_MAX 4             /* descriptors in one record */
+
+/* Send rec (len bytes) with nfds descriptors (0..FDPASS_MAX) attached;
+ * flags are added to MSG_NOSIGNAL.  0 when the whole record went, else
+ * -1 (errno). */
+int fdpass_send(int sock, const void *rec, size_t len, const int *fds, int nfds,
+    int flags);
+
+/* Receive one record into buf (size bytes) and up to maxfds descriptors
+ * (close-on-exec) into fds, *nfds of them; any more are closed.  The
+ * record's length (0: the end), or -1 (errno).  *trunc is set when the
+ * record or its descriptors did not fit (then the caller refuses it, and
+ * closes what came). */
+ssize_t fdpass_recv(int sock, void *buf, size_t size, int *fds, int maxfds,
+    int *nfds, int *trunc);
+
+#endif
