@@ -372,8 +372,8 @@ out:
 	return t;
 }
 
-static void
-file_sig(const char *path, struct recipient_file_sig *g)
+void
+recipient_file_sig(const char *path, struct recipient_file_sig *g)
 {
 	struct stat sb;
 
@@ -394,9 +394,9 @@ recipient_tables_cached(struct recipient_cache *rc, const struct config *c,
 {
 	struct recipient_file_sig now[3];
 
-	file_sig(config_str(c, "domains_file"), &now[0]);
-	file_sig(config_str(c, "users_file"), &now[1]);
-	file_sig(config_str(c, "aliases_file"), &now[2]);
+	recipient_file_sig(config_str(c, "domains_file"), &now[0]);
+	recipient_file_sig(config_str(c, "users_file"), &now[1]);
+	recipient_file_sig(config_str(c, "aliases_file"), &now[2]);
 	if (rc->t != NULL && memcmp(now, rc->sig, sizeof(now)) == 0)
 		return rc->t;
 	recipient_tables_free(rc->t);

@@ -100,6 +100,10 @@ struct recipient_file_sig {
 	long long mtime_ns, ctime_ns;
 };
 
+/* The signature of a file (device, inode, size, times; all zero when it
+ * cannot be stat'ed): a change shows as a different signature. */
+void recipient_file_sig(const char *path, struct recipient_file_sig *g);
+
 struct recipient_cache {
 	struct recipient_tables *t;
 	struct recipient_file_sig sig[3];

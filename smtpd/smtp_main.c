@@ -99,6 +99,48 @@ load_settings(struct smtp_session *s, const struct config *c)
 		setup_fail("queue", "postern-queue not found");
 }
 
+/* The files a session's answers come from.  A program prepared ahead of
+ * its connection (postern-listen -P) may have waited long: whatever
+ * changed meanwhile (a user added, a domain) is read again before the
+ * greeting. */
+#define SETUP_FILES 5
+
+static void
+setup_sigs(const struct config *c, const char *confpath,
+    struct recipient_file_sig g[SETUP_FILES])
+{
+	recipient_file_sig(confpath, &g[0]);
+	recipient_file_sig(config_str(c, "domains_file"), &g[1]);
+	recipient_file_sig(config_str(c, "users_file"), &g[2]);
+	recipient_file_sig(config_str(c, "aliases_file"), &g[3]);
+	recipient_file_sig(config_str(c, "relaynets_file"), &g[4]);
+}
+
+static struct config *
+reload_if_changed(struct smtp_session *s, struct config *c, const char *confpath,
+    const struct recipient_file_sig then[SETUP_FILES])
+{
+	struct recipient_file_sig now[SETUP_FILES];
+	char err[512];
+
+	setup_sigs(c, confpath, now);
+	if (memcmp(now, then, sizeof(now)) == 0)
+		return c;
+	recipient_tables_free(s->rcpt_tables);
+	s->rcpt_tables = NULL;
+	if (s->relaynets != NULL)
+		table_free(s->relaynets);
+	s->relaynets = NULL;
+	config_free(c);
+	c = config_load(confpath, err, sizeof(err));
+	if (c == NULL)
+		setup_fail("config", err);
+	s->cfg = c;
+	load_settings(s, c);
+	log_info("reloaded", "reason=\"configuration or tables changed while prepared\"");
+	return c;
+}
+
 /* Input waiting before the greeting (within pause_ms, or right now). */
 static int
 client_talked_first(struct io *io, int pause_ms)
@@ -117,6 +159,7 @@ main(int argc, char **argv)
 	const char *confpath = NULL, *mode;
 	struct config *c;
 	char err[512], user[SVCUSER_NAME_MAX + 1];
+	struct recipient_file_sig sigs[SETUP_FILES];
 	int opt, pause_ms;
 	uid_t uid;
 	gid_t gid;
@@ -141,6 +184,7 @@ main(int argc, char **argv)
 		setup_fail("config", err);
 	s.cfg = c;
 	load_settings(&s, c);
+	setup_sigs(c, confpath, sigs);
 
 	/* DESIGN.md rule 1: drop before the first read from the network. */
 	if (svcusers_name(config_str(c, "user_prefix"), SVCUSER_SMTPD, user,
@@ -160,6 +204,7 @@ main(int argc, char **argv)
 	switch (prepared_wait()) {
 	case 1:
 		log_set_session(getenv("POSTERN_SESSION"));
+		c = reload_if_changed(&s, c, confpath, sigs);
 		break;
 	case -1:
 		if (errno == 0)

@@ -1,0 +1,73 @@
+"""postern run starts postern-smtpd ahead of its connection (postern-listen
+-P, smtpd_prepared): the session it serves is the same as a fresh one, and
+a user added (or any configuration or table change) while it waited counts
+for that session: it reads what changed again before its greeting."""
+import smtplib, time, unittest
+
+import harness as H
+from postern_instance import Supervisor, make_instance, make_tmpdir, postern, wait_port
+
+
+class PreparedSmtpd(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = make_tmpdir()
+        cls.inst = make_instance(cls.tmp)
+        cls.sup = Supervisor(cls.inst)
+        cls.sup.wait_line(r"event=listening service=smtp ")
+        assert wait_port(cls.inst.ports["smtp"]), cls.sup.text()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sup.stop()
+        H.subprocess.run(["rm", "-rf", cls.tmp])
+
+    def prepared_smtpd(self):
+        """The prepared postern-smtpd, once it is set up and waiting for
+        its connection (in recvmsg, x86-64 system call 47)."""
+        def waiting(p):
+            try:
+                with open("/proc/%d/syscall" % p) as f:
+                    return f.read().split()[0] == "47"
+            except (OSError, IndexError):
+                return False
+
+        def find():
+            for p in H.descendants(self.sup.proc.pid):
+                if H.proc_exe_name(p) == "postern-smtpd" and H.prepared(p) and waiting(p):
+                    return p
+        return H.wait_for(find)
+
+    def test_user_added_while_prepared(self):
+        p = self.prepared_smtpd()
+        self.assertTrue(p)
+        time.sleep(0.05)        # a later mtime than its load
+        postern("user", "add", self.inst.dir, "late@" + self.inst.domain,
+                input="late-pw\n", check=True)
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        s.ehlo("client.example")
+        code, _ = s.mail("a@remote.example")
+        self.assertEqual(code, 250)
+        code, msg = s.rcpt("late@" + self.inst.domain)
+        self.assertEqual(code, 250, msg)
+        s.quit()
+        # it was the prepared one, and it read the tables again
+        self.sup.wait_line(r"postern-smtpd\[%d\]: event=reloaded" % p)
+
+    def test_unchanged_is_not_read_again(self):
+        p = self.prepared_smtpd()
+        self.assertTrue(p)
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        s.ehlo("client.example")
+        s.mail("a@remote.example")
+        code, msg = s.rcpt("demo@" + self.inst.domain)
+        self.assertEqual(code, 250, msg)
+        code, _ = s.rcpt("nobody@" + self.inst.domain)
+        self.assertEqual(code, 550)
+        s.quit()
+        self.sup.wait_line(r"postern-smtpd\[%d\]: event=end" % p)
+        self.assertNotRegex(self.sup.text(), r"postern-smtpd\[%d\]: event=reloaded" % p)
+
+
+if __name__ == "__main__":
+    unittest.main()
