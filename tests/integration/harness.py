@@ -7,7 +7,7 @@ checks (Uid/Gid/Groups/CapEff/NoNewPrivs and the root directory) and the
 descendants of a process.  Programs come from the install in
 $POSTERN_PREFIX; test-only fixtures from $POSTERN_BUILD/fixtures (copied
 into a 0755 directory so service users can exec them)."""
-import os, pwd, shutil, signal, socket, subprocess, tempfile, time
+import atexit, os, pwd, shutil, signal, socket, subprocess, tempfile, time
 
 SRCDIR = os.environ.get("POSTERN_SRCDIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 PREFIX = os.environ.get("POSTERN_PREFIX", "")
@@ -27,8 +27,10 @@ def prog(name):
 
 
 def tmpdir(name="postern-hf-"):
+    """A temporary directory (0755), removed when the test process ends."""
     d = tempfile.mkdtemp(prefix=name)
     os.chmod(d, 0o755)
+    atexit.register(shutil.rmtree, d, True)
     return d
 
 

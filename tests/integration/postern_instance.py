@@ -9,7 +9,7 @@ For the protocol helpers (imap_instance.py, pop3_instance.py):
 ServiceInstance, an instance with one protocol's plaintext and TLS
 services started under the supervisor; RawLines, a plain socket read line
 by line; maildir_drop, delivery of a test message the Maildir way."""
-import os, random, re, shutil, signal, socket, ssl, subprocess, tempfile, threading, time
+import atexit, os, random, re, shutil, signal, socket, ssl, subprocess, tempfile, threading, time
 
 PREFIX = os.environ.get("POSTERN_PREFIX", "")
 POSTERN = os.path.join(PREFIX, "sbin", "postern")
@@ -47,6 +47,7 @@ def make_tmpdir(name="postern-test-"):
     """A temporary directory every service user can traverse (0755)."""
     d = tempfile.mkdtemp(prefix=name)
     os.chmod(d, 0o755)
+    atexit.register(shutil.rmtree, d, True)   # also when a test forgets
     return d
 
 
