@@ -211,24 +211,19 @@ int tlsctl_split_chain(char *const *argv, int argc)
 	return -1;
 }
 
-int tlsctl_wait_request(int ctl)
+int tlsctl_peek_request(int ctl)
 {
-	struct pollfd pfd = { .fd = ctl, .events = POLLIN };
 	char c;
+	ssize_t n;
 
 	if (ctl < 0)
-		return 0;   /* poll would ignore it and wait for ever */
-	for (;;) {
-		int pr = poll(&pfd, 1, -1);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr < 0)
-			return 0;
-		ssize_t n = recv(ctl, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (n > 0)
-			return 1;
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		return 0;   /* EOF (or an error: treated as the end) */
-	}
+		return 0;
+	do
+		n = recv(ctl, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return -1;
+	return 0;   /* EOF (or an error: treated as the end) */
 }

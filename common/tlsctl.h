@@ -64,12 +64,13 @@ int tlsctl_parse_answer(const char *p, size_t len, struct tls_facts *f,
  * uses them), so TLSARGs can never contain one. */
 int tlsctl_split_chain(char *const *argv, int argc);
 
-/* postern-listen -R, the session's waiting process: block until the
- * control descriptor has a datagram (returns 1: a STARTTLS request is
- * pending, left unread for postern-tls) or every other holder closed it
- * (returns 0).  Only peeks, with no room for descriptors; reads nothing
- * else (DESIGN.md rule 1: this process is root). */
-int tlsctl_wait_request(int ctl);
+/* postern-listen -R, after poll saw the control descriptor ready: 1 when
+ * a datagram is pending (a STARTTLS request, left unread for
+ * postern-tls), 0 when every other holder closed it (or on an error, or
+ * ctl < 0), -1 when nothing has come yet.  Only peeks one byte, with no
+ * room for descriptors, without waiting; reads nothing else (DESIGN.md
+ * rule 1: the listener is root). */
+int tlsctl_peek_request(int ctl);
 
 /* Send/receive one datagram with an optional descriptor (SCM_RIGHTS).
  * tlsctl_recv waits at most timeout_ms; returns the length, 0 at EOF, -1

@@ -142,13 +142,11 @@ void request_ready(const struct pollfd *pfd, int n, char **tls, int ntls)
 {
 	/* backwards: let_go moves the last slot into the freed one */
 	for (int i = n - 1; i >= 0; i--) {
-		char c;
-		ssize_t r;
+		int r;
 
 		if (!pfd[i].revents || i >= nheld || held[i].ctl != pfd[i].fd)
 			continue;
-		r = recv(held[i].ctl, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		if ((r = tlsctl_peek_request(held[i].ctl)) < 0)
 			continue;
 		if (r > 0)
 			start_tls(&held[i], tls, ntls);

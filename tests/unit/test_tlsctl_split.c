@@ -1,11 +1,12 @@
 /* test_tlsctl_split.c: unit tests for the postern-listen -R helpers in
  * common/tlsctl.c: the split of "TLSPROG [ARG...] -- PROG [ARG...]" and
- * the session process's wait for a STARTTLS request (a peek that leaves
- * the request and its descriptor for postern-tls), and that the control
+ * the listener's look at a ready control descriptor (a peek that leaves
+ * the request and its descriptor for postern-tls, tells the end from
+ * nothing yet, and never waits), and that the control
  * descriptor is close-on-exec once a program has looked it up. */
 #include <check.h>
+#include <poll.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,16 +64,18 @@ START_TEST(split_counts_bound)
 }
 END_TEST
 
-START_TEST(wait_sees_request_and_leaves_it)
+START_TEST(peek_sees_request_and_leaves_it)
 {
 	int sp[2], data[2], fd = -1;
 	char buf[TLSCTL_MAX];
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, data), 0);
+	/* nothing yet: not the end, and no waiting */
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), -1);
 	/* a request with a descriptor: the peek must not eat either */
 	ck_assert_int_eq(tlsctl_send(sp[1], "STARTTLS\0" "220 go\r\n", 17, data[1]), 0);
-	ck_assert_int_eq(tlsctl_wait_request(sp[0]), 1);
-	ck_assert_int_eq(tlsctl_wait_request(sp[0]), 1);
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), 1);
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), 1);
 	ssize_t n = tlsctl_recv(sp[0], buf, sizeof(buf), &fd, 1000);
 	ck_assert_int_eq(n, 17);
 	ck_assert_int_eq(memcmp(buf, "STARTTLS\0" "220 go\r\n", 17), 0);
@@ -85,17 +88,18 @@ START_TEST(wait_sees_request_and_leaves_it)
 	/* a request sent just before the other end closed still counts */
 	ck_assert_int_eq(tlsctl_send(sp[1], "STARTTLS\0", 9, -1), 0);
 	close(sp[1]);
-	ck_assert_int_eq(tlsctl_wait_request(sp[0]), 1);
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), 1);
 	ck_assert_int_eq(tlsctl_recv(sp[0], buf, sizeof(buf), &fd, 1000), 9);
-	ck_assert_int_eq(tlsctl_wait_request(sp[0]), 0);
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), 0);
 	close(sp[0]);
 }
 END_TEST
 
-START_TEST(wait_ends_at_eof)
+START_TEST(peek_sees_the_end)
 {
 	int sp[2];
 	pid_t pid;
+	struct pollfd p;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -106,42 +110,15 @@ START_TEST(wait_ends_at_eof)
 		_exit(0);
 	}
 	close(sp[1]);
-	ck_assert_int_eq(tlsctl_wait_request(sp[0]), 0);
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), -1);
+	p.fd = sp[0];
+	p.events = POLLIN;
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(tlsctl_peek_request(sp[0]), 0);
 	waitpid(pid, NULL, 0);
 	close(sp[0]);
-	/* a bad descriptor is an end, not a hang */
-	ck_assert_int_eq(tlsctl_wait_request(-1), 0);
-}
-END_TEST
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-START_TEST(wait_survives_signals)
-{
-	int sp[2];
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);   /* no SA_RESTART: poll sees EINTR */
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		close(sp[0]);
-		usleep(300 * 1000);
-		(void)!tlsctl_send(sp[1], "STARTTLS\0", 9, -1);
-		usleep(300 * 1000);
-		_exit(0);
-	}
-	close(sp[1]);
-	ualarm(50 * 1000, 50 * 1000);
-	ck_assert_int_eq(tlsctl_wait_request(sp[0]), 1);
-	ualarm(0, 0);
-	waitpid(pid, NULL, 0);
-	close(sp[0]);
+	/* a bad descriptor is an end */
+	ck_assert_int_eq(tlsctl_peek_request(-1), 0);
 }
 END_TEST
 
@@ -175,9 +152,8 @@ int main(void)
 	tcase_add_test(t, split_first_dashdash);
 	tcase_add_test(t, split_bad);
 	tcase_add_test(t, split_counts_bound);
-	tcase_add_test(t, wait_sees_request_and_leaves_it);
-	tcase_add_test(t, wait_ends_at_eof);
-	tcase_add_test(t, wait_survives_signals);
+	tcase_add_test(t, peek_sees_request_and_leaves_it);
+	tcase_add_test(t, peek_sees_the_end);
 	tcase_add_test(t, fd_is_ours_alone);
 	suite_add_tcase(s, t);
 	SRunner *r = srunner_create(s);
