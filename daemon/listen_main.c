@@ -48,7 +48,8 @@ static char **tls_argv, **prog_argv;
 static int tls_argc;
 
 /* -P: the program started ahead, waiting on sock (common/prepared.h);
- * failed: the last one died unused (only a connection prepares again).
+ * failed: the last one could not start or died unused (only after a
+ * connection is one prepared again: no loop of failing starts).
  * One is prepared only while fewer than PREPARE_BELOW sessions run: it
  * saves a connection the wait for an exec, which matters when the server
  * is idle; when it is busy the start-up would only compete with the
@@ -206,8 +207,11 @@ static void prepare(char **argv)
 
 	if (prep.pid > 0)
 		return;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		log_warn("prepare", "service=%s error=\"socketpair: %s\"", opt.name, strerror(errno));
+		prep.failed = 1;
 		return;
+	}
 	envlist_inherit(&e);
 	for (int i = 0; prepared_keys[i] != NULL; i++)
 		envlist_unset(&e, prepared_keys[i]);
@@ -236,6 +240,7 @@ static void prepare(char **argv)
 	if (pid < 0) {
 		log_warn("prepare", "service=%s prog=%s error=%s", opt.name, prog[0], strerror(errno));
 		close(sp[0]);
+		prep.failed = 1;
 		return;
 	}
 	prep.pid = pid;
@@ -340,10 +345,7 @@ static void handle_conn(int lfd, char **argv, int rep_w)
 		pid = hand_over(cfd, rip, rport, lip, lport, v6, fails);
 	if (pid < 0)
 		pid = start_session(cfd, argv, rep_w, rip, rport, lip, lport, v6, fails);
-	if (opt.prepare && iptab_count() + (pid > 0) < PREPARE_BELOW) {
-		prep.failed = 0;
-		prepare(argv);
-	}
+	prep.failed = 0;        /* a connection came: preparing may resume */
 	if (pid < 0) {
 		log_set_session(NULL);
 		return;
@@ -538,14 +540,14 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (opt.prepare) {
-		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (devnull < 0)
-			err(111, "/dev/null");
-		prepare(argv + optind + 2);
-	}
+	if (opt.prepare && (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+		err(111, "/dev/null");
 	while (!got_term) {
 		int n = 0, nreq;
+		/* the one place a program is prepared: at start, and again
+		 * before waiting once one was used */
+		if (opt.prepare && !prep.failed && iptab_count() < PREPARE_BELOW)
+			prepare(argv + optind + 2);
 		for (int i = 0; i < nl; i++)
 			pfd[n++] = (struct pollfd){ .fd = lfds[i], .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = sigpipe_fds[0], .events = POLLIN };
@@ -562,8 +564,6 @@ int main(int argc, char **argv)
 		if (nreq)
 			request_ready(pfd + n, nreq, tls_argv, tls_argc);
 		reap();
-		if (opt.prepare && !prep.failed && !got_term && iptab_count() < PREPARE_BELOW)
-			prepare(argv + optind + 2);
 		if (got_hup) {
 			got_hup = 0;
 			log_info("hup", "service=%s sessions=%d failing_ips=%u", opt.name,

@@ -136,8 +136,10 @@ run(struct config *conf, const char *forward)
 static void
 setenv_or_die(const char *k, const char *v)
 {
-	if (setenv(k, v, 1) < 0)
+	if (setenv(k, v, 1) < 0) {
+		log_error("serve", "error=\"setenv %s: %m\"", k);
 		_exit(DELIVER_TEMP);
+	}
 }
 
 /* -S: deliveries one after another for postern-lspawn (on fd 1).  The
@@ -164,8 +166,10 @@ serve(struct config *conf)
 			log_error("serve", "error=\"%m\"");
 			return DELIVER_TEMP;
 		}
-		if (dup2(fd, 0) < 0)
+		if (dup2(fd, 0) < 0) {
+			log_error("serve", "error=\"dup2: %m\"");
 			return DELIVER_TEMP;
+		}
 		close(fd);
 		setenv_or_die("SENDER", f.sender);
 		setenv_or_die("RECIPIENT", f.recipient);
@@ -184,12 +188,16 @@ serve(struct config *conf)
 		rc = run(conf, NULL);
 		/* Let go of the message before answering: once answered, its
 		 * queue file may be reused for someone else's mail. */
-		if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0)
+		if ((fd = open("/dev/null", O_RDONLY)) < 0 || dup2(fd, 0) < 0) {
+			log_error("serve", "error=\"/dev/null: %m\"");
 			return DELIVER_TEMP;
+		}
 		close(fd);
 		k = snprintf(num, sizeof(num), "=%d", rc);
-		if (write(1, num, (size_t)k) != k)
+		if (write(1, num, (size_t)k) != k) {
+			log_error("serve", "error=\"answer: %m\"");
 			return DELIVER_TEMP;
+		}
 	}
 	return 0;
 }
