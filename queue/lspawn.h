@@ -27,26 +27,23 @@ void lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
     const struct spawn_request *req, int msgfd, int sock);
 
 /* The direct path, in the main loop: a request for one recipient that
- * resolves to one deliverable target starts that postern-deliver (no
- * copy of this process), its result line going to out; head gets
- * "D<target>\n" (headlen its length), to be followed by what comes
- * through the pipe, for lspawn_direct_answer once the pid is reaped.
- * A local user's delivery goes to a worker of that user's when one can
- * be had (lspawn_pool.c; answered from there, sock and gen saying where).
- * Returns the pid; 0 when the request was answered here on sock (not
- * deliverable, or postern-deliver could not start) or went to a worker;
- * -1 when it has several targets (the general path, lspawn_handle in a
- * child). */
+ * resolves to one deliverable target goes to a worker of that user's when
+ * one can be had (lspawn_pool.c, which answers it, sock and gen saying
+ * where), else starts that postern-deliver (no copy of this process) with
+ * its result line going to out; *target gets the target's name (to be
+ * freed) for lspawn_direct_answer once the pid is reaped.  Returns the
+ * pid; 0 when the request was answered here on sock (not deliverable, or
+ * postern-deliver could not start) or went to a worker; -1 when it has
+ * several targets (the general path, lspawn_handle in a child). */
 pid_t lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
     const struct spawn_request *req, int msgfd, int sock, unsigned long gen,
-    int out, char *head, size_t headsize, size_t *headlen);
-/* Parent side: got/len is what came through the pipe, wstatus the
- * child's wait status.  When it starts with "D", log the delivery, send
- * the reply for request id on sock (-1: the client is gone) and return 1;
- * else return 0 (the child answered, or died before it chose: see its
- * exit status). */
-int lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
-    const char *got, size_t len, int wstatus, int timed_out, int sock);
+    int out, char **target);
+/* Answer a direct delivery: got/len is deliver's result line as it came
+ * (bounded, up to its LF), wstatus its wait status; log the delivery and
+ * send the reply for request id on sock (-1: the client is gone). */
+void lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
+    const char *target, const char *got, size_t len, int wstatus,
+    int timed_out, int sock);
 
 /* lspawn_deliver.c: msgfd reopened (its own file offset), or -1; the
  * environment every postern-deliver starts with (PATH, POSTERN_CONF,
@@ -61,9 +58,8 @@ int lspawn_client_fd(int fd, unsigned long gen);
 
 /* lspawn_pool.c: postern-deliver workers per (uid, gid).
  * lspawn_pool_deliver: hand one delivery of a local user's target to a
- * worker (head is the "D<target>" line for lspawn_direct_answer): 1 when
- * taken (answered later on the client fd/gen), 0 when not (no worker can
- * be had: deliver the usual way).  pollfds/ready: the workers' sockets in
+ * worker: 1 when taken (answered later on the client fd/gen), 0 when not
+ * (no worker can be had: deliver the usual way).  pollfds/ready: the workers' sockets in
  * the poll loop (same order, nothing changed in between).  reaped: pid
  * was a worker (its delivery in hand, if any, is answered): 1, else 0.
  * tick: deadlines and idle workers; the poll timeout until the next. */
@@ -72,7 +68,7 @@ struct recipient_target;
 struct pollfd;
 int lspawn_pool_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
     const char *rcpt, const struct recipient_target *t, int msgfd, int cfd,
-    unsigned long gen, const char *head, size_t headlen);
+    unsigned long gen);
 int lspawn_pool_pollfds(struct pollfd *pfd);
 void lspawn_pool_ready(const struct pollfd *pfd, int n);
 int lspawn_pool_reaped(pid_t pid, int wstatus);

@@ -342,14 +342,15 @@ lspawn_handle(const struct lspawn_conf *lc, struct recipient_tables *tab,
 pid_t
 lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
     const struct spawn_request *req, int msgfd, int sock, unsigned long gen,
-    int out, char *head, size_t headsize, size_t *headlen)
+    int out, char **target)
 {
 	const char *rcpt = req->rcpts[0].addr;
 	struct recipient_list l;
 	struct outcome o;
 	pid_t pid = 0;
-	int found, k;
+	int found;
 
+	*target = NULL;
 	if (req->queue_id)
 		log_set_session(req->queue_id);
 	found = resolve(tab, rcpt, &l, &o);
@@ -358,16 +359,11 @@ lspawn_start_direct(const struct lspawn_conf *lc, struct recipient_tables *tab,
 		goto out;
 	}
 	if (found && target_allowed(lc, rcpt, &l.t[0], &o)) {
-		k = snprintf(head, headsize, "D%.*s\n", RESULT_LINE_MAX / 2, target_name(&l.t[0]));
 		/* a worker of the user's, if one is idle or can be started */
-		if (k > 0 && (size_t)k < headsize &&
-		    lspawn_pool_deliver(lc, req, rcpt, &l.t[0], msgfd, sock, gen, head, (size_t)k)) {
-			pid = 0;
+		if (lspawn_pool_deliver(lc, req, rcpt, &l.t[0], msgfd, sock, gen))
 			goto out;
-		}
-		if (k > 0 && (size_t)k < headsize &&
-		    (pid = start_deliver(lc, req, rcpt, &l.t[0], msgfd, out)) > 0) {
-			*headlen = (size_t)k;
+		if ((pid = start_deliver(lc, req, rcpt, &l.t[0], msgfd, out)) > 0) {
+			*target = xstrdup(target_name(&l.t[0]));
 			goto out;
 		}
 		pid = 0;
@@ -386,26 +382,16 @@ out:
 	return pid;
 }
 
-int
+void
 lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
-    const char *got, size_t len, int wstatus, int timed_out, int sock)
+    const char *target, const char *got, size_t len, int wstatus,
+    int timed_out, int sock)
 {
-	char line[RESULT_LINE_MAX + 1], target[RESULT_LINE_MAX + 1];
+	char line[RESULT_LINE_MAX + 1];
 	struct spawn_reply *rep;
 	struct outcome o;
-	size_t tl;
 
-	if (len == 0 || got[0] != 'D')
-		return 0;               /* the child answered itself */
-	got++;
-	len--;
-	tl = 0;
-	while (tl < len && got[tl] != '\n')
-		tl++;
-	snprintf(target, sizeof(target), "%.*s", (int)(tl < RESULT_LINE_MAX ? tl : RESULT_LINE_MAX), got);
-	if (tl < len)
-		tl++;
-	snprintf(line, sizeof(line), "%.*s", (int)(len - tl < RESULT_LINE_MAX ? len - tl : RESULT_LINE_MAX), got + tl);
+	snprintf(line, sizeof(line), "%.*s", (int)(len < RESULT_LINE_MAX ? len : RESULT_LINE_MAX), got);
 	line[strcspn(line, "\n")] = '\0';
 	outcome_of(line, wstatus, timed_out, &o);
 	if (queue_id)
@@ -419,5 +405,4 @@ lspawn_direct_answer(uint32_t id, const char *queue_id, const char *rcpt,
 		send_reply(rep, id, sock);
 	else
 		spawn_reply_free(rep);
-	return 1;
 }

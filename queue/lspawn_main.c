@@ -36,7 +36,7 @@
 
 #define MAX_CONNS    64      /* fd 0 plus lmtpd connections */
 #define MAX_CHILDREN 100     /* requests handled at once */
-#define DIRECT_MAX   1600    /* "D" target (<= 500) LF, result line (<= 1000) LF */
+#define DIRECT_MAX   1024    /* deliver's result line (< 600) */
 
 struct conn {
 	int fd;
@@ -53,9 +53,11 @@ struct child {
 	size_t nrcpts;
 	int fd;
 	unsigned long gen;
-	/* the direct path (lspawn_start_direct): the pipe postern-deliver
-	 * writes to, what came through it (after our "D<target>" line),
-	 * the deadline */
+	/* the direct path (lspawn_start_direct): the target's name (NULL:
+	 * the general path, whose child answers itself), the pipe
+	 * postern-deliver writes its result line to, what came, the
+	 * deadline */
+	char *target;
 	int pipefd;              /* -1: closed, or the general path */
 	char got[DIRECT_MAX];
 	size_t len;
@@ -162,9 +164,10 @@ reap(int block)
 		/* the child is gone: its pipe holds all it wrote (read without
 		 * waiting: a process it started may still hold the pipe) */
 		drain(&kids[i]);
-		if (lspawn_direct_answer(kids[i].id, kids[i].queue_id, kids[i].rcpt,
-		    kids[i].got, kids[i].len, st, kids[i].timed_out, client_fd(&kids[i])))
-			;       /* answered for postern-deliver */
+		if (kids[i].target != NULL)
+			lspawn_direct_answer(kids[i].id, kids[i].queue_id, kids[i].rcpt,
+			    kids[i].target, kids[i].got, kids[i].len, st,
+			    kids[i].timed_out, client_fd(&kids[i]));
 		else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			log_warn("child-died", "id=%u status=%d", (unsigned)kids[i].id,
 			    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
@@ -174,6 +177,7 @@ reap(int block)
 			close(kids[i].pipefd);
 		free(kids[i].rcpt);
 		free(kids[i].queue_id);
+		free(kids[i].target);
 		kids[i] = kids[--children];
 	}
 }
@@ -303,11 +307,10 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 	 * here and its result read here (lspawn_start_direct). */
 	if (req->nrcpts == 1 && pipe2(p, O_CLOEXEC) == 0) {
 		struct child *k = &kids[children];
-		size_t hl = 0;
+		char *target;
 
-		memset(k, 0, sizeof(*k));
 		pid = lspawn_start_direct(lc, tab, req, msgfd, conns[ci].fd, conns[ci].gen,
-		    p[1], k->got, sizeof(k->got), &hl);
+		    p[1], &target);
 		close(p[1]);
 		if (pid == 0) {
 			close(p[0]);
@@ -315,13 +318,14 @@ dispatch(const struct lspawn_conf *lc, int lfd, size_t ci,
 		}
 		if (pid > 0) {
 			fcntl(p[0], F_SETFL, O_NONBLOCK);
+			memset(k, 0, sizeof(*k));
 			k->pid = pid;
 			k->id = req->id;
 			k->nrcpts = 1;
 			k->fd = conns[ci].fd;
 			k->gen = conns[ci].gen;
+			k->target = target;
 			k->pipefd = p[0];
-			k->len = hl;
 			k->deadline = io_now_ms() + (long)lc->delivery_timeout * 1000;
 			k->rcpt = xstrdup(req->rcpts[0].addr);
 			k->queue_id = req->queue_id ? xstrdup(req->queue_id) : NULL;

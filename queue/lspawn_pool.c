@@ -30,7 +30,7 @@
 #define POOL_MAX       LSPAWN_POOL_MAX
 #define POOL_IDLE_MS   2000
 #define POOL_SERVE_MAX 150      /* below the worker's own limit */
-#define POOL_GOT       1600     /* "D" target LF, result line LF */
+#define POOL_GOT       1024     /* the result line (deliver's is < 600) */
 
 struct worker {
 	pid_t pid;
@@ -45,9 +45,9 @@ struct worker {
 	int cfd;
 	unsigned long gen;
 	long deadline;
-	char got[POOL_GOT];
+	char got[POOL_GOT];      /* its result line so far */
 	size_t len;
-	char *rcpt, *queue_id;
+	char *rcpt, *queue_id, *target;
 };
 
 static struct worker pool[POOL_MAX];
@@ -58,7 +58,8 @@ job_clear(struct worker *w)
 {
 	free(w->rcpt);
 	free(w->queue_id);
-	w->rcpt = w->queue_id = NULL;
+	free(w->target);
+	w->rcpt = w->queue_id = w->target = NULL;
 	w->busy = w->timed_out = 0;
 	w->len = 0;
 }
@@ -76,7 +77,7 @@ drop(int i)
 static void
 answer(struct worker *w, int wstatus)
 {
-	lspawn_direct_answer(w->id, w->queue_id, w->rcpt, w->got, w->len,
+	lspawn_direct_answer(w->id, w->queue_id, w->rcpt, w->target, w->got, w->len,
 	    wstatus, w->timed_out, lspawn_client_fd(w->cfd, w->gen));
 	job_clear(w);
 }
@@ -123,13 +124,13 @@ start_worker(const struct lspawn_conf *lc, uid_t uid, gid_t gid, int *fd)
 int
 lspawn_pool_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
     const char *rcpt, const struct recipient_target *t, int msgfd, int cfd,
-    unsigned long gen, const char *head, size_t headlen)
+    unsigned long gen)
 {
 	struct deliver_facts f;
 	struct worker *w = NULL;
 	int i, own;
 
-	if (t->kind != RECIPIENT_LOCAL_USER || headlen >= POOL_GOT)
+	if (t->kind != RECIPIENT_LOCAL_USER)
 		return 0;
 	for (i = 0; i < npool; i++)
 		if (!pool[i].busy && pool[i].fd >= 0 && pool[i].uid == t->uid &&
@@ -189,9 +190,9 @@ lspawn_pool_deliver(const struct lspawn_conf *lc, const struct spawn_request *re
 	w->cfd = cfd;
 	w->gen = gen;
 	w->deadline = io_now_ms() + (long)lc->delivery_timeout * 1000;
-	memcpy(w->got, head, headlen);
-	w->len = headlen;
+	w->len = 0;
 	w->rcpt = xstrdup(rcpt);
+	w->target = xstrdup(t->user);
 	w->queue_id = req->queue_id ? xstrdup(req->queue_id) : NULL;
 	return 1;
 }
