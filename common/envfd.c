@@ -1,10 +1,7 @@
-/* envfd.c: a descriptor number in the environment, read and passed on
- * (envfd.h). */
+/* envfd.c: parse a descriptor number from the environment (envfd.h). */
 #include "envfd.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 
@@ -24,14 +21,3 @@ env_fd(const char *name)
 	return (int)n;
 }
 
-int
-env_fd_pass(const char *name, int fd)
-{
-	char num[16];
-	int fl = fcntl(fd, F_GETFD);
-
-	if (fl < 0 || fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-		return -1;
-	snprintf(num, sizeof(num), "%d", fd);
-	return setenv(name, num, 1);
-}

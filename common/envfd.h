@@ -6,9 +6,5 @@
 /* The decimal descriptor number in $name: >= 3 (never stdio), at most
  * INT_MAX, nothing but digits; -1 when unset, empty or malformed. */
 int env_fd(const char *name);
-/* The other side: let fd survive exec (FD_CLOEXEC cleared) and put its
- * number into $name, for the program about to be started.  0, or -1
- * (errno). */
-int env_fd_pass(const char *name, int fd);
 
 #endif

@@ -6,8 +6,7 @@
  * environment.  On-request mode: the child gets a control descriptor
  * (POSTERN_TLS_CTL, see common/tlsctl.h); the certificate and key are
  * read as root before the drop but parsed only when STARTTLS comes, and
- * the child is started with posix_spawn (vfork-style: no copy of this
- * process's page tables).  GnuTLS is not initialised implicitly: in
+ * the child is started without a copy of this process (procspawn.h).  GnuTLS is not initialised implicitly: in
  * on-request mode its global init also waits for STARTTLS unless a system
  * priority file exists (that file must be read before the chroot).
  * Request mode (-R, started by postern-listen -R when the protocol
@@ -19,7 +18,6 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "authreport.h"
-#include "envfd.h"
 #include "fatal.h"
 #include "log.h"
 #include "privdrop.h"
+#include "procspawn.h"
 #include "tls.h"
 #include "tlsctl.h"
 
@@ -189,39 +187,33 @@ static void child(char **argv, int app, int facts_fd)
 	_exit(111);
 }
 
-/* On-request mode: the rest of the chain, started with posix_spawn (glibc's
- * clone(CLONE_VM|CLONE_VFORK): nothing of this process is copied).  The
- * environment is prepared here first: this process reads none of these
- * variables.  ctl loses FD_CLOEXEC here and is closed after the spawn.
+/* On-request mode: the rest of the chain, started without a copy of this
+ * process (procspawn.h), app on its fds 0 and 1 and ctl kept open (its
+ * number in POSTERN_TLS_CTL, no TLS facts yet).  The environment is
+ * prepared here first: this process reads none of these variables.
  * Returns 0, or -1 (logged). */
 static int spawn_child(char **argv, int app, int ctl)
 {
-	extern char **environ;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t def;
-	pid_t pid;
-	int r;
+	struct procspawn ps = { 0 };
+	char num[16];
 
-	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0 || env_fd_pass(TLSCTL_ENV, ctl) < 0)
+	if (tlsenv_write(&(struct tls_facts){ 0 }) < 0)
 		return -1;
-	if (posix_spawn_file_actions_init(&fa) != 0)
+	snprintf(num, sizeof(num), "%d", ctl);
+	if (setenv(TLSCTL_ENV, num, 1) < 0)
 		return -1;
-	if (posix_spawnattr_init(&at) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	if ((r = posix_spawn_file_actions_adddup2(&fa, app, 0)) == 0 &&
-	    (r = posix_spawn_file_actions_adddup2(&fa, app, 1)) == 0 &&
-	    (r = posix_spawnattr_setsigdefault(&at, &def)) == 0 &&
-	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF)) == 0)
-		r = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (r != 0) {
-		log_error("exec", "prog=%s error=%s", argv[0], strerror(r));
+	ps.path = argv[0];
+	ps.argv = argv;
+	ps.pgid = -1;
+	ps.fd_from[0] = app;
+	ps.fd_to[0] = 0;
+	ps.fd_from[1] = app;
+	ps.fd_to[1] = 1;
+	ps.fd_from[2] = ctl;
+	ps.fd_to[2] = ctl;
+	ps.nfds = 3;
+	if (procspawn(&ps) < 0) {
+		log_error("exec", "prog=%s error=%s", argv[0], strerror(errno));
 		return -1;
 	}
 	return 0;
