@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "queuedir.h"
 
 int
@@ -227,7 +229,7 @@ queuedir_spare_take(const char *queue, const char *dest, const char *tag)
 	if (i == SPARE_TRIES || n == 0)
 		return -1;
 	fd = open(dest, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || futimens(fd, NULL) < 0) {
+	if (fd < 0 || futimens(fd, NULL) < 0 || fchmod(fd, QUEUEDIR_MODE_WRITING) < 0) {
 		if (fd >= 0)
 			close(fd);
 		unlink(dest);
@@ -324,5 +326,77 @@ queuedir_spare_trim(const char *queue, size_t keep)
 			removed++;
 	}
 	closedir(d);
+	return removed;
+}
+
+static int
+ino_cmp(const void *a, const void *b)
+{
+	ino_t x = *(const ino_t *)a, y = *(const ino_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Append the inode numbers of the entries of QUEUE/sub to *v.  0 or -1
+ * (a missing directory is empty). */
+static int
+collect_inodes(const char *queue, const char *sub, ino_t **v, size_t *n, size_t *cap)
+{
+	char dir[QUEUEDIR_PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (queuedir_path(dir, sizeof(dir), queue, sub, NULL) < 0)
+		return -1;
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 1024;
+			*v = xreallocarray(*v, *cap, sizeof(**v));
+		}
+		(*v)[(*n)++] = e->d_ino;
+	}
+	closedir(d);
+	return 0;
+}
+
+long
+queuedir_spare_unshare(const char *queue)
+{
+	static const char *const live[] = { QUEUEDIR_TODO, QUEUEDIR_ENV,
+	    QUEUEDIR_MESS, QUEUEDIR_STATE, QUEUEDIR_HOLD };
+	static const char *const pool[] = { QUEUEDIR_SPARE, QUEUEDIR_SPENT };
+	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
+	ino_t *v = NULL;
+	size_t n = 0, cap = 0, i;
+	long removed = 0;
+	struct dirent *e;
+	DIR *d;
+
+	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (collect_inodes(queue, live[i], &v, &n, &cap) < 0) {
+			free(v);
+			return -1;
+		}
+	if (n > 0)
+		qsort(v, n, sizeof(*v), ino_cmp);
+	for (i = 0; i < sizeof(pool) / sizeof(pool[0]) && n > 0; i++) {
+		if (queuedir_path(dir, sizeof(dir), queue, pool[i], NULL) < 0 ||
+		    (d = opendir(dir)) == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.' ||
+			    bsearch(&e->d_ino, v, n, sizeof(*v), ino_cmp) == NULL ||
+			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+				continue;
+			if (unlink(path) == 0)
+				removed++;
+		}
+		closedir(d);
+	}
+	free(v);
 	return removed;
 }

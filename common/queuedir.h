@@ -29,6 +29,14 @@
 #define QUEUEDIR_SPARE  "spare"
 #define QUEUEDIR_SPENT  "spent"
 
+/* An envelope in todo/ is complete (its message and both names durable)
+ * once its mode is QUEUEDIR_MODE_DONE; postern-queue writes it as
+ * QUEUEDIR_MODE_WRITING and holds an flock on it until it exits
+ * (postern-send: HACKING.md "The queue").  A spare is reset to
+ * QUEUEDIR_MODE_WRITING when it is taken. */
+#define QUEUEDIR_MODE_WRITING 0600
+#define QUEUEDIR_MODE_DONE    0640
+
 /* The subdirectories of a queue tree, for `postern init` and `check`. */
 extern const char *const queuedir_subdirs[];
 extern const size_t queuedir_nsubdirs;
@@ -70,7 +78,7 @@ int queuedir_fsync_dir(const char *path);
  * queuedir_spare_take: move a spare to dest (a path in the same tree
  * that must not exist; concurrent takers never get the same one), one of
  * the same tag when there is one, and open
- * it for writing, mtime set to now.  The caller writes from offset 0 and
+ * it for writing, mtime set to now, mode QUEUEDIR_MODE_WRITING.  The caller writes from offset 0 and
  * must ftruncate to its own length before the fsync (the spare may be
  * longer).  The fd, or -1 when no spare was found (the caller creates the
  * file as before).
@@ -88,6 +96,14 @@ int queuedir_fsync_dir(const char *path);
 #define QUEUEDIR_SPARE_MAX (256 * 1024)
 #define QUEUEDIR_SPARE_KEEP 1024
 #define QUEUEDIR_SPARE_TRIM_MIN 32
+/* queuedir_spare_unshare: at start, before anything reads the queue:
+ * unlink every name in spare/ and spent/ whose inode also has a name in
+ * todo/, env/, mess/, state/ or hold/.  (A take renames a spare without
+ * fsyncing spare/; on a file system without a journal a crash can keep
+ * the old name beside the new one, and the next take would overwrite a
+ * queued message.)  Returns how many; -1 when a directory could not be
+ * read (nothing unlinked). */
+long queuedir_spare_unshare(const char *queue);
 int queuedir_spare_take(const char *queue, const char *dest, const char *tag);
 int queuedir_spare_give(const char *queue, const char *path, const char *tag);
 long queuedir_spare_settle(const char *queue, int force);

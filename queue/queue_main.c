@@ -36,9 +36,14 @@ static int store_open;
 static void __attribute__((noreturn))
 fail(int code, const char *event, const char *why)
 {
-	if (store_open)
+	int e = errno;
+
+	if (store_open) {
 		queue_store_undo(&store);
-	log_warn(event, "reason=\"%s\" errno=\"%s\"", why, errno ? strerror(errno) : "");
+		if (store.taken)
+			log_warn("taken", "id=%s note=\"postern-send took the message in before the failure below; a retry may deliver it twice\"", store.id);
+	}
+	log_warn(event, "reason=\"%s\" errno=\"%s\"", why, e ? strerror(e) : "");
 	exit(code);
 }
 
@@ -181,6 +186,9 @@ main(int argc, char **argv)
 	env->uid = (uint32_t)caller;
 	env->arrival = (uint64_t)time(NULL);
 	env->size = store.size;
+	envelope_set(&env->queue_id, store.id);
+	env->message_crc = store.crc;
+	env->has_message_crc = 1;
 	if (envelope_write(env, &out) < 0) {
 		errno = 0;
 		fail(EXIT_PERM, "refused", "envelope field over its limit");

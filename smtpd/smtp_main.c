@@ -157,7 +157,7 @@ main(int argc, char **argv)
 {
 	static struct smtp_session s;
 	const char *confpath = NULL, *mode;
-	struct config *c;
+	struct config *c, *changed;
 	char err[512], user[SVCUSER_NAME_MAX + 1];
 	struct recipient_file_sig sigs[SETUP_FILES];
 	int opt, pause_ms;
@@ -200,16 +200,25 @@ main(int argc, char **argv)
 	else
 		priv_drop_ids_flags(uid, gid, PRIV_FEW_FILES);
 
-	/* Started ahead (postern-listen -P): the connection and its
+	/* Started ahead (postern-listen -P): postern-queue is started ahead
+	 * too, while no client waits for us; the connection and its
 	 * variables come now (common/prepared.h). */
+	if (getenv(PREPARED_ENV) != NULL)
+		smtp_queue_prestart(&s);
 	switch (prepared_wait()) {
 	case 1:
 		log_set_session(getenv("POSTERN_SESSION"));
-		c = reload_if_changed(&s, c, confpath, sigs);
+		changed = reload_if_changed(&s, c, confpath, sigs);
+		if (changed != c) {
+			c = changed;    /* its queue program may be another now */
+			smtp_queue_release(&s);
+		}
 		break;
 	case -1:
-		if (errno == 0)
+		if (errno == 0) {
+			smtp_queue_release(&s);
 			return 0;       /* listen stopped before a client came */
+		}
 		log_error("prepared", "error=\"%m\"");
 		return 111;
 	}
