@@ -3,7 +3,7 @@
  *
  *     QUEUE/tmp/ID.m, tmp/ID.e   files being written by postern-queue
  *     QUEUE/mess/ID              message (LF line ends)
- *     QUEUE/todo/ID              envelope of a new message (commit point)
+ *     QUEUE/todo/ID              envelope of a new message (mode 0640: durable)
  *     QUEUE/env/ID, state/ID, hold/ID, bounce/
  *     QUEUE/wake                 FIFO: one byte per commit
  *     QUEUE/spent/ID.TAG         finished files, old names not yet durably gone
