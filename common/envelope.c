@@ -19,7 +19,7 @@ enum {
 	T_SENDER = 1, T_ENVID, T_RET, T_BODY, T_SMTPUTF8, T_CLIENT_IP,
 	T_CLIENT_HOST, T_HELO, T_AUTH_USER, T_AUTH_PARAM, T_TLS_VERSION,
 	T_TLS_CIPHER, T_SESSION, T_UID, T_ARRIVAL, T_SIZE, T_RCPT,
-	T_QUEUE_ID, T_MESSAGE_CRC, T_ENV_LAST
+	T_ENV_LAST
 };
 /* recipient sub-fields */
 enum { R_ADDR = 1, R_NOTIFY, R_ORCPT_TYPE, R_ORCPT, R_LAST };
@@ -83,7 +83,6 @@ envelope_free(struct envelope *env)
 	free(env->tls_version);
 	free(env->tls_cipher);
 	free(env->session);
-	free(env->queue_id);
 	for (size_t i = 0; i < env->nrcpts; i++)
 		rcpt_clear(&env->rcpts[i]);
 	free(env->rcpts);
@@ -197,7 +196,7 @@ envelope_write(const struct envelope *env, struct buf *out)
 	struct buf pl = BUF_INIT, rb = BUF_INIT;
 	const char *strs[] = { env->sender, env->envid, env->client_ip,
 		env->client_host, env->helo, env->auth_user, env->auth_param,
-		env->tls_version, env->tls_cipher, env->session, env->queue_id };
+		env->tls_version, env->tls_cipher, env->session };
 
 	if (env->nrcpts == 0 || env->nrcpts > ENVELOPE_MAX_RCPTS)
 		return -1;
@@ -227,9 +226,6 @@ envelope_write(const struct envelope *env, struct buf *out)
 	field_u32(&pl, T_UID, env->uid);
 	field_u64(&pl, T_ARRIVAL, env->arrival);
 	field_u64(&pl, T_SIZE, env->size);
-	field_str(&pl, T_QUEUE_ID, env->queue_id);
-	if (env->has_message_crc)
-		field_u32(&pl, T_MESSAGE_CRC, env->message_crc);
 	for (size_t i = 0; i < env->nrcpts; i++) {
 		const struct envelope_rcpt *r = &env->rcpts[i];
 		buf_reset(&rb);
@@ -456,15 +452,6 @@ parse_envelope_payload(struct envelope *env, const unsigned char *p, size_t len,
 		case T_TLS_VERSION: sp = &env->tls_version; break;
 		case T_TLS_CIPHER: sp = &env->tls_cipher; break;
 		case T_SESSION: sp = &env->session; break;
-		case T_QUEUE_ID: sp = &env->queue_id; break;
-		case T_MESSAGE_CRC:
-			if (vl != 4) {
-				*why = "bad message checksum";
-				return -1;
-			}
-			env->message_crc = get_u32(v);
-			env->has_message_crc = 1;
-			break;
 		case T_RET:
 			if (vl != 1 || v[0] > ESMTP_RET_HDRS) {
 				*why = "bad RET";

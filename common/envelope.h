@@ -76,12 +76,6 @@ struct envelope {
 	uint32_t uid;            /* uid that ran postern-queue */
 	uint64_t arrival;        /* unix seconds */
 	uint64_t size;           /* message size in octets */
-	/* Set by postern-queue, checked when postern-send recovers a todo/
-	 * file after a crash (the renames into todo/ and mess/ may reach
-	 * the disk before the bytes they name: HACKING.md "The queue"). */
-	char *queue_id;          /* the id it was stored under, or NULL */
-	uint32_t message_crc;    /* CRC-32 of the stored message ... */
-	int has_message_crc;     /* ... when this is set */
 	struct envelope_rcpt *rcpts;
 	size_t nrcpts;
 	size_t rcpt_cap;

@@ -229,7 +229,7 @@ queuedir_spare_take(const char *queue, const char *dest, const char *tag)
 	if (i == SPARE_TRIES || n == 0)
 		return -1;
 	fd = open(dest, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || futimens(fd, NULL) < 0 || fchmod(fd, QUEUEDIR_MODE_WRITING) < 0) {
+	if (fd < 0 || futimens(fd, NULL) < 0) {
 		if (fd >= 0)
 			close(fd);
 		unlink(dest);

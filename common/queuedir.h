@@ -3,7 +3,7 @@
  *
  *     QUEUE/tmp/ID.m, tmp/ID.e   files being written by postern-queue
  *     QUEUE/mess/ID              message (LF line ends)
- *     QUEUE/todo/ID              envelope of a new message (mode 0640: durable)
+ *     QUEUE/todo/ID              envelope of a new message (commit point)
  *     QUEUE/env/ID, state/ID, hold/ID, bounce/
  *     QUEUE/wake                 FIFO: one byte per commit
  *     QUEUE/spent/ID.TAG         finished files, old names not yet durably gone
@@ -28,14 +28,6 @@
 #define QUEUEDIR_WAKE   "wake"
 #define QUEUEDIR_SPARE  "spare"
 #define QUEUEDIR_SPENT  "spent"
-
-/* An envelope in todo/ is complete (its message and both names durable)
- * once its mode is QUEUEDIR_MODE_DONE; postern-queue writes it as
- * QUEUEDIR_MODE_WRITING and holds an flock on it until it exits
- * (postern-send: HACKING.md "The queue").  A spare is reset to
- * QUEUEDIR_MODE_WRITING when it is taken. */
-#define QUEUEDIR_MODE_WRITING 0600
-#define QUEUEDIR_MODE_DONE    0640
 
 /* The subdirectories of a queue tree, for `postern init` and `check`. */
 extern const char *const queuedir_subdirs[];
@@ -78,7 +70,7 @@ int queuedir_fsync_dir(const char *path);
  * queuedir_spare_take: move a spare to dest (a path in the same tree
  * that must not exist; concurrent takers never get the same one), one of
  * the same tag when there is one, and open
- * it for writing, mtime set to now, mode QUEUEDIR_MODE_WRITING.  The caller writes from offset 0 and
+ * it for writing, mtime set to now.  The caller writes from offset 0 and
  * must ftruncate to its own length before the fsync (the spare may be
  * longer).  The fd, or -1 when no spare was found (the caller creates the
  * file as before).

@@ -23,9 +23,6 @@ struct queue_store {
 	int mess_linked;         /* mess/ID exists (undo on failure) */
 	int todo_linked;
 	uint64_t size;           /* bytes stored (LF line ends) */
-	uint32_t crc;            /* CRC-32 of those bytes (envelope_crc32) */
-	int taken;               /* postern-send took todo/ID in before a
-	                          * failed fsync: undo leaves it */
 	int pending_cr;          /* a CR at the end of the last chunk */
 	size_t wlen;
 	/* buffers: always written before they are read, never zeroed (a
@@ -41,16 +38,11 @@ int queue_store_open(struct queue_store *s, const char *queue);
 int queue_store_write(struct queue_store *s, const char *p, size_t n);
 /* Flush tmp/ID.m and start its write-back (fsync'd in commit).  0 or -1. */
 int queue_store_message_done(struct queue_store *s);
-/* Write the envelope file to tmp/ID.e; rename the message to mess/ID and
- * the envelope to todo/ID; fsync both files and both directories, all
- * four at the same time (one flush of the device).  The envelope must
- * carry the id, size and CRC-32 of the message (postern-send checks them
- * when it recovers: a crash during the fsyncs may leave the names without
- * their bytes).  0 or -1. */
+/* Write the envelope file to tmp/ID.e; fsync both files (at the same time);
+ * rename the message to mess/ID and the envelope to todo/ID (the commit
+ * point); fsync mess/ and todo/ (at the same time).  0 or -1. */
 int queue_store_commit(struct queue_store *s, const char *env, size_t len);
-/* Remove whatever this store created (after a failed commit), unless
- * postern-send already took the message in (a later failed fsync: the
- * caller reports a temporary failure, and a retry may duplicate it). */
+/* Remove whatever this store created (after a failure before commit). */
 void queue_store_undo(struct queue_store *s);
 
 #endif

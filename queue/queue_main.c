@@ -36,14 +36,9 @@ static int store_open;
 static void __attribute__((noreturn))
 fail(int code, const char *event, const char *why)
 {
-	int e = errno;
-
-	if (store_open) {
+	if (store_open)
 		queue_store_undo(&store);
-		if (store.taken)
-			log_warn("taken", "id=%s note=\"postern-send took the message in before the failure below; a retry may deliver it twice\"", store.id);
-	}
-	log_warn(event, "reason=\"%s\" errno=\"%s\"", why, e ? strerror(e) : "");
+	log_warn(event, "reason=\"%s\" errno=\"%s\"", why, errno ? strerror(errno) : "");
 	exit(code);
 }
 
@@ -186,9 +181,6 @@ main(int argc, char **argv)
 	env->uid = (uint32_t)caller;
 	env->arrival = (uint64_t)time(NULL);
 	env->size = store.size;
-	envelope_set(&env->queue_id, store.id);
-	env->message_crc = store.crc;
-	env->has_message_crc = 1;
 	if (envelope_write(env, &out) < 0) {
 		errno = 0;
 		fail(EXIT_PERM, "refused", "envelope field over its limit");

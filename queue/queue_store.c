@@ -1,27 +1,25 @@
 /* queue_store.c: the durable write of one message into the queue
- * (HACKING.md "The queue"): tmp/ID.m and tmp/ID.e written, renamed to
- * mess/ID and todo/ID (message first), then both files and both
- * directories fsync'd at the same time (three of the four in short-lived
- * threads): concurrent fsyncs share one flush of the device cache
- * (measured on ext4 without a journal), so the message is durable after
- * one flush instead of two.  The renames may reach the disk before the
- * bytes do; the envelope carries the message's id, size and CRC-32, and
- * postern-send checks them when it recovers todo/ after a crash (no
- * success was reported for such a message).  Any failure removes what
- * was made, so a full disk leaves nothing half-written.  Both files come
- * from QUEUE/spare when one is there (queuedir_spare_take: no inode
- * allocated per message), else are created. */
+ * (HACKING.md "The queue"): tmp/ID.m and tmp/ID.e written and both
+ * fsync'd, renamed to mess/ID and todo/ID (the commit point), both
+ * directories fsync'd.  The two fsyncs of each pair run at the same time
+ * (the second in a short-lived thread): concurrent fsyncs share the
+ * device cache flush (and the journal commit where there is a journal)
+ * instead of paying one each (measured on ext4 without a journal), and
+ * the order that matters is kept (both files durable before the renames,
+ * both directories durable before success).  Any failure before the
+ * commit removes what was made, so a full disk leaves nothing
+ * half-written.  Both files come from QUEUE/spare when one is there
+ * (queuedir_spare_take: no inode allocated per message), else are
+ * created. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "envelope.h"
 #include "queue.h"
 #include "queuedir.h"
 
@@ -83,8 +81,7 @@ queue_store_open(struct queue_store *s, const char *queue)
 			s->reused = 1;
 			return 0;
 		}
-		s->fd = open(s->tmp_mess, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    QUEUEDIR_MODE_WRITING);
+		s->fd = open(s->tmp_mess, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (s->fd >= 0)
 			return 0;
 		if (errno != EEXIST)
@@ -98,7 +95,6 @@ flush(struct queue_store *s)
 {
 	if (s->wlen == 0)
 		return 0;
-	s->crc = envelope_crc32(s->crc, s->wbuf, s->wlen);
 	if (write_all(s->fd, s->wbuf, s->wlen) < 0)
 		return -1;
 	s->wlen = 0;
@@ -172,37 +168,30 @@ sync_run(void *arg)
 	return NULL;
 }
 
-/* All n jobs at once: jobs 1..n-1 in threads (small stacks), job 0 here;
- * every job runs to its end whatever the others do.  A job whose thread
- * cannot be made runs here after job 0.  0, or -1 with errno of the first
- * failure. */
-#define SYNC_JOBS_MAX 4
+/* Both jobs at once: b in a thread (small stack), a here; both run to the
+ * end whatever the other does.  Without a thread, one after the other.
+ * 0, or -1 with errno of the first failure. */
 static int
-sync_all(struct sync_job *jobs, int n)
+sync_both(struct sync_job *a, struct sync_job *b)
 {
 	pthread_attr_t at;
-	pthread_t t[SYNC_JOBS_MAX];
-	int started[SYNC_JOBS_MAX] = { 0 }, attr, i;
+	pthread_t t;
+	int started = 0;
 
-	attr = pthread_attr_init(&at) == 0;
-	if (attr)
+	if (pthread_attr_init(&at) == 0) {
 		(void)pthread_attr_setstacksize(&at, 64 * 1024);
-	for (i = 1; i < n && attr; i++)
-		started[i] = pthread_create(&t[i], &at, sync_run, &jobs[i]) == 0;
-	if (attr)
+		started = pthread_create(&t, &at, sync_run, b) == 0;
 		pthread_attr_destroy(&at);
-	sync_run(&jobs[0]);
-	for (i = 1; i < n; i++) {
-		if (started[i])
-			pthread_join(t[i], NULL);
-		else
-			sync_run(&jobs[i]);
 	}
-	for (i = 0; i < n; i++)
-		if (jobs[i].err != 0) {
-			errno = jobs[i].err;
-			return -1;
-		}
+	sync_run(a);
+	if (started)
+		pthread_join(t, NULL);
+	else
+		sync_run(b);
+	if (a->err != 0 || b->err != 0) {
+		errno = a->err != 0 ? a->err : b->err;
+		return -1;
+	}
 	return 0;
 }
 
@@ -210,7 +199,7 @@ int
 queue_store_commit(struct queue_store *s, const char *env, size_t len)
 {
 	char mdir[4096], tdir[4096];
-	struct sync_job jobs[4];
+	struct sync_job ja = { .fd = s->fd }, jb = { .fd = -1 };
 	int fd, e, reused;
 
 	if (queuedir_path(mdir, sizeof(mdir), s->queue, QUEUEDIR_MESS, NULL) < 0 ||
@@ -220,39 +209,34 @@ queue_store_commit(struct queue_store *s, const char *env, size_t len)
 	}
 	reused = (fd = queuedir_spare_take(s->queue, s->tmp_env, "e")) >= 0;
 	if (!reused)
-		fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    QUEUEDIR_MODE_WRITING);
+		fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	/* Held until we exit: postern-send leaves todo/ID alone while a
-	 * live writer may still be in its fsyncs (without the lock it
-	 * would only do them again itself). */
-	(void)flock(fd, LOCK_EX | LOCK_NB);
+	/* Both files exist and their write-back has started before either
+	 * fsync: one journal commit holds both. */
 	if (write_all(fd, env, len) < 0 || (reused && ftruncate(fd, (off_t)len) < 0))
 		goto fail;
 	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	/* The names first, message before envelope (postern-send takes in
-	 * todo/ID only with its mess/ID there); then everything at once. */
-	if (rename_new(s->tmp_mess, s->mess) < 0)
+	jb.fd = fd;
+	if (sync_both(&ja, &jb) < 0)
 		goto fail;
-	s->mess_linked = 1;
-	if (rename_new(s->tmp_env, s->todo) < 0)
-		goto fail;
-	s->todo_linked = 1;
-	jobs[0] = (struct sync_job){ .fd = s->fd };
-	jobs[1] = (struct sync_job){ .fd = fd };
-	jobs[2] = (struct sync_job){ .fd = -1, .dir = mdir };
-	jobs[3] = (struct sync_job){ .fd = -1, .dir = tdir };
-	if (sync_all(jobs, 4) < 0)
-		goto fail;
-	/* Durable: the mark postern-send takes it in by (a failed fchmod
-	 * only makes it check and fsync again) */
-	(void)fchmod(fd, QUEUEDIR_MODE_DONE);
 	if (close(fd) < 0)
 		return -1;
 	fd = s->fd;
 	s->fd = -1;
-	return close(fd);
+	if (close(fd) < 0)
+		return -1;
+	/* Both files are durable; now the two renames, message first, and
+	 * then both directories at once (HACKING.md "The queue"). */
+	if (rename_new(s->tmp_mess, s->mess) < 0)
+		return -1;
+	s->mess_linked = 1;
+	if (rename_new(s->tmp_env, s->todo) < 0)
+		return -1;
+	s->todo_linked = 1;
+	ja = (struct sync_job){ .fd = -1, .dir = mdir };
+	jb = (struct sync_job){ .fd = -1, .dir = tdir };
+	return sync_both(&ja, &jb);
 fail:
 	e = errno;
 	close(fd);
@@ -269,15 +253,9 @@ queue_store_undo(struct queue_store *s)
 		close(s->fd);
 		s->fd = -1;
 	}
-	/* todo/ID back to tmp/ first: if postern-send took it in already
-	 * (it may, once the name is there), the message is its now */
-	if (s->todo_linked && rename(s->todo, s->tmp_env) < 0) {
-		if (errno == ENOENT)
-			s->taken = 1;
-		else
-			unlink(s->todo);
-	}
-	if (s->mess_linked && !s->taken)
+	if (s->todo_linked)
+		unlink(s->todo);
+	if (s->mess_linked)
 		unlink(s->mess);
 	unlink(s->tmp_mess);
 	unlink(s->tmp_env);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,36 +77,26 @@ send_store_forget(struct send_state *s, struct send_msg *m)
 	free(m);
 }
 
-/* Read what fd holds, at most max bytes.  0, or -1 with errno. */
-static int
-read_fd(int fd, size_t max, struct buf *b)
-{
-	char chunk[65536];
-	ssize_t n;
-
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		buf_append(b, chunk, (size_t)n);
-		if (b->len > max) {
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	return n < 0 ? -1 : 0;
-}
-
 /* Read a whole file of at most max bytes.  0, or -1 with errno. */
 static int
 read_file(const char *path, size_t max, struct buf *b)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r, e;
+	char chunk[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -1;
-	r = read_fd(fd, max, b);
-	e = errno;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		buf_append(b, chunk, (size_t)n);
+		if (b->len > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+	}
 	close(fd);
-	errno = e;
-	return r;
+	return n < 0 ? -1 : 0;
 }
 
 static time_t
@@ -156,130 +145,10 @@ remove_files(struct send_state *s, const char *id, int env_too, int reuse)
 		drop_file(s, path, "m", reuse);
 }
 
-/* mess/ID is what postern-queue stored under this envelope: its id, size
- * and CRC-32 (an envelope without them, from an older writer, is taken as
- * it is).  With sync, the message file is also fsync'd.  1 or 0. */
-static int
-message_matches(struct send_state *s, const char *id, const struct envelope *env,
-    int sync)
-{
-	char path[QUEUEDIR_PATH_MAX], chunk[65536];
-	uint64_t size = 0;
-	uint32_t crc = 0;
-	ssize_t n;
-	int fd, ok;
-
-	if (env->queue_id != NULL && strcmp(env->queue_id, id) != 0)
-		return 0;
-	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) < 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return 0;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && size <= env->size) {
-		crc = envelope_crc32(crc, chunk, (size_t)n);
-		size += (uint64_t)n;
-	}
-	ok = n == 0 && size == env->size &&
-	    (!env->has_message_crc || crc == env->message_crc) &&
-	    (!sync || fsync(fd) == 0);
-	close(fd);
-	return ok;
-}
-
-/* A todo/ID whose bytes never became durable (a crash during
- * postern-queue's fsyncs: no success was reported for it) goes to tmp/,
- * removed there with other leftovers after ORPHAN_AGE. */
-static void
-set_aside(struct send_state *s, const char *id, const char *why)
-{
-	char from[QUEUEDIR_PATH_MAX], to[QUEUEDIR_PATH_MAX];
-
-	if (queuedir_path(from, sizeof(from), s->queue, QUEUEDIR_MESS, id) == 0 &&
-	    queuedir_tmp_path(to, sizeof(to), s->queue, id, ".m") == 0)
-		(void)rename(from, to);
-	if (queuedir_path(from, sizeof(from), s->queue, QUEUEDIR_TODO, id) == 0 &&
-	    queuedir_tmp_path(to, sizeof(to), s->queue, id, ".e") == 0)
-		(void)rename(from, to);
-	log_warn("torn", "id=%s reason=\"%s\" note=\"never acknowledged: set aside in tmp/\"",
-	    id, why);
-}
-
-enum intake { INTAKE_WAIT, INTAKE_OK, INTAKE_TORN };
-
-/* Read and parse todo/ID (HACKING.md "The queue").  Its mode says
- * whether postern-queue finished (QUEUEDIR_MODE_DONE); one that did not
- * and still holds its lock is left for now (it wakes us when done); one
- * that died first is checked and its files fsync'd here.  After a restart
- * (recovering) every one is checked: a crash may have kept the renames
- * and lost the bytes. */
-static enum intake
-todo_read(struct send_state *s, const char *id, const char *path, int recovering,
-    struct envelope **env, const char **why)
-{
-	char dir[QUEUEDIR_PATH_MAX], err[128];
-	struct buf b = BUF_INIT;
-	struct stat st;
-	int fd, done, parsed;
-
-	*env = NULL;
-	*why = "";
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		if (errno != ENOENT)
-			log_error("read-envelope", "id=%s error=\"%m\"", id);
-		return INTAKE_WAIT;
-	}
-	done = fstat(fd, &st) == 0 && (st.st_mode & 07777) == QUEUEDIR_MODE_DONE;
-	if (!done && flock(fd, LOCK_SH | LOCK_NB) < 0) {
-		close(fd);
-		return INTAKE_WAIT;     /* its writer is still at it */
-	}
-	if (read_fd(fd, ENVELOPE_MAX_SIZE, &b) < 0) {
-		log_error("read-envelope", "id=%s error=\"%m\"", id);
-		close(fd);
-		buf_free(&b);
-		return INTAKE_WAIT;
-	}
-	parsed = envelope_parse(b.p ? b.p : "", b.len, env, err, sizeof(err)) == 0;
-	buf_free(&b);
-	if (!parsed) {
-		close(fd);
-		if (recovering || !done) {
-			*why = "envelope does not parse";
-			return INTAKE_TORN;
-		}
-		log_error("bad-envelope", "id=%s dir=todo error=\"%s\"", id, err);
-		return INTAKE_WAIT;
-	}
-	if ((recovering || !done) && !message_matches(s, id, *env, !done)) {
-		close(fd);
-		envelope_free(*env);
-		*env = NULL;
-		*why = "message does not match its envelope";
-		return INTAKE_TORN;
-	}
-	if (!done) {
-		/* what its writer did not live to do */
-		int ok = fsync(fd) == 0;
-		if (ok && queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_MESS, NULL) == 0)
-			ok = queuedir_fsync_dir(dir) == 0;
-		if (ok && queuedir_path(dir, sizeof(dir), s->queue, QUEUEDIR_TODO, NULL) == 0)
-			ok = queuedir_fsync_dir(dir) == 0;
-		if (!ok) {
-			log_error("take-in-fsync", "id=%s error=\"%m\"", id);
-			close(fd);
-			envelope_free(*env);
-			*env = NULL;
-			return INTAKE_WAIT;
-		}
-		log_info("take-in", "id=%s note=\"its writer ended before it was done; checked and made durable here\"", id);
-	}
-	close(fd);
-	return INTAKE_OK;
-}
-
 /* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the envelope is
  * moved to env/ first (the take-in). */
 static void
-load(struct send_state *s, const char *sub, const char *id, int recovering)
+load(struct send_state *s, const char *sub, const char *id)
 {
 	char path[QUEUEDIR_PATH_MAX], envpath[QUEUEDIR_PATH_MAX], err[128];
 	struct buf b = BUF_INIT;
@@ -287,35 +156,22 @@ load(struct send_state *s, const char *sub, const char *id, int recovering)
 	struct send_msg *m;
 	struct stat sb;
 	size_t valid = 0;
-	const char *why;
 
 	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
 		return;
 	if (queuedir_path(path, sizeof(path), s->queue, sub, id) < 0 ||
 	    queuedir_path(envpath, sizeof(envpath), s->queue, QUEUEDIR_ENV, id) < 0)
 		return;
-	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
-		switch (todo_read(s, id, path, recovering, &env, &why)) {
-		case INTAKE_WAIT:
-			return;
-		case INTAKE_TORN:
-			set_aside(s, id, why);
-			return;
-		case INTAKE_OK:
-			break;
-		}
-	} else {
-		if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
-			if (errno != ENOENT)
-				log_error("read-envelope", "id=%s error=\"%m\"", id);
-			buf_free(&b);
-			return;
-		}
-		if (envelope_parse(b.p ? b.p : "", b.len, &env, err, sizeof(err)) < 0) {
-			log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
-			buf_free(&b);
-			return;
-		}
+	if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
+		if (errno != ENOENT)
+			log_error("read-envelope", "id=%s error=\"%m\"", id);
+		buf_free(&b);
+		return;
+	}
+	if (envelope_parse(b.p ? b.p : "", b.len, &env, err, sizeof(err)) < 0) {
+		log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
+		buf_free(&b);
+		return;
 	}
 	buf_free(&b);
 	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
@@ -391,7 +247,7 @@ each_id(struct send_state *s, const char *sub,
 static void
 load_cb(struct send_state *s, const char *sub, const char *id, void *arg)
 {
-	load(s, sub, id, arg != NULL);
+	load(s, sub, id);
 }
 
 static int
@@ -448,7 +304,7 @@ send_store_recover(struct send_state *s)
 	each_id(s, QUEUEDIR_TMP, tmp_cb, &now);
 	each_id(s, QUEUEDIR_BOUNCE, tmp_cb, &now);
 	each_id(s, QUEUEDIR_ENV, load_cb, NULL);
-	each_id(s, QUEUEDIR_TODO, load_cb, &now);       /* checked: recovering */
+	each_id(s, QUEUEDIR_TODO, load_cb, NULL);
 	log_info("recovered", "messages=%zu", s->nmsgs);
 }
 

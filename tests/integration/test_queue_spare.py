@@ -57,6 +57,24 @@ class SparePoolTest(DeliveryBase):
         pool = self.pool()
         self.assertFalse([n for n in pool["spare"] + pool["spent"] if n.startswith(qid)], pool)
 
+    def test_spare_name_of_a_queued_file_removed_at_start(self):
+        # a crash on a file system without a journal can keep a spare's
+        # old name beside its new one (mess/ID): postern-send drops the
+        # spare name when it starts, so no take overwrites the message
+        self.svc.stop()
+        qid = self.send(addr("carl"), [addr("joe")], "Subject: s\n\nshared inode\n")
+        q = self.inst.queue
+        os.link(os.path.join(q, "mess", qid), os.path.join(q, "spare", "1.0000000000000000.m"))
+        os.link(os.path.join(q, "todo", qid), os.path.join(q, "spent", "1.0000000000000001.e"))
+        self.svc = crashtest.QueueService(self.inst, logfile=os.path.join(self.tmp, "queue.log"))
+        self.svc.start()
+        m = self.wait_messages("joe", 1)
+        self.assertIn(b"shared inode", m[0])
+        self.assertNotIn("1.0000000000000000.m", os.listdir(os.path.join(q, "spare")))
+        self.assertNotIn("1.0000000000000001.e", os.listdir(os.path.join(q, "spent")))
+        self.assertIn("event=spare-shared count=2", self.log())
+        self.wait_empty()
+
 
 if __name__ == "__main__":
     unittest.main()

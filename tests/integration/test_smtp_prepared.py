@@ -1,7 +1,10 @@
 """postern run starts postern-smtpd ahead of its connection (postern-listen
 -P, smtpd_prepared): the session it serves is the same as a fresh one, and
 a user added (or any configuration or table change) while it waited counts
-for that session: it reads what changed again before its greeting."""
+for that session: it reads what changed again before its greeting.  It
+starts its postern-queue ahead too, before the connection comes; after
+such a reload that one is let go (the queue program may have changed)
+and another is started after the greeting."""
 import smtplib, time, unittest
 
 import harness as H
@@ -38,14 +41,37 @@ class PreparedSmtpd(unittest.TestCase):
                     return p
         return H.wait_for(find)
 
+    def queue_child(self, smtpd):
+        return H.wait_for(lambda: next((c for c in H.descendants(smtpd)
+                                        if H.proc_exe_name(c) == "postern-queue"), None))
+
+    def test_queue_started_ahead(self):
+        p = self.prepared_smtpd()
+        self.assertTrue(p)
+        q = self.queue_child(p)
+        self.assertTrue(q, "no postern-queue under the prepared smtpd")
+        s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
+        s.sendmail("a@remote.example", ["demo@" + self.inst.domain], "Subject: ahead\r\n\r\nx\r\n")
+        s.quit()
+        # the message went through the one started ahead
+        self.sup.wait_line(r"postern-queue\[%d\]: event=queued" % q)
+
     def test_user_added_while_prepared(self):
         p = self.prepared_smtpd()
         self.assertTrue(p)
+        q = self.queue_child(p)
+        self.assertTrue(q)
         time.sleep(0.05)        # a later mtime than its load
         postern("user", "add", self.inst.dir, "late@" + self.inst.domain,
                 input="late-pw\n", check=True)
         s = smtplib.SMTP("127.0.0.1", self.inst.ports["smtp"], timeout=20)
         s.ehlo("client.example")
+        # while the session is open: the postern-queue started before the
+        # reload is gone, another one took its place
+        self.assertTrue(H.wait_for(lambda: H.gone(q)))
+        q2 = self.queue_child(p)
+        self.assertTrue(q2)
+        self.assertNotEqual(q2, q)
         code, _ = s.mail("a@remote.example")
         self.assertEqual(code, 250)
         code, msg = s.rcpt("late@" + self.inst.domain)

@@ -90,41 +90,6 @@ START_TEST(null_sender_and_minimal)
 }
 END_TEST
 
-/* postern-queue's commit fields: the id and the message's CRC-32 go
- * through; without them the reader says so (an older writer's file). */
-START_TEST(commit_fields)
-{
-	struct envelope *e = envelope_new(), *r;
-	struct buf b = BUF_INIT;
-	char err[128];
-
-	envelope_add_rcpt(e, "x@y", 0, NULL, NULL);
-	ck_assert_int_eq(envelope_write(e, &b), 0);
-	ck_assert_int_eq(envelope_parse(b.p, b.len, &r, err, sizeof(err)), 0);
-	ck_assert_ptr_null(r->queue_id);
-	ck_assert_int_eq(r->has_message_crc, 0);
-	envelope_free(r);
-	buf_reset(&b);
-	envelope_set(&e->queue_id, "1700000000.0123456789abcdef");
-	e->message_crc = 0;             /* a CRC of 0 is a CRC too */
-	e->has_message_crc = 1;
-	ck_assert_int_eq(envelope_write(e, &b), 0);
-	ck_assert_int_eq(envelope_parse(b.p, b.len, &r, err, sizeof(err)), 0);
-	ck_assert_str_eq(r->queue_id, "1700000000.0123456789abcdef");
-	ck_assert_int_eq(r->has_message_crc, 1);
-	ck_assert_uint_eq(r->message_crc, 0);
-	envelope_free(r);
-	buf_reset(&b);
-	e->message_crc = 0xdeadbeefu;
-	ck_assert_int_eq(envelope_write(e, &b), 0);
-	ck_assert_int_eq(envelope_parse(b.p, b.len, &r, err, sizeof(err)), 0);
-	ck_assert_uint_eq(r->message_crc, 0xdeadbeefu);
-	envelope_free(r);
-	envelope_free(e);
-	buf_free(&b);
-}
-END_TEST
-
 START_TEST(writer_caps)
 {
 	struct envelope *e = envelope_new();
@@ -378,7 +343,6 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, null_sender_and_minimal);
-	tcase_add_test(tc, commit_fields);
 	tcase_add_test(tc, writer_caps);
 	tcase_add_test(tc, every_truncation_refused);
 	tcase_add_test(tc, every_bit_flip_detected);
