@@ -38,9 +38,9 @@ int queue_store_open(struct queue_store *s, const char *queue);
 int queue_store_write(struct queue_store *s, const char *p, size_t n);
 /* Flush tmp/ID.m and start its write-back (fsync'd in commit).  0 or -1. */
 int queue_store_message_done(struct queue_store *s);
-/* Write the envelope file to tmp/ID.e; fsync both files (at the same time);
- * rename the message to mess/ID and the envelope to todo/ID (the commit
- * point); fsync mess/ and todo/ (at the same time).  0 or -1. */
+/* Write the envelope file to tmp/ID.e; fsync both files; rename the
+ * message to mess/ID and the envelope to todo/ID (the commit point);
+ * fsync mess/ and todo/.  0 or -1. */
 int queue_store_commit(struct queue_store *s, const char *env, size_t len);
 /* Remove whatever this store created (after a failure before commit). */
 void queue_store_undo(struct queue_store *s);

@@ -24,8 +24,8 @@ class FsyncOrderTest(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def test_fsyncs_before_the_id_is_written(self):
-        # -ff: one file per task (postern-queue runs each pair of fsyncs
-        # at once, one in a thread: with -f their lines would be split);
+        # -ff: one file per task (should postern-queue run fsyncs in
+        # threads again, their lines would not be split as with -f);
         # -ttt -T: entry time and duration, so "done before" is checkable.
         trace = os.path.join(self.tmp, "st")
         env_bytes = crashtest.envelope("a@example.org", ["joe@example.test"])
