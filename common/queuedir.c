@@ -369,11 +369,12 @@ queuedir_spare_unshare(const char *queue)
 	static const char *const live[] = { QUEUEDIR_TODO, QUEUEDIR_ENV,
 	    QUEUEDIR_MESS, QUEUEDIR_STATE, QUEUEDIR_HOLD };
 	static const char *const pool[] = { QUEUEDIR_SPARE, QUEUEDIR_SPENT };
-	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
+	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX], aside[QUEUEDIR_PATH_MAX];
 	ino_t *v = NULL;
 	size_t n = 0, cap = 0, i;
 	long removed = 0;
 	struct dirent *e;
+	struct stat st;
 	DIR *d;
 
 	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
@@ -390,10 +391,23 @@ queuedir_spare_unshare(const char *queue)
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.' ||
 			    bsearch(&e->d_ino, v, n, sizeof(*v), ino_cmp) == NULL ||
-			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+			    lstat(path, &st) < 0)
 				continue;
-			if (unlink(path) == 0)
-				removed++;
+			/* Two names on disk, but a link count of 1 (no fsck
+			 * since the crash): an unlink would free the queued
+			 * file's inode.  Out of the pool instead, into a
+			 * directory nothing cleans. */
+			if (st.st_nlink < 2) {
+				if (queuedir_path(aside, sizeof(aside), queue, QUEUEDIR_SHARED, NULL) < 0 ||
+				    (mkdir(aside, 0700) < 0 && errno != EEXIST) ||
+				    snprintf(aside, sizeof(aside), "%s/%s/%s.%s", queue,
+				    QUEUEDIR_SHARED, pool[i], e->d_name) >= (int)sizeof(aside) ||
+				    rename(path, aside) < 0)
+					continue;
+			} else if (unlink(path) < 0)
+				continue;
+			removed++;
 		}
 		closedir(d);
 	}

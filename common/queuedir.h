@@ -28,6 +28,7 @@
 #define QUEUEDIR_WAKE   "wake"
 #define QUEUEDIR_SPARE  "spare"
 #define QUEUEDIR_SPENT  "spent"
+#define QUEUEDIR_SHARED "shared"    /* set aside by queuedir_spare_unshare */
 
 /* The subdirectories of a queue tree, for `postern init` and `check`. */
 extern const char *const queuedir_subdirs[];
@@ -89,12 +90,15 @@ int queuedir_fsync_dir(const char *path);
 #define QUEUEDIR_SPARE_KEEP 1024
 #define QUEUEDIR_SPARE_TRIM_MIN 32
 /* queuedir_spare_unshare: at start, before anything reads the queue:
- * unlink every name in spare/ and spent/ whose inode also has a name in
- * todo/, env/, mess/, state/ or hold/.  (A take renames a spare without
- * fsyncing spare/; on a file system without a journal a crash can keep
- * the old name beside the new one, and the next take would overwrite a
- * queued message.)  Returns how many; -1 when a directory could not be
- * read (nothing unlinked). */
+ * take out of the pool every name in spare/ and spent/ whose inode also
+ * has a name in todo/, env/, mess/, state/ or hold/.  (A take renames a
+ * spare without fsyncing spare/; on a file system without a journal a
+ * crash can keep the old name beside the new one, and the next take
+ * would overwrite a queued message.)  Such a name is unlinked when the
+ * link count says two names (fsck fixed it), else (the count still 1: an
+ * unlink would free the queued file) moved to QUEUE/shared/, which
+ * nothing cleans.  Returns how many; -1 when a directory could not be
+ * read (nothing changed). */
 long queuedir_spare_unshare(const char *queue);
 int queuedir_spare_take(const char *queue, const char *dest, const char *tag);
 int queuedir_spare_give(const char *queue, const char *path, const char *tag);

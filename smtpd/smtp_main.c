@@ -220,6 +220,7 @@ main(int argc, char **argv)
 			return 0;       /* listen stopped before a client came */
 		}
 		log_error("prepared", "error=\"%m\"");
+		smtp_queue_release(&s);
 		return 111;
 	}
 

@@ -312,6 +312,8 @@ START_TEST(unshare)
 	path_of(live, sizeof(live), "spare", "998.bb.m");  /* a spare of its own */
 	make_file(live, 10);
 	ck_assert_int_eq(queuedir_spare_unshare(top), 2);
+	/* both had a link count of 2: unlinked, nothing set aside */
+	ck_assert_int_eq(count("shared"), -1);
 	ck_assert_int_eq(access(a, F_OK), -1);
 	ck_assert_int_eq(access(b, F_OK), -1);
 	ck_assert_int_eq(access(live, F_OK), 0);
