@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "envfd.h"
+#include "fdpass.h"
 #include "authclient.h"
 #include "buf.h"
 #include "handoff.h"
@@ -26,30 +27,9 @@ size_t authclient_body_len(const unsigned char hdr[AUTHCLIENT_HDR])
 /* The 4-byte header with descriptor 0 attached. */
 static int send_first(int sock, const char *hdr)
 {
-	struct msghdr mh;
-	struct iovec iov = { (void *)hdr, 4 };
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} cm;
 	int conn = 0;
-	ssize_t r;
 
-	memset(&mh, 0, sizeof(mh));
-	memset(&cm, 0, sizeof(cm));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof(cm.b);
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &conn, sizeof(int));
-	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r == 4 ? 0 : -1;
+	return fdpass_send(sock, hdr, 4, &conn, 1, 0);
 }
 
 int authclient_read_header(int sock, unsigned char hdr[AUTHCLIENT_HDR], int *fd)
@@ -58,34 +38,17 @@ int authclient_read_header(int sock, unsigned char hdr[AUTHCLIENT_HDR], int *fd)
 
 	*fd = -1;
 	while (got < AUTHCLIENT_HDR) {
-		struct msghdr mh;
-		struct iovec iov = { hdr + got, AUTHCLIENT_HDR - got };
-		union {
-			struct cmsghdr h;
-			char b[CMSG_SPACE(sizeof(int) * 4)];
-		} cm;
-		ssize_t r;
+		int fds[FDPASS_MAX], nfds, trunc, i;
+		ssize_t r = fdpass_recv(sock, hdr + got, AUTHCLIENT_HDR - got, fds,
+		    FDPASS_MAX, &nfds, &trunc);
 
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cm.b;
-		mh.msg_controllen = sizeof(cm.b);
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-		if (r < 0 && errno == EINTR)
-			continue;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); r >= 0 && c; c = CMSG_NXTHDR(&mh, c)) {
-			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-				continue;
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k; i++) {
-				int got_fd;
-				memcpy(&got_fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (*fd < 0)
-					*fd = got_fd;
-				else
-					close(got_fd);
-			}
+		/* the first descriptor that comes is the one; any other is
+		 * closed */
+		for (i = 0; i < nfds; i++) {
+			if (*fd < 0 && r > 0)
+				*fd = fds[i];
+			else
+				close(fds[i]);
 		}
 		if (r <= 0) {
 			if (*fd >= 0)

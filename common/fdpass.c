@@ -6,8 +6,8 @@
 
 #include "fdpass.h"
 
-int
-fdpass_send(int sock, const void *rec, size_t len, const int *fds, int nfds,
+ssize_t
+fdpass_send_some(int sock, const void *rec, size_t len, const int *fds, int nfds,
     int flags)
 {
 	struct msghdr mh;
@@ -39,6 +39,15 @@ fdpass_send(int sock, const void *rec, size_t len, const int *fds, int nfds,
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+int
+fdpass_send(int sock, const void *rec, size_t len, const int *fds, int nfds,
+    int flags)
+{
+	ssize_t n = fdpass_send_some(sock, rec, len, fds, nfds, flags);
+
 	if (n >= 0 && (size_t)n != len) {
 		errno = EMSGSIZE;
 		return -1;

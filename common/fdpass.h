@@ -1,6 +1,6 @@
 /* fdpass.h: one record with descriptors attached (SCM_RIGHTS) over a
- * UNIX socket, both ways; what several of our socket protocols share
- * (deliverproto.h, prepared.h). */
+ * UNIX socket, both ways; what all of our socket protocols share
+ * (deliverproto.h, prepared.h, tlsctl.h, spawnproto.h, authclient.h). */
 #ifndef POSTERN_FDPASS_H
 #define POSTERN_FDPASS_H
 
@@ -14,6 +14,11 @@
  * -1 (errno). */
 int fdpass_send(int sock, const void *rec, size_t len, const int *fds, int nfds,
     int flags);
+/* The same for a stream socket, where part of rec may go: one sendmsg
+ * (EINTR retried), the bytes sent or -1 (errno; EAGAIN on a non-blocking
+ * socket).  The descriptors go with the first byte sent. */
+ssize_t fdpass_send_some(int sock, const void *rec, size_t len, const int *fds,
+    int nfds, int flags);
 
 /* Receive one record into buf (size bytes) and up to maxfds descriptors
  * (close-on-exec) into fds, *nfds of them; any more are closed.  The

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdpass.h"
 #include "spawnproto.h"
 #include "io.h"
 
@@ -570,38 +571,13 @@ spawn_send(int sock, const void *record, size_t len, int fd)
 {
 	const char *p = record;
 	size_t off = 0;
-	int first = 1;
 
 	while (off < len) {
-		struct msghdr mh;
-		struct iovec iov;
-		union {
-			struct cmsghdr align;
-			char buf[CMSG_SPACE(sizeof(int))];
-		} cm;
-		ssize_t n;
+		/* the descriptor goes with the first byte */
+		ssize_t n = fdpass_send_some(sock, p + off, len - off, &fd,
+		    off == 0 && fd >= 0 ? 1 : 0, 0);
 
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = (void *)(p + off);
-		iov.iov_len = len - off;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		if (first && fd >= 0) {
-			struct cmsghdr *c;
-
-			memset(&cm, 0, sizeof(cm));
-			mh.msg_control = cm.buf;
-			mh.msg_controllen = sizeof(cm.buf);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		}
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				if (wait_fd(sock, POLLOUT, 30000) < 0)
 					return -1;
@@ -609,7 +585,6 @@ spawn_send(int sock, const void *record, size_t len, int fd)
 			}
 			return -1;
 		}
-		first = 0;
 		off += (size_t)n;
 	}
 	return 0;
@@ -641,47 +616,22 @@ long
 spawn_reader_fill(struct spawn_reader *r, int sock)
 {
 	char data[16384];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-	} cm;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
+	int fds[FDPASS_MAX], nfds, trunc, overflow = 0, k;
 	ssize_t n;
-	int overflow = 0;
 
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = data;
-	iov.iov_len = sizeof(data);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.buf;
-	mh.msg_controllen = sizeof(cm.buf);
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = fdpass_recv(sock, data, sizeof(data), fds, FDPASS_MAX, &nfds, &trunc);
 	if (n < 0)
 		return -1;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		size_t k, cnt;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < cnt; k++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-			if (r->nfds < SPAWN_MAX_FDS)
-				r->fds[r->nfds++] = fd;
-			else {
-				close(fd);
-				overflow = 1;
-			}
+	for (k = 0; k < nfds; k++) {
+		if (r->nfds < SPAWN_MAX_FDS)
+			r->fds[r->nfds++] = fds[k];
+		else {
+			close(fds[k]);
+			overflow = 1;
 		}
 	}
-	if ((mh.msg_flags & MSG_CTRUNC) || overflow) {
+	/* on a stream socket only the descriptors can be cut short */
+	if (trunc || overflow) {
 		errno = EPROTO;
 		return -1;
 	}
