@@ -18,6 +18,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "io.h"
+#include "log.h"
 #include "procspawn.h"
 #include "queue_inject.h"
 
@@ -212,6 +213,16 @@ reap(pid_t pid, int idfd, int timeout_ms, int *wstatus)
 	return 0;
 }
 
+/* A postern-queue answered for by its id line (the message is durable)
+ * ended: an end other than exit 0 is worth a line, not another answer. */
+static void
+note_exit(pid_t pid, int wstatus)
+{
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != QUEUE_INJECT_EXIT_OK)
+		log_warn("queue-exit", "pid=%ld status=%d note=\"after its id\"", (long)pid,
+		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus));
+}
+
 /* Read the id line from fd: bounded, with the timeout. */
 static int
 read_id(int fd, int timeout_ms, char *id, size_t idlen)
@@ -279,8 +290,10 @@ queue_inject_finish(struct queue_inject *q, const struct envelope *env,
 	if (have_id && q->early) {
 		/* Written only once the message is durable: accepted, whatever
 		 * the rest of its life.  Reaped later. */
-		if (waitpid(q->pid, &wstatus, WNOHANG) == q->pid)
+		if (waitpid(q->pid, &wstatus, WNOHANG) == q->pid) {
+			note_exit(q->pid, wstatus);
 			close_fd(&q->idfd);
+		}
 		else {
 			if (npending == PENDING_MAX)
 				queue_inject_reap_pending(1);
@@ -331,11 +344,14 @@ queue_inject_reap_pending(int block)
 	int i, wstatus;
 
 	for (i = npending - 1; i >= 0; i--) {
-		if (block)
-			reap(pending[i].pid, pending[i].idfd,
-			    pending[i].timeout_ms > 0 ? pending[i].timeout_ms : 10000, &wstatus);
-		else if (waitpid(pending[i].pid, &wstatus, WNOHANG) != pending[i].pid)
+		if (block) {
+			if (reap(pending[i].pid, pending[i].idfd,
+			    pending[i].timeout_ms > 0 ? pending[i].timeout_ms : 10000,
+			    &wstatus) < 0)
+				wstatus = W_EXITCODE(0, SIGKILL);
+		} else if (waitpid(pending[i].pid, &wstatus, WNOHANG) != pending[i].pid)
 			continue;
+		note_exit(pending[i].pid, wstatus);
 		close_fd(&pending[i].idfd);
 		pending[i] = pending[--npending];
 	}

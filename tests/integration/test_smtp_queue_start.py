@@ -99,6 +99,29 @@ class QueueStartTest(unittest.TestCase):
                 p.kill()
                 p.wait()
 
+    def test_odd_exit_after_the_id_is_logged(self):
+        # the 250 stands (the message was durable), but an exit other than
+        # 0 after the id is not dropped silently
+        stub = os.path.join(self.tmp, "odd-exit-queue")
+        with open(stub, "w") as f:
+            f.write("#!/bin/sh\ncat >/dev/null; cat <&1 >/dev/null 2>&1\n"
+                    "echo stub-queue-id >&3; exec 3>&-\nexit 111\n")
+        os.chmod(stub, 0o755)
+        self.inst.set_config("queue_program", stub)
+        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
+                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25",
+                 POSTERN_LOG_STDERR="1")
+        e.pop("POSTERN_TLS_CTL", None)
+        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        greeting = p.stdout.readline()
+        self.assertTrue(greeting.startswith(b"220"), greeting)
+        out, err = p.communicate(HEAD + BODY + b"QUIT\r\n", timeout=20)
+        self.assertIn(b"250 2.0.0 Ok: queued as stub-queue-id", out)
+        self.assertEqual(codes(out)[-1], "221")
+        self.assertRegex(err.decode(errors="replace"),
+                         r"event=queue-exit pid=\d+ status=111 ")
+
     def test_data_without_queue(self):
         out, err, rc = smtpd_session(self.inst, HEAD + BODY + b"NOOP\r\nQUIT\r\n")
         # 220, EHLO 250, MAIL 250, RCPT 250, 354, 451, NOOP 250, QUIT 221
