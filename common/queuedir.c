@@ -375,6 +375,7 @@ queuedir_spare_unshare(const char *queue)
 	long removed = 0;
 	struct dirent *e;
 	struct stat st;
+	int failed = 0;
 	DIR *d;
 
 	for (i = 0; i < sizeof(live) / sizeof(live[0]); i++)
@@ -391,9 +392,12 @@ queuedir_spare_unshare(const char *queue)
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.' ||
 			    bsearch(&e->d_ino, v, n, sizeof(*v), ino_cmp) == NULL ||
-			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
-			    lstat(path, &st) < 0)
+			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
 				continue;
+			if (lstat(path, &st) < 0) {
+				failed = errno;
+				continue;
+			}
 			/* Two names on disk, but a link count of 1 (no fsck
 			 * since the crash): an unlink would free the queued
 			 * file's inode.  Out of the pool instead, into a
@@ -403,14 +407,22 @@ queuedir_spare_unshare(const char *queue)
 				    (mkdir(aside, 0700) < 0 && errno != EEXIST) ||
 				    snprintf(aside, sizeof(aside), "%s/%s/%s.%s", queue,
 				    QUEUEDIR_SHARED, pool[i], e->d_name) >= (int)sizeof(aside) ||
-				    rename(path, aside) < 0)
+				    rename(path, aside) < 0) {
+					failed = errno ? errno : ENAMETOOLONG;
 					continue;
-			} else if (unlink(path) < 0)
+				}
+			} else if (unlink(path) < 0) {
+				failed = errno;
 				continue;
+			}
 			removed++;
 		}
 		closedir(d);
 	}
 	free(v);
+	if (failed) {
+		errno = failed;
+		return -1;
+	}
 	return removed;
 }

@@ -97,8 +97,9 @@ int queuedir_fsync_dir(const char *path);
  * would overwrite a queued message.)  Such a name is unlinked when the
  * link count says two names (fsck fixed it), else (the count still 1: an
  * unlink would free the queued file) moved to QUEUE/shared/, which
- * nothing cleans.  Returns how many; -1 when a directory could not be
- * read (nothing changed). */
+ * nothing cleans.  Returns how many; -1 (errno) when a live directory
+ * could not be read (nothing changed) or a shared name could not be
+ * taken out (the others were). */
 long queuedir_spare_unshare(const char *queue);
 int queuedir_spare_take(const char *queue, const char *dest, const char *tag);
 int queuedir_spare_give(const char *queue, const char *path, const char *tag);

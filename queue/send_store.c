@@ -298,7 +298,7 @@ send_store_recover(struct send_state *s)
 	if (shared > 0)
 		log_warn("spare-shared", "count=%ld note=\"spare names of queued files (a crash kept both names) removed\"", shared);
 	else if (shared < 0)
-		log_error("spare-shared", "error=\"%m\"");
+		log_error("spare-shared", "error=\"%m\" note=\"a spare name may still share a queued file's inode: look at spare/ and spent/ before the next message\"");
 	each_id(s, QUEUEDIR_MESS, orphan_cb, &now);
 	each_id(s, QUEUEDIR_STATE, orphan_cb, &now);
 	each_id(s, QUEUEDIR_TMP, tmp_cb, &now);
