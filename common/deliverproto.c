@@ -19,7 +19,7 @@ deliverproto_send(int sock, const struct deliver_facts *f, int fd)
 {
 	char rec[DELIVERPROTO_MAX], qb[24], qm[24];
 	const char *v[NFIELDS];
-	size_t len = 2, i, l;
+	size_t len = 2, i;
 
 	snprintf(qb, sizeof(qb), "%llu", (unsigned long long)f->quota_bytes);
 	snprintf(qm, sizeof(qm), "%llu", (unsigned long long)f->quota_msgs);
@@ -32,15 +32,9 @@ deliverproto_send(int sock, const struct deliver_facts *f, int fd)
 	v[6] = qb;
 	v[7] = qm;
 	memcpy(rec, "D1", 2);
-	for (i = 0; i < NFIELDS; i++) {
-		l = strlen(v[i]);
-		if (len + l + 1 > sizeof(rec)) {
-			errno = E2BIG;
+	for (i = 0; i < NFIELDS; i++)
+		if (fdpass_put_str(rec, sizeof(rec), &len, v[i]) < 0)
 			return -1;
-		}
-		memcpy(rec + len, v[i], l + 1);
-		len += l + 1;
-	}
 	return fdpass_send(sock, rec, len, &fd, 1, 0);
 }
 

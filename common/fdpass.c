@@ -100,3 +100,17 @@ fdpass_recv(int sock, void *buf, size_t size, int *fds, int maxfds,
 		*trunc = 1;
 	return n;
 }
+
+int
+fdpass_put_str(char *rec, size_t size, size_t *len, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (*len > size || l + 1 > size - *len) {
+		errno = E2BIG;
+		return -1;
+	}
+	memcpy(rec + *len, s, l + 1);
+	*len += l + 1;
+	return 0;
+}

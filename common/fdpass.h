@@ -20,6 +20,11 @@ int fdpass_send(int sock, const void *rec, size_t len, const int *fds, int nfds,
 ssize_t fdpass_send_some(int sock, const void *rec, size_t len, const int *fds,
     int nfds, int flags);
 
+/* Append s and its NUL to a record being built in rec (size bytes, *len
+ * used): the "KEY=value\0" and field lists of our records.  0, or -1 with
+ * errno E2BIG (nothing appended) when it does not fit. */
+int fdpass_put_str(char *rec, size_t size, size_t *len, const char *s);
+
 /* Receive one record into buf (size bytes) and up to maxfds descriptors
  * (close-on-exec) into fds, *nfds of them; any more are closed.  The
  * record's length (0: the end), or -1 (errno).  *trunc is set when the

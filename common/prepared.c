@@ -38,21 +38,14 @@ int
 prepared_send(int sock, char *const *envs, size_t nenv, int conn, int ctl)
 {
 	char rec[PREPARED_MAX];
-	size_t len = 2, i, l;
+	size_t len = 2, i;
 	int fds[2] = { conn, ctl }, nfd = ctl >= 0 ? 2 : 1;
 
 	memcpy(rec, "P1", 2);
-	for (i = 0; i < nenv; i++) {
-		if (!key_allowed(envs[i]))
-			continue;
-		l = strlen(envs[i]);
-		if (len + l + 1 > sizeof(rec)) {
-			errno = E2BIG;
+	for (i = 0; i < nenv; i++)
+		if (key_allowed(envs[i]) &&
+		    fdpass_put_str(rec, sizeof(rec), &len, envs[i]) < 0)
 			return -1;
-		}
-		memcpy(rec + len, envs[i], l + 1);
-		len += l + 1;
-	}
 	return fdpass_send(sock, rec, len, fds, nfd, MSG_DONTWAIT);
 }
 

@@ -1,7 +1,8 @@
 /* test_fdpass.c: unit tests for common/fdpass.c: a record and its
  * descriptors arrive together; descriptors beyond what the receiver takes
  * are closed; a record or descriptors cut short are reported; on a stream
- * socket a partial send carries the descriptors with its first byte. */
+ * socket a partial send carries the descriptors with its first byte;
+ * record building stops at its size. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +130,27 @@ START_TEST(stream_partial_send)
 }
 END_TEST
 
+START_TEST(put_str_bounds)
+{
+	char rec[8];
+	size_t len = 2;
+
+	memcpy(rec, "P1", 2);
+	ck_assert_int_eq(fdpass_put_str(rec, sizeof(rec), &len, "A=1"), 0);
+	ck_assert_uint_eq(len, 6);
+	ck_assert_int_eq(memcmp(rec, "P1A=1", 6), 0);
+	/* "xy" and its NUL would need 9 bytes: refused, nothing appended */
+	errno = 0;
+	ck_assert_int_eq(fdpass_put_str(rec, sizeof(rec), &len, "xy"), -1);
+	ck_assert_int_eq(errno, E2BIG);
+	ck_assert_uint_eq(len, 6);
+	/* an exact fit */
+	ck_assert_int_eq(fdpass_put_str(rec, sizeof(rec), &len, "z"), 0);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_int_eq(fdpass_put_str(rec, sizeof(rec), &len, ""), -1);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -137,6 +159,7 @@ main(void)
 	tcase_add_test(tc, record_with_descriptors);
 	tcase_add_test(tc, extra_descriptors_closed_and_truncation);
 	tcase_add_test(tc, stream_partial_send);
+	tcase_add_test(tc, put_str_bounds);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
