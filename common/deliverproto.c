@@ -1,7 +1,7 @@
 /* deliverproto.c: the lspawn <-> postern-deliver worker records
- * (deliverproto.h).  A request is "D1" and eight fields, each ended by a
+ * (deliverproto.h).  A request is "D2" and nine fields, each ended by a
  * NUL: sender, recipient, user, home, extension, queue id ("" for none),
- * quota bytes, quota messages (decimal). */
+ * quota bytes, quota messages, message size (decimal). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +12,18 @@
 #include "deliverproto.h"
 #include "fdpass.h"
 
-#define NFIELDS 8
+#define NFIELDS 9
 
 int
 deliverproto_send(int sock, const struct deliver_facts *f, int fd)
 {
-	char rec[DELIVERPROTO_MAX], qb[24], qm[24];
+	char rec[DELIVERPROTO_MAX], qb[24], qm[24], ms[24];
 	const char *v[NFIELDS];
 	size_t len = 2, i;
 
 	snprintf(qb, sizeof(qb), "%llu", (unsigned long long)f->quota_bytes);
 	snprintf(qm, sizeof(qm), "%llu", (unsigned long long)f->quota_msgs);
+	snprintf(ms, sizeof(ms), "%llu", (unsigned long long)f->msgsize);
 	v[0] = f->sender;
 	v[1] = f->recipient;
 	v[2] = f->user;
@@ -31,7 +32,8 @@ deliverproto_send(int sock, const struct deliver_facts *f, int fd)
 	v[5] = f->queue_id ? f->queue_id : "";
 	v[6] = qb;
 	v[7] = qm;
-	memcpy(rec, "D1", 2);
+	v[8] = ms;
+	memcpy(rec, "D2", 2);
 	for (i = 0; i < NFIELDS; i++)
 		if (fdpass_put_str(rec, sizeof(rec), &len, v[i]) < 0)
 			return -1;
@@ -66,7 +68,7 @@ deliverproto_recv(int sock, char *buf, struct deliver_facts *f, int *fd)
 	if (nfds == 0)
 		got = -1;
 	if (got < 0 || trunc || n < 2 ||
-	    memcmp(buf, "D1", 2) != 0)
+	    memcmp(buf, "D2", 2) != 0)
 		goto bad;
 	for (i = 0; i < NFIELDS; i++) {
 		const char *nul = memchr(buf + off, '\0', (size_t)n - off);
@@ -76,7 +78,8 @@ deliverproto_recv(int sock, char *buf, struct deliver_facts *f, int *fd)
 		v[i] = buf + off;
 		off = (size_t)(nul - buf) + 1;
 	}
-	if (off != (size_t)n || !digits(v[6]) || !digits(v[7]))
+	if (off != (size_t)n || !digits(v[6]) || !digits(v[7]) ||
+	    !digits(v[8]))
 		goto bad;
 	f->sender = v[0];
 	f->recipient = v[1];
@@ -86,6 +89,7 @@ deliverproto_recv(int sock, char *buf, struct deliver_facts *f, int *fd)
 	f->queue_id = v[5][0] ? v[5] : NULL;
 	f->quota_bytes = strtoull(v[6], NULL, 10);
 	f->quota_msgs = strtoull(v[7], NULL, 10);
+	f->msgsize = strtoull(v[8], NULL, 10);
 	*fd = got;
 	return 1;
 bad:

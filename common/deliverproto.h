@@ -17,6 +17,8 @@ struct deliver_facts {
 	const char *sender, *recipient, *user, *home, *ext;
 	const char *queue_id;        /* NULL: none */
 	uint64_t quota_bytes, quota_msgs;
+	uint64_t msgsize;            /* the message is the fd's first msgsize
+	                                bytes */
 };
 
 /* Send f with fd attached.  0, or -1 (errno; E2BIG when over the limit). */

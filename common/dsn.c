@@ -68,14 +68,17 @@ status_ok(const char *s)
 
 /* Read the original: the header (up to the blank line) or everything. */
 static int
-read_original(int fd, int headers_only, struct buf *out, int *truncated)
+read_original(int fd, uint64_t size, int headers_only, struct buf *out,
+    int *truncated)
 {
 	char chunk[65536];
 	off_t off = 0;
-	ssize_t n;
+	ssize_t n = 0;
 
 	*truncated = 0;
-	while ((n = pread(fd, chunk, sizeof(chunk), off)) > 0) {
+	while ((uint64_t)off < size && (n = pread(fd, chunk,
+	    size - (uint64_t)off < sizeof(chunk) ? (size_t)(size - (uint64_t)off) :
+	    sizeof(chunk), off)) > 0) {
 		buf_append(out, chunk, (size_t)n);
 		off += n;
 		if (headers_only) {
@@ -242,12 +245,12 @@ dsn_build(const struct dsn_info *in, const struct dsn_rcpt *r, size_t n,
 	 * report of successes or delays carries the headers only */
 	headers_only = in->ret == ESMTP_RET_HDRS || !failed;
 	if (msgfd >= 0) {
-		if (!headers_only && read_original(msgfd, 0, &orig, &truncated) < 0) {
+		if (!headers_only && read_original(msgfd, in->msgsize, 0, &orig, &truncated) < 0) {
 			buf_reset(&orig);
 			headers_only = 1;
 		}
 		if (headers_only)
-			have_orig = read_original(msgfd, 1, &orig, &truncated) == 0;
+			have_orig = read_original(msgfd, in->msgsize, 1, &orig, &truncated) == 0;
 		else
 			have_orig = 1;
 	}

@@ -46,12 +46,15 @@ struct dsn_info {
 	uint64_t arrival;            /* unix seconds */
 	int ret;                     /* enum esmtp_ret of the original */
 	uint64_t now;                /* unix seconds (Date) */
+	uint64_t msgsize;            /* the original is msgfd's first msgsize
+	                                bytes (a queue file goes on with its
+	                                envelope) */
 	const char *postmaster_note; /* NULL, or a line saying why the
 	                                postmaster gets this (double bounce) */
 };
 
 /* Builds the report into out.  The original message comes from msgfd (read
- * with pread from offset 0) when msgfd >= 0; -1 means it is gone (the
+ * with pread from offset 0, info->msgsize bytes) when msgfd >= 0; -1 means it is gone (the
  * report then says so).  0, or -1 when no recipient was given. */
 int dsn_build(const struct dsn_info *info, const struct dsn_rcpt *rcpts,
     size_t n, int msgfd, struct buf *out);

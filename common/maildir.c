@@ -584,8 +584,10 @@ copy_chunk(struct copy_state *c, const char *p, size_t n)
 	return 0;
 }
 
+/* Copy from in to its end, or limit bytes when limited. */
 static int
-copy_from_fd(struct copy_state *c, int in, int timeout_ms)
+copy_from_fd(struct copy_state *c, int in, int timeout_ms, int limited,
+    uint64_t limit)
 {
 	char rb[65536];
 	struct timespec start, now;
@@ -610,15 +612,26 @@ copy_from_fd(struct copy_state *c, int in, int timeout_ms)
 				return -1;
 			}
 		}
-		ssize_t r = read(in, rb, sizeof(rb));
+		size_t want = sizeof(rb);
+		if (limited && limit < want)
+			want = (size_t)limit;
+		if (want == 0)
+			return 0;
+		ssize_t r = read(in, rb, want);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -1;
-		if (r == 0)
+		if (r == 0) {
+			if (limited) {
+				errno = EIO;    /* shorter than it was said to be */
+				return -1;
+			}
 			return 0;
+		}
 		if (copy_chunk(c, rb, (size_t)r) < 0)
 			return -1;
+		limit -= limited ? (uint64_t)r : 0;
 	}
 }
 
@@ -662,7 +675,8 @@ maildir_deliver(const char *dir, int fd, const char *buf, size_t len,
 		c->crlf_to_lf = save;
 	}
 	if (fd >= 0) {
-		if (copy_from_fd(c, fd, opt->io_timeout_ms) < 0)
+		if (copy_from_fd(c, fd, opt->io_timeout_ms, opt->read_limited,
+		    opt->read_limit) < 0)
 			goto fail;
 	} else if (copy_chunk(c, buf, len) < 0) {
 		goto fail;

@@ -135,6 +135,10 @@ struct maildir_delivery {
 	uint64_t max_size;       /* 0 = unlimited; larger gives EFBIG */
 	time_t mtime;            /* nonzero: set the file's mtime (APPEND date) */
 	int io_timeout_ms;       /* reading from fd; <= 0 no deadline */
+	int read_limited;        /* read exactly read_limit bytes from fd, not
+	                            to its end (a queue file: the message is
+	                            its first bytes; fewer gives EIO) */
+	uint64_t read_limit;
 };
 
 struct maildir_delivered {
@@ -144,7 +148,8 @@ struct maildir_delivered {
 };
 
 /* Deliver a message into the Maildir dir (root or folder path) following
- * the protocol above.  The message comes from fd (read to EOF) when fd >=
+ * the protocol above.  The message comes from fd (read to EOF, or
+ * opt->read_limit bytes) when fd >=
  * 0, else from buf/len.  opt may be NULL (defaults: copy as is into new/).
  * Returns 0 with *out filled once the message is durable; -1 with errno
  * otherwise (ENOSPC/EDQUOT: full, EFBIG: over max_size, ETIMEDOUT: read

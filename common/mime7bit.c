@@ -308,9 +308,10 @@ out:
 	return rc;
 }
 
-/* Maps fd: 0 with *map and *len (len 0: *map NULL), or -1 with errno. */
+/* Maps the first size bytes of fd: 0 with *map and *len (len 0: *map
+ * NULL), or -1 with errno. */
 static int
-map_fd(int fd, void **map, size_t *len)
+map_fd(int fd, unsigned long long size, void **map, size_t *len)
 {
 	struct stat st;
 
@@ -318,29 +319,33 @@ map_fd(int fd, void **map, size_t *len)
 	*len = 0;
 	if (fstat(fd, &st) < 0)
 		return -1;
-	if (st.st_size == 0)
+	if (st.st_size < 0 || (unsigned long long)st.st_size < size) {
+		errno = EIO;
+		return -1;
+	}
+	if (size == 0)
 		return 0;
-	if ((unsigned long long)st.st_size > (size_t)-1 / 2) {
+	if (size > (size_t)-1 / 2) {
 		errno = EFBIG;
 		return -1;
 	}
-	*map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	*map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (*map == MAP_FAILED) {
 		*map = NULL;
 		return -1;
 	}
-	*len = (size_t)st.st_size;
+	*len = (size_t)size;
 	return 0;
 }
 
 int
-mime7bit_scan_fd(int fd, int *eightbit, int *header8)
+mime7bit_scan_fd(int fd, unsigned long long size, int *eightbit, int *header8)
 {
 	void *map;
 	size_t len;
 
 	*eightbit = *header8 = 0;
-	if (map_fd(fd, &map, &len) < 0)
+	if (map_fd(fd, size, &map, &len) < 0)
 		return -1;
 	if (map) {
 		mime7bit_scan(map, len, eightbit, header8);
@@ -350,8 +355,8 @@ mime7bit_scan_fd(int fd, int *eightbit, int *header8)
 }
 
 int
-mime7bit_convert_fd(int fd, int *outfd, unsigned long long *outlen,
-    char *why, size_t whylen)
+mime7bit_convert_fd(int fd, unsigned long long size, int *outfd,
+    unsigned long long *outlen, char *why, size_t whylen)
 {
 	struct buf out = BUF_INIT;
 	void *map;
@@ -360,7 +365,7 @@ mime7bit_convert_fd(int fd, int *outfd, unsigned long long *outlen,
 
 	*outfd = -1;
 	*outlen = 0;
-	if (map_fd(fd, &map, &len) < 0) {
+	if (map_fd(fd, size, &map, &len) < 0) {
 		why_set(why, whylen, strerror(errno));
 		return MIME7BIT_ERROR;
 	}

@@ -45,12 +45,14 @@ int mime7bit_convert(const char *p, size_t len, struct buf *out, char *why,
  * (hard breaks), a lone CR is encoded.  Appends to out. */
 void mime7bit_qp_encode(const char *p, size_t len, struct buf *out);
 
-/* The same on a message in a file or memfd, read by mapping it.
- * mime7bit_scan_fd: 0, or -1 with errno.  mime7bit_convert_fd: on
+/* The same on a message in a file or memfd, read by mapping its first
+ * size bytes (a queue file has its envelope after the message; a file
+ * shorter than size gives EIO).  mime7bit_scan_fd: 0, or -1 with errno.  mime7bit_convert_fd: on
  * MIME7BIT_CONVERTED *outfd is a new memfd (offset 0, close it) holding
  * the 7-bit version and *outlen its size. */
-int mime7bit_scan_fd(int fd, int *eightbit, int *header8);
-int mime7bit_convert_fd(int fd, int *outfd, unsigned long long *outlen,
+int mime7bit_scan_fd(int fd, unsigned long long size, int *eightbit, int *header8);
+int mime7bit_convert_fd(int fd, unsigned long long size, int *outfd,
+    unsigned long long *outlen,
     char *why, size_t whylen);
 
 #endif

@@ -1,10 +1,12 @@
 /* queuedir.h: paths and ids of the queue tree (HACKING.md "The queue"),
  * shared by postern-queue (the writer) and postern-send (the manager).
  *
- *     QUEUE/tmp/ID.m, tmp/ID.e   files being written by postern-queue
- *     QUEUE/mess/ID              message (LF line ends)
- *     QUEUE/todo/ID              envelope of a new message (commit point)
- *     QUEUE/env/ID, state/ID, hold/ID, bounce/
+ *     QUEUE/tmp/ID.m             file being written by postern-queue
+ *     QUEUE/todo/ID              a new message: message, envelope and
+ *                                trailer (queuefile.h; commit point)
+ *     QUEUE/mess/ID              the same file once taken in
+ *     QUEUE/env/ID               envelope (copy made at the take-in)
+ *     QUEUE/state/ID, hold/ID, bounce/
  *     QUEUE/wake                 FIFO: one byte per commit
  *     QUEUE/spent/ID.TAG         finished files, old names not yet durably gone
  *     QUEUE/spare/ID.TAG         finished files ready for reuse (below)

@@ -208,7 +208,9 @@ int
 postern_queue_cmd(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "", *queue;
-	const char *from_env[] = { QUEUEDIR_ENV, QUEUEDIR_TODO, NULL };
+	/* not todo/: a new message's file holds message and envelope
+	 * (common/queuefile.h) until postern-send takes it in */
+	const char *from_env[] = { QUEUEDIR_ENV, NULL };
 	const char *from_hold[] = { QUEUEDIR_HOLD, NULL };
 	struct instance ip;
 	struct config *c;
@@ -243,8 +245,17 @@ postern_queue_cmd(int argc, char **argv)
 		printf("flush requested\n");
 	} else if (strcmp(sub, "hold") == 0) {
 		if (queue_move(queue, argv[3], from_env, QUEUEDIR_HOLD) < 0) {
-			warnx("%s: not in the queue (or already held)", argv[3]);
-			rc = 100;
+			char todo[QUEUEDIR_PATH_MAX];
+
+			if (queuedir_path(todo, sizeof(todo), queue, QUEUEDIR_TODO,
+			    argv[3]) == 0 && access(todo, F_OK) == 0) {
+				warnx("%s: new, not yet taken in by postern-send "
+				    "(is it running?): hold it once it is", argv[3]);
+				rc = 111;
+			} else {
+				warnx("%s: not in the queue (or already held)", argv[3]);
+				rc = 100;
+			}
 		} else {
 			queue_wake_byte(queue, 'R');
 			printf("held %s\n", argv[3]);

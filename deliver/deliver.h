@@ -17,7 +17,8 @@ struct config;
 struct deliver_ctx {
 	const struct config *conf;
 	int msgfd;                 /* the message, seekable, LF line ends */
-	uint64_t msgsize;
+	uint64_t msgsize;          /* its first msgsize bytes are the message
+	                              (a queue file has the envelope after) */
 	const char *sender;        /* "" for <> */
 	const char *recipient;     /* envelope recipient (Delivered-To) */
 	const char *user;          /* name in the user list */
@@ -29,6 +30,9 @@ struct deliver_ctx {
 	size_t prefix_len;
 	int pipe_timeout;          /* seconds */
 };
+
+/* pread of the message: never past msgsize.  As pread. */
+ssize_t deliver_pread(const struct deliver_ctx *c, void *buf, size_t n, off_t off);
 
 /* The result line written to fd 1 and the exit status. */
 struct deliver_result {

@@ -48,7 +48,7 @@ deliver_check_header(struct deliver_ctx *c, long max_received,
 
 	/* read until the blank line that ends the header, bounded */
 	for (;;) {
-		ssize_t n = pread(c->msgfd, chunk, sizeof(chunk), off);
+		ssize_t n = deliver_pread(c, chunk, sizeof(chunk), off);
 
 		if (n < 0) {
 			buf_free(&b);

@@ -44,6 +44,8 @@ deliver_maildir(struct deliver_ctx *c, const char *dir, const char *quota_root,
 	opt.prefix = c->prefix;
 	opt.prefix_len = c->prefix_len;
 	opt.io_timeout_ms = 600000;
+	opt.read_limited = 1;
+	opt.read_limit = c->msgsize;
 	if (lseek(c->msgfd, 0, SEEK_SET) < 0 ||
 	    maildir_deliver_fd(dir, c->msgfd, &opt, &out) < 0) {
 		int e = errno;

@@ -75,6 +75,16 @@ finish(struct deliver_result *r)
 }
 
 /* The delivery itself; returns finish()'s status. */
+ssize_t
+deliver_pread(const struct deliver_ctx *c, void *buf, size_t n, off_t off)
+{
+	if (off < 0 || (uint64_t)off >= c->msgsize)
+		return 0;
+	if ((uint64_t)n > c->msgsize - (uint64_t)off)
+		n = (size_t)(c->msgsize - (uint64_t)off);
+	return pread(c->msgfd, buf, n, off);
+}
+
 static int
 run(struct config *conf, const char *forward)
 {
@@ -82,6 +92,7 @@ run(struct config *conf, const char *forward)
 	struct deliver_result r;
 	struct buf prefix = BUF_INIT;
 	struct stat sb;
+	const char *v;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -107,6 +118,21 @@ run(struct config *conf, const char *forward)
 		return finish(&r);
 	}
 	c.msgsize = (uint64_t)sb.st_size;
+	/* a queue file: the message is its first POSTERN_MESSAGE_SIZE bytes */
+	if ((v = getenv("POSTERN_MESSAGE_SIZE")) != NULL) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (*v < '0' || *v > '9' || *end != '\0' || errno != 0 ||
+		    n > (uint64_t)sb.st_size) {
+			deliver_set(&r, DELIVER_TEMP, "4.3.0",
+			    "message shorter than POSTERN_MESSAGE_SIZE");
+			return finish(&r);
+		}
+		c.msgsize = n;
+	}
 	if (deliver_check_header(&c, (long)config_int(conf, "delivery_max_received"), &r) < 0)
 		return finish(&r);
 	if (forward != NULL) {
@@ -180,6 +206,8 @@ serve(struct config *conf)
 		setenv_or_die("POSTERN_QUOTA_BYTES", num);
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)f.quota_msgs);
 		setenv_or_die("POSTERN_QUOTA_MESSAGES", num);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)f.msgsize);
+		setenv_or_die("POSTERN_MESSAGE_SIZE", num);
 		if (f.queue_id)
 			setenv_or_die("POSTERN_QUEUE_ID", f.queue_id);
 		else

@@ -176,7 +176,7 @@ run_pipe(struct deliver_ctx *c, const char *cmd, int *stop,
 					chunk_len = c->prefix_len;
 					prefix_sent = 1;
 				} else {
-					n = pread(c->msgfd, chunk, sizeof(chunk), off);
+					n = deliver_pread(c, chunk, sizeof(chunk), off);
 					chunk_len = n > 0 ? (size_t)n : 0;
 					if (n > 0)
 						off += n;
@@ -278,7 +278,7 @@ deliver_forward(struct deliver_ctx *c, const char *address,
 	buf_printf(&dt, "Delivered-To: %s\n", c->recipient);
 	if (queue_inject_write(q, dt.p, dt.len) < 0)
 		goto fail;
-	while ((n = pread(c->msgfd, chunk, sizeof(chunk), off)) > 0) {
+	while ((n = deliver_pread(c, chunk, sizeof(chunk), off)) > 0) {
 		off += n;
 		if (queue_inject_write(q, chunk, (size_t)n) < 0)
 			goto fail;

@@ -92,6 +92,10 @@ start_deliver(const struct lspawn_conf *lc, const struct spawn_request *req,
 	lspawn_base_env(&e);
 	envlist_set(&e, "SENDER", req->sender);
 	envlist_set(&e, "RECIPIENT", rcpt);
+	/* the message is the file's first req->size bytes (a queue file
+	 * goes on with its envelope) */
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)req->size);
+	envlist_set(&e, "POSTERN_MESSAGE_SIZE", num);
 	if (req->queue_id)
 		envlist_set(&e, "POSTERN_QUEUE_ID", req->queue_id);
 	if (t->kind == RECIPIENT_FORWARD) {

@@ -174,6 +174,7 @@ lspawn_pool_deliver(const struct lspawn_conf *lc, const struct spawn_request *re
 	f.home = t->home;
 	f.ext = t->extension ? t->extension : "";
 	f.queue_id = req->queue_id;
+	f.msgsize = req->size;
 	f.quota_bytes = t->quota_bytes;
 	f.quota_msgs = t->quota_messages;
 	if (deliverproto_send(w->fd, &f, own) < 0) {

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "envelope.h"
 #include "queuedir.h"
+#include "queuefile.h"
 
 static int
 read_file(const char *path, size_t max, struct buf *b)
@@ -72,8 +73,26 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 	time_t t;
 	struct tm tm;
 
-	if (queuedir_path(path, sizeof(path), queue, sub, id) < 0 ||
-	    read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
+	if (queuedir_path(path, sizeof(path), queue, sub, id) < 0) {
+		buf_free(&b);
+		return;
+	}
+	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
+		/* not yet taken in: the envelope is the queue file's tail */
+		uint64_t msize;
+		int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+
+		if (fd >= 0) {
+			rc = queuefile_read_envelope(fd, ENVELOPE_MAX_SIZE, &b, &msize);
+			close(fd);
+		}
+		if (rc < 0) {
+			if (!quiet && errno != ENOENT)
+				printf("%s  (unreadable queue file: %s)\n", id, strerror(errno));
+			buf_free(&b);
+			return;
+		}
+	} else if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
 		buf_free(&b);
 		return;
 	}

@@ -20,15 +20,14 @@ struct queue_store {
 	const char *queue;
 	int fd;
 	int reused;              /* tmp_mess is a spare: truncate at the end */
-	int mess_linked;         /* mess/ID exists (undo on failure) */
-	int todo_linked;
+	int todo_linked;         /* todo/ID exists (undo on failure) */
 	uint64_t size;           /* bytes stored (LF line ends) */
 	int pending_cr;          /* a CR at the end of the last chunk */
 	size_t wlen;
 	/* buffers: always written before they are read, never zeroed (a
 	 * memset of these 80 KB was 20 page faults per message) */
 	char id[80];
-	char tmp_mess[4096], tmp_env[4096], mess[4096], todo[4096];
+	char tmp_mess[4096], todo[4096];
 	char wbuf[65536];
 };
 
@@ -36,11 +35,10 @@ struct queue_store {
 int queue_store_open(struct queue_store *s, const char *queue);
 /* Append message bytes, CRLF -> LF.  0, or -1 (errno). */
 int queue_store_write(struct queue_store *s, const char *p, size_t n);
-/* Flush tmp/ID.m and start its write-back (fsync'd in commit).  0 or -1. */
+/* Flush the message into tmp/ID.m and start its write-back.  0 or -1. */
 int queue_store_message_done(struct queue_store *s);
-/* Write the envelope file to tmp/ID.e; fsync both files; rename the
- * message to mess/ID and the envelope to todo/ID (the commit point);
- * fsync mess/ and todo/.  0 or -1. */
+/* Append the envelope and the trailer (common/queuefile.h); fsync the
+ * file; rename it to todo/ID (the commit point); fsync todo/.  0 or -1. */
 int queue_store_commit(struct queue_store *s, const char *env, size_t len);
 /* Remove whatever this store created (after a failure before commit). */
 void queue_store_undo(struct queue_store *s);

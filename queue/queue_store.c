@@ -1,13 +1,12 @@
 /* queue_store.c: the durable write of one message into the queue
- * (HACKING.md "The queue"): tmp/ID.m and tmp/ID.e written and both
- * fsync'd, renamed to mess/ID and todo/ID (the commit point), both
- * directories fsync'd.  The fsyncs run one after the other in this one
- * thread: on the bench VM's disk concurrent fsyncs do not share a flush,
- * and the threads that ran them at the same time cost more than they
- * saved (measured: HACKING.md).  Any failure before the commit removes
- * what was made, so a full disk leaves nothing half-written.  Both files
- * come from QUEUE/spare when one is there (queuedir_spare_take: no inode
- * allocated per message), else are created. */
+ * (HACKING.md "The queue", common/queuefile.h): the message, its envelope
+ * and a trailer in one file tmp/ID.m, fsync'd, renamed to todo/ID (the
+ * commit point), todo/ fsync'd: two fsyncs, which on the bench VM's disk
+ * run one at a time and were most of the time from end of data to the
+ * 250.  Any failure before the commit removes what was made, so a full
+ * disk leaves nothing half-written.  The file comes from QUEUE/spare when
+ * one is there (queuedir_spare_take: no inode allocated per message),
+ * else is created. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -18,6 +17,7 @@
 
 #include "queue.h"
 #include "queuedir.h"
+#include "queuefile.h"
 
 static int
 write_all(int fd, const char *p, size_t n)
@@ -66,8 +66,6 @@ queue_store_open(struct queue_store *s, const char *queue)
 		if (queuedir_id_new(s->id, sizeof(s->id)) < 0)
 			return -1;
 		if (queuedir_tmp_path(s->tmp_mess, sizeof(s->tmp_mess), queue, s->id, ".m") < 0 ||
-		    queuedir_tmp_path(s->tmp_env, sizeof(s->tmp_env), queue, s->id, ".e") < 0 ||
-		    queuedir_path(s->mess, sizeof(s->mess), queue, QUEUEDIR_MESS, s->id) < 0 ||
 		    queuedir_path(s->todo, sizeof(s->todo), queue, QUEUEDIR_TODO, s->id) < 0) {
 			errno = ENAMETOOLONG;
 			return -1;
@@ -139,10 +137,7 @@ queue_store_message_done(struct queue_store *s)
 	}
 	if (flush(s) < 0)
 		return -1;
-	/* A reused spare may be longer than this message. */
-	if (s->reused && ftruncate(s->fd, (off_t)s->size) < 0)
-		return -1;
-	/* Start the write-back now; fsync follows with the envelope's. */
+	/* Start the write-back now; the fsync follows the envelope. */
 	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return 0;
 }
@@ -150,48 +145,37 @@ queue_store_message_done(struct queue_store *s)
 int
 queue_store_commit(struct queue_store *s, const char *env, size_t len)
 {
-	char mdir[4096], tdir[4096];
-	int fd, e, reused;
+	char tdir[QUEUEDIR_PATH_MAX], trailer[QUEUEFILE_TRAILER_LEN];
+	off_t total;
+	int fd;
 
-	if (queuedir_path(mdir, sizeof(mdir), s->queue, QUEUEDIR_MESS, NULL) < 0 ||
-	    queuedir_path(tdir, sizeof(tdir), s->queue, QUEUEDIR_TODO, NULL) < 0) {
+	if (queuedir_path(tdir, sizeof(tdir), s->queue, QUEUEDIR_TODO, NULL) < 0) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	reused = (fd = queuedir_spare_take(s->queue, s->tmp_env, "e")) >= 0;
-	if (!reused)
-		fd = open(s->tmp_env, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (queuefile_trailer(trailer, s->size, len) < 0) {
+		errno = EFBIG;
 		return -1;
-	/* Both files exist and their write-back has started before the
-	 * first fsync: the second finds little left to do. */
-	if (write_all(fd, env, len) < 0 || (reused && ftruncate(fd, (off_t)len) < 0))
-		goto fail;
-	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-	if (fsync(s->fd) < 0 || fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0)
+	}
+	/* envelope and trailer after the message; a reused spare may be
+	 * longer than all of it */
+	total = (off_t)(s->size + len + QUEUEFILE_TRAILER_LEN);
+	if (write_all(s->fd, env, len) < 0 ||
+	    write_all(s->fd, trailer, sizeof(trailer)) < 0 ||
+	    (s->reused && ftruncate(s->fd, total) < 0) || fsync(s->fd) < 0)
 		return -1;
 	fd = s->fd;
 	s->fd = -1;
 	if (close(fd) < 0)
 		return -1;
-	/* Both files are durable; now the two renames, message first, and
-	 * then both directories (HACKING.md "The queue"). */
-	if (rename_new(s->tmp_mess, s->mess) < 0)
-		return -1;
-	s->mess_linked = 1;
-	if (rename_new(s->tmp_env, s->todo) < 0)
+	/* The file is durable; the rename commits it, the directory's fsync
+	 * makes the commit durable. */
+	if (rename_new(s->tmp_mess, s->todo) < 0)
 		return -1;
 	s->todo_linked = 1;
-	if (queuedir_fsync_dir(mdir) < 0 || queuedir_fsync_dir(tdir) < 0)
+	if (queuedir_fsync_dir(tdir) < 0)
 		return -1;
 	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
 }
 
 void
@@ -205,9 +189,6 @@ queue_store_undo(struct queue_store *s)
 	}
 	if (s->todo_linked)
 		unlink(s->todo);
-	if (s->mess_linked)
-		unlink(s->mess);
 	unlink(s->tmp_mess);
-	unlink(s->tmp_env);
 	errno = e;
 }

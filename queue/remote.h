@@ -73,11 +73,13 @@ struct remote_result {
 	int relayed;
 };
 
-/* The message of a request: fd holds it with LF line ends, as queued.
+/* The message of a request: fd holds it with LF line ends, as queued
+ * (its first size bytes: a queue file has its envelope after them).
  * A hop without 8BITMIME gets a 7-bit version (common/mime7bit.h), made
  * once on first need and kept in fd7 for the next hosts. */
 struct remote_message {
 	int fd;
+	unsigned long long size;   /* the message is fd's first size bytes */
 	int scanned;         /* eightbit/header8 known */
 	int eightbit;        /* some octet >= 128 (or NUL) in the message */
 	int header8;         /* such an octet in a header field */
@@ -88,7 +90,7 @@ struct remote_message {
 	unsigned long long size7;
 };
 
-void remote_message_init(struct remote_message *m, int fd);
+void remote_message_init(struct remote_message *m, int fd, unsigned long long size);
 void remote_message_free(struct remote_message *m);
 
 /* Runs one SMTP session on c: greeting, EHLO/HELO, STARTTLS, AUTH, MAIL,

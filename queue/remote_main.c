@@ -172,7 +172,7 @@ main(int argc, char **argv)
 		return 111;
 	}
 	res = xcalloc(req->nrcpts, sizeof *res);
-	remote_message_init(&msg, 0);
+	remote_message_init(&msg, 0, req->size);
 	at = strrchr(req->rcpts[0].addr, '@');
 	domain = at ? at + 1 : "";
 	snprintf(domainbuf, sizeof domainbuf, "%s", domain);

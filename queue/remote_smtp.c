@@ -57,10 +57,11 @@ remote_stuff(struct buf *out, const char *p, size_t len, int *bol,
 }
 
 void
-remote_message_init(struct remote_message *m, int fd)
+remote_message_init(struct remote_message *m, int fd, unsigned long long size)
 {
 	memset(m, 0, sizeof *m);
 	m->fd = fd;
+	m->size = size;
 	m->fd7 = -1;
 }
 
@@ -78,7 +79,7 @@ message_scan(struct remote_message *m)
 {
 	if (m->scanned)
 		return 0;
-	if (mime7bit_scan_fd(m->fd, &m->eightbit, &m->header8) < 0)
+	if (mime7bit_scan_fd(m->fd, m->size, &m->eightbit, &m->header8) < 0)
 		return -1;
 	m->scanned = 1;
 	return 0;
@@ -92,7 +93,7 @@ message_7bit(struct remote_message *m)
 {
 	if (!m->conv_tried) {
 		m->conv_tried = 1;
-		m->conv_status = mime7bit_convert_fd(m->fd, &m->fd7, &m->size7,
+		m->conv_status = mime7bit_convert_fd(m->fd, m->size, &m->fd7, &m->size7,
 		    m->conv_why, sizeof m->conv_why);
 	}
 	return m->conv_status;
@@ -421,7 +422,7 @@ auth_plain(struct session *s)
 }
 
 static int
-send_body(struct session *s, int msgfd)
+send_body(struct session *s, int msgfd, unsigned long long size)
 {
 	char *chunk = xmalloc(CHUNK);
 	struct buf out = BUF_INIT;
@@ -430,12 +431,21 @@ send_body(struct session *s, int msgfd)
 	ssize_t n;
 
 	for (;;) {
-		n = pread(msgfd, chunk, CHUNK, off);
+		n = (unsigned long long)off >= size ? 0 : pread(msgfd, chunk,
+		    size - (unsigned long long)off < CHUNK ?
+		    (size_t)(size - (unsigned long long)off) : CHUNK, off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			snprintf(s->why, sizeof s->why, "reading the message: %s",
 			    strerror(errno));
+			free(chunk);
+			buf_free(&out);
+			return -2;
+		}
+		if (n == 0 && (unsigned long long)off < size) {
+			snprintf(s->why, sizeof s->why, "reading the message: %s",
+			    "shorter than its size");
 			free(chunk);
 			buf_free(&out);
 			return -2;
@@ -651,7 +661,7 @@ remote_session(struct conn *c, const char *host,
 			}
 		goto quit;
 	}
-	rc = send_body(&s, sendfd);
+	rc = send_body(&s, sendfd, size);
 	if (rc < 0) {
 		/* the message may or may not have arrived (RFC 5321 6.1):
 		 * retry later, never bounce, and not at the next host now */

@@ -104,6 +104,7 @@ report(struct send_state *s, struct send_msg *m, const struct dsn_rcpt *dr,
 	info.arrival = env->arrival;
 	info.ret = env->ret;
 	info.now = (uint64_t)time(NULL);
+	info.msgsize = env->size;
 	fd = -1;
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, m->id) == 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -17,6 +17,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "queuedir.h"
+#include "queuefile.h"
 #include "send.h"
 
 #define ORPHAN_AGE 3600
@@ -145,8 +146,74 @@ remove_files(struct send_state *s, const char *id, int env_too, int reuse)
 		drop_file(s, path, "m", reuse);
 }
 
-/* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the envelope is
- * moved to env/ first (the take-in). */
+static int exists(struct send_state *s, const char *sub, const char *id);
+
+/* The envelope of a committed queue file (common/queuefile.h). */
+static int
+read_queue_file(const char *path, struct buf *b, uint64_t *msize)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = queuefile_read_envelope(fd, ENVELOPE_MAX_SIZE, b, msize);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/* The take-in of a committed message: its envelope (env, read from the
+ * queue file's tail) copied to env/ID, then the file renamed from todo/ID
+ * to mess/ID.  No fsync: todo/ID stays durable until the rename, and if a
+ * crash loses either step the message is in todo/ again and is taken in
+ * again (an env/ID left over is replaced; on a journaling file system,
+ * which INSTALL asks for, a rename that survives implies the env/ID
+ * written before it).  0, or -1 (errno; env/ID removed again). */
+static int
+take_in(struct send_state *s, const char *id, const char *todopath,
+    const char *envpath, const struct buf *env)
+{
+	char messpath[QUEUEDIR_PATH_MAX];
+	ssize_t w;
+	int fd, reused, e;
+
+	if (queuedir_path(messpath, sizeof(messpath), s->queue, QUEUEDIR_MESS, id) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (unlink(envpath) < 0 && errno != ENOENT)
+		return -1;
+	reused = (fd = queuedir_spare_take(s->queue, envpath, "e")) >= 0;
+	if (!reused)
+		fd = open(envpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	w = write(fd, env->p ? env->p : "", env->len);
+	if (w != (ssize_t)env->len || (reused && ftruncate(fd, (off_t)env->len) < 0)) {
+		if (w >= 0 && w != (ssize_t)env->len)
+			errno = EIO;
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(todopath, messpath) < 0)
+		goto fail;
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(envpath);
+	errno = e;
+	return -1;
+}
+
+/* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the message is
+ * taken in first (take_in). */
 static void
 load(struct send_state *s, const char *sub, const char *id)
 {
@@ -156,36 +223,50 @@ load(struct send_state *s, const char *sub, const char *id)
 	struct send_msg *m;
 	struct stat sb;
 	size_t valid = 0;
+	uint64_t msize = 0;
+	int todo = strcmp(sub, QUEUEDIR_TODO) == 0;
 
 	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
 		return;
 	if (queuedir_path(path, sizeof(path), s->queue, sub, id) < 0 ||
 	    queuedir_path(envpath, sizeof(envpath), s->queue, QUEUEDIR_ENV, id) < 0)
 		return;
-	if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
+	if (!todo && !exists(s, QUEUEDIR_MESS, id) && exists(s, QUEUEDIR_TODO, id))
+		return;     /* a take-in cut short by a crash: the todo/ pass
+		               does it again (this env/ID may be torn) */
+	if (todo) {
+		if (read_queue_file(path, &b, &msize) < 0) {
+			if (errno != ENOENT)
+				log_error("read-envelope", "id=%s dir=%s error=\"%m\"", id, sub);
+			buf_free(&b);
+			return;
+		}
+	} else if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
 		if (errno != ENOENT)
 			log_error("read-envelope", "id=%s error=\"%m\"", id);
 		buf_free(&b);
 		return;
 	}
-	if (envelope_parse(b.p ? b.p : "", b.len, &env, err, sizeof(err)) < 0) {
+	if (envelope_parse(b.p ? b.p : "", b.len, &env, err, sizeof(err)) < 0 ||
+	    (todo && env->size != msize && snprintf(err, sizeof(err),
+	    "envelope size %llu, message %llu", (unsigned long long)env->size,
+	    (unsigned long long)msize) > 0)) {
 		log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
+		envelope_free(env);
 		buf_free(&b);
 		return;
 	}
-	buf_free(&b);
-	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
-		/* no directory fsync: if the rename is lost in a crash, the
-		 * envelope is in todo/ again and is simply taken in again (its
-		 * state file is separate) */
-		if (rename(path, envpath) < 0) {
+	if (todo) {
+		if (take_in(s, id, path, envpath, &b) < 0) {
 			log_error("take-in", "id=%s error=\"%m\"", id);
 			envelope_free(env);
+			buf_free(&b);
 			return;
 		}
 		log_info("new", "id=%s from=<%s> rcpts=%zu size=%llu", id, env->sender,
 		    env->nrcpts, (unsigned long long)env->size);
 	}
+	buf_free(&b);
 	/* the results so far; a record torn by a crash is cut off */
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0 &&
 	    read_file(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0) {
@@ -213,7 +294,7 @@ load(struct send_state *s, const char *sub, const char *id)
 	m->busy = xcalloc(env->nrcpts, 1);
 	m->heap_pos[SEND_LOCAL] = m->heap_pos[SEND_REMOTE] = SIZE_MAX;
 	/* from todo/: no delivery of it has been started by anyone yet */
-	m->reuse = strcmp(sub, QUEUEDIR_TODO) == 0;
+	m->reuse = todo;
 	for (size_t i = 0; i < env->nrcpts; i++)
 		if (env->rcpts[i].flags & SEND_FLAG_DELAY_SENT)
 			m->delay_done = 1;

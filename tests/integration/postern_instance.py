@@ -98,6 +98,20 @@ class Instance:
             f.write("\n".join(out) + "\n")
 
 
+def queue_file_parts(path):
+    """A committed queue file (common/queuefile.h): (message, envelope),
+    checked against its trailer."""
+    with open(path, "rb") as f:
+        data = f.read()
+    t = data[-31:]
+    if len(data) < 31 or t[:5] != b"\nPQ1 " or t[21:22] != b" " or t[-1:] != b"\n":
+        raise ValueError("%s: not a queue file" % path)
+    size, elen = int(t[5:21], 16), int(t[22:30], 16)
+    if size + elen + 31 != len(data):
+        raise ValueError("%s: trailer lengths do not add up" % path)
+    return data[:size], data[size:size + elen]
+
+
 def make_instance(tmpdir, port_base=None, users=None, domain="example.test",
                   hostname="mail.example.test", user_prefix=TEST_USER_PREFIX):
     """postern init in tmpdir/inst plus `postern user add` for each user

@@ -23,6 +23,11 @@ def _field(tag, data):
     return tag.encode() + struct.pack(">I", len(data)) + data
 
 
+# what follows the message in the file a request passes (a queue file's
+# envelope and trailer, common/queuefile.h)
+QUEUE_TAIL = b"\nQUEUE-FILE-TAIL not the message \xff\n"
+
+
 def encode_request(rid, sender, rcpts, queue_id="Q1", envid=None, ret=None,
                    body=None, smtputf8=False, size=0):
     """rcpts: list of addresses or dicts {addr, notify:[...], orcpt:(type, addr)}"""
@@ -92,9 +97,11 @@ class RSpawn:
         self.buf = b""
 
     def send(self, record, message):
-        """message: bytes (LF line ends); written to a file whose descriptor is passed"""
+        """message: bytes (LF line ends); written to a file whose descriptor
+        is passed, followed by bytes that are not the message (as a queue
+        file goes on with its envelope): nothing may send them"""
         fd, path = tempfile.mkstemp(dir=self.tmpdir)
-        os.write(fd, message)
+        os.write(fd, message + QUEUE_TAIL)
         os.unlink(path)
         ro = os.open("/proc/self/fd/%d" % fd, os.O_RDONLY)
         os.close(fd)
@@ -117,6 +124,7 @@ class RSpawn:
 
     def deliver(self, message, sender, rcpts, timeout=60, **kw):
         """one request, its reply's results"""
+        kw.setdefault("size", len(message))
         self.send(encode_request(7, sender, rcpts, **kw), message)
         rid, results = self.read_reply(timeout)
         assert rid == 7, rid

@@ -84,25 +84,28 @@ class FsyncOrderTest(unittest.TestCase):
         # done (entry + duration) before the id is written
         synced = [e[3] for e in events if e[2] == "fsync" and e[1] <= ack[0]]
         q = self.inst.queue
+        # one file (message, envelope, trailer: common/queuefile.h) and
+        # one directory
         self.assertTrue(any(s.endswith(".m") and "/tmp/" in s for s in synced), synced)
-        self.assertTrue(any(s.endswith(".e") and "/tmp/" in s for s in synced), synced)
-        self.assertIn(os.path.join(q, "mess"), [s.rstrip("/") for s in synced])
         self.assertIn(os.path.join(q, "todo"), [s.rstrip("/") for s in synced])
-        # the commit renames (into mess/ and todo/); a spare claimed into
-        # tmp/ (queuedir_spare_take) is a rename too, before any write
+        # the commit rename into todo/; a spare claimed into tmp/
+        # (queuedir_spare_take) is a rename too, before any write
         renames = [e for e in events if e[2] == "rename" and e[1] <= ack[0]
-                   and os.path.dirname(e[3][1]) in (os.path.join(q, "mess"), os.path.join(q, "todo"))]
-        self.assertIn(os.path.join(q, "todo", qid), [e[3][1] for e in renames])
-        # the files are durable before the renames, and the directory
-        # fsyncs start after the renames they make durable
-        first_rename = min(e[0] for e in renames)
-        last_rename = max(e[1] for e in renames)
-        for suffix in (".m", ".e"):
-            self.assertTrue(any(e[2] == "fsync" and e[3].endswith(suffix) and e[1] <= first_rename
-                                for e in events), events)
-        for d in ("mess", "todo"):
-            self.assertTrue(any(e[2] == "fsync" and e[3].rstrip("/") == os.path.join(q, d)
-                                and e[0] >= last_rename and e[1] <= ack[0] for e in events), events)
+                   and os.path.dirname(e[3][1]) == os.path.join(q, "todo")]
+        self.assertEqual([e[3][1] for e in renames], [os.path.join(q, "todo", qid)])
+        # the file is durable before the rename, and the directory's fsync
+        # starts after the rename it makes durable
+        rename = renames[0]
+        self.assertTrue(any(e[2] == "fsync" and e[3].endswith(".m") and e[1] <= rename[0]
+                            for e in events), events)
+        self.assertTrue(any(e[2] == "fsync" and e[3].rstrip("/") == os.path.join(q, "todo")
+                            and e[0] >= rename[1] and e[1] <= ack[0] for e in events), events)
+        # what was committed holds the message, the envelope and the trailer
+        with open(os.path.join(q, "todo", qid), "rb") as f:
+            data = f.read()
+        size, elen = (int(x, 16) for x in data[-31:].decode().split()[1:])
+        self.assertEqual(data[-31:-26], b"\nPQ1 ")
+        self.assertEqual(size + elen + 31, len(data))
 
 
 class SmtpFsyncOrderTest(unittest.TestCase):

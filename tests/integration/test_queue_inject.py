@@ -7,7 +7,8 @@ gives a temporary failure (exit 111 / SMTP 451) with nothing half-written
 left and nothing already accepted lost."""
 import os, pwd, shutil, stat, subprocess, unittest
 
-from postern_instance import IS_ROOT, LIBEXEC, TEST_USER_PREFIX, make_instance, make_tmpdir
+from postern_instance import (IS_ROOT, LIBEXEC, TEST_USER_PREFIX, make_instance, make_tmpdir,
+                              queue_file_parts)
 
 BUILD = os.environ.get("POSTERN_BUILD", "build")
 ENVTOOL = os.path.join(BUILD, "fixtures", "postern-test-envtool")
@@ -109,9 +110,10 @@ class QueueInjectTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertRegex(qid, r"^\d+\.[0-9a-f]{16}$")
         ls = self.listing()
-        self.assertEqual(ls, {"tmp": [], "mess": [qid], "todo": [qid]})
-        with open(os.path.join(self.inst.queue, "mess", qid), "rb") as f:
-            self.assertEqual(f.read(), MSG.replace(b"\r\n", b"\n"))
+        # one file: the message, then its envelope (common/queuefile.h)
+        self.assertEqual(ls, {"tmp": [], "mess": [], "todo": [qid]})
+        msg, _ = queue_file_parts(os.path.join(self.inst.queue, "todo", qid))
+        self.assertEqual(msg, MSG.replace(b"\r\n", b"\n"))
         d = dump(os.path.join(self.inst.queue, "todo", qid))
         self.assertEqual(d["uid"], str(uid))
         self.assertEqual(d["sender"], "a@remote.example")
@@ -175,9 +177,11 @@ class QueueInjectTest(unittest.TestCase):
                                                  "ASAN_OPTIONS": "verify_asan_link_order=0"})
                 self.assertEqual(rc, 111, err)
                 self.assertEqual(qid, "")
-                self.assertEqual(self.listing(), {"tmp": [], "mess": [first], "todo": [first]})
-        with open(os.path.join(self.inst.queue, "mess", first), "rb") as f:
-            self.assertEqual(f.read(), MSG.replace(b"\r\n", b"\n"))
+                self.assertEqual(self.listing(), {"tmp": [], "mess": [], "todo": [first]})
+        msg, env = queue_file_parts(os.path.join(self.inst.queue, "todo", first))
+        self.assertEqual(msg, MSG.replace(b"\r\n", b"\n"))
+        self.assertEqual(dump(os.path.join(self.inst.queue, "todo", first))["rcpt"],
+                         ["demo@example.test"])
 
     def smtpd(self, script, extra_env=None):
         e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
@@ -238,8 +242,8 @@ class QueueInjectTest(unittest.TestCase):
             self.assertIn("451 4.3.0", out, err)
             self.assertNotIn("queued as", out.split("354")[1])
             self.assertEqual(self.listing(), accepted)
-            with open(os.path.join(q, "mess", accepted["mess"][0]), "rb") as f:
-                self.assertTrue(f.read().endswith(MSG.replace(b"\r\n", b"\n")))
+            msg, _ = queue_file_parts(os.path.join(q, "todo", accepted["todo"][0]))
+            self.assertTrue(msg.endswith(MSG.replace(b"\r\n", b"\n")))
         finally:
             subprocess.run(["umount", "-l", q])
 

@@ -5,7 +5,7 @@ admin commands: postern-qstat, postern queue list|flush|hold|release|delete."""
 import os, shutil, stat, subprocess, time, unittest
 
 import crashtest
-from postern_instance import LIBEXEC, make_instance, make_tmpdir, postern
+from postern_instance import LIBEXEC, make_instance, make_tmpdir, postern, queue_file_parts
 from test_delivery_local import DeliveryBase, addr
 
 
@@ -83,8 +83,9 @@ class RetryTest(DeliveryBase):
 
 
 class RecoveryTest(unittest.TestCase):
-    """A queue left by a crash: messages in todo/ and env/, a state file
-    whose last record is torn, an old orphan message file."""
+    """A queue left by a crash: messages in todo/ and env/, a take-in cut
+    short, a state file whose last record is torn, an old orphan message
+    file."""
 
     def test_recovery_at_start(self):
         tmp = make_tmpdir()
@@ -96,8 +97,19 @@ class RecoveryTest(unittest.TestCase):
             st2, q2 = inj.inject(addr("ann"), [addr("joe")], "Subject: r2\n\nx\n")
             self.assertEqual((st, st2), (0, 0))
             q = inst.queue
-            # q2 as if taken in, then a torn state record
-            os.rename(os.path.join(q, "todo", q2), os.path.join(q, "env", q2))
+            st3, q3 = inj.inject(addr("ann"), [addr("joe")], "Subject: r3\n\nx\n")
+            self.assertEqual(st3, 0)
+            # q2 as if taken in (its envelope copied to env/, the file
+            # moved to mess/: queue/send_store.c take_in), then a torn
+            # state record
+            _, env2 = queue_file_parts(os.path.join(q, "todo", q2))
+            with open(os.path.join(q, "env", q2), "wb") as f:
+                f.write(env2)
+            os.rename(os.path.join(q, "todo", q2), os.path.join(q, "mess", q2))
+            # q3's take-in cut short by a crash: an env/ID already there
+            # (torn), the file still in todo/: taken in again, once
+            with open(os.path.join(q, "env", q3), "wb") as f:
+                f.write(b"torn")
             with open(os.path.join(q, "state", q2), "wb") as f:
                 f.write(b"S\x00\x00\x00\x40garbage-torn")
             orphan = os.path.join(q, "mess", "1000000000.00000000deadbeef")
@@ -109,19 +121,21 @@ class RecoveryTest(unittest.TestCase):
             try:
                 self.assertTrue(crashtest.wait_queue_empty(inst, 15))
                 deadline = time.time() + 10
-                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 2:
+                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 3:
                     time.sleep(0.05)
             finally:
                 svc.stop()
             subjects = sorted(m.split(b"Subject: ")[1].split(b"\n")[0]
                               for _, m in crashtest.maildir_messages(inst.maildir(addr("joe"))))
-            self.assertEqual(subjects, [b"r1", b"r2"])
+            self.assertEqual(subjects, [b"r1", b"r2", b"r3"])
             self.assertEqual(len(crashtest.maildir_messages(inst.maildir(addr("ann")))), 1)
             self.assertFalse(os.path.exists(orphan))
             with open(os.path.join(tmp, "q.log")) as f:
                 log = f.read()
             self.assertIn("event=state-truncated", log)
             self.assertIn("event=orphan", log)
+            # q3's torn env/ was never read as an envelope
+            self.assertNotIn("bad-envelope", log)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -149,7 +149,8 @@ class RemoteRelay(unittest.TestCase):
         self.sink.rcpt = {"bad@example.net": "550 5.1.1 no"}
         for i in range(5):
             self.rs.send(encode_request(100 + i, "s@example.test",
-                                        ["bad@example.net" if i % 2 else "ok%d@example.net" % i]),
+                                        ["bad@example.net" if i % 2 else "ok%d@example.net" % i],
+                                        size=len(b"message %d\n" % i)),
                          b"message %d\n" % i)
         got, diags = {}, []
         for _ in range(5):

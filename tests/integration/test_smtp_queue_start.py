@@ -14,7 +14,7 @@ The 250 follows postern-queue's id line (written once the message is
 durable), not its exit; smtpd still reaps it before it ends itself."""
 import os, select, subprocess, time, unittest
 
-from postern_instance import LIBEXEC, make_instance, make_tmpdir
+from postern_instance import LIBEXEC, make_instance, make_tmpdir, queue_file_parts
 from test_smtp_smuggling import clear_queue, queued, smtpd_session
 
 HEAD = (b"EHLO client.example\r\nMAIL FROM:<a@remote.example>\r\n"
@@ -213,10 +213,8 @@ class PrestartTest(unittest.TestCase):
         ls = self.listing()
         self.assertEqual(ls["tmp"], [])
         self.assertEqual(len(ls["todo"]), 2)
-        bodies = []
-        for qid in ls["mess"]:
-            with open(os.path.join(self.inst.queue, "mess", qid), "rb") as f:
-                bodies.append(f.read())
+        bodies = [queue_file_parts(os.path.join(self.inst.queue, "todo", qid))[0]
+                  for qid in ls["todo"]]
         self.assertEqual(sorted(b.split(b"Subject: ")[1][:3] for b in bodies), [b"one", b"two"])
 
 

@@ -71,7 +71,7 @@ START_TEST(round_trip)
 {
 	static char buf[DELIVERPROTO_MAX];
 	struct deliver_facts in = { "a@x.test", "joe+ext@y.test", "joe@y.test",
-	    "/home/joe", "ext", "123.abc", 1000, 7 }, out;
+	    "/home/joe", "ext", "123.abc", 1000, 7, 4096 }, out;
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), got;
 
 	ck_assert_int_eq(deliverproto_send(sp[0], &in, fd), 0);
@@ -88,6 +88,7 @@ START_TEST(round_trip)
 	ck_assert_str_eq(out.queue_id, "123.abc");
 	ck_assert_uint_eq(out.quota_bytes, 1000);
 	ck_assert_uint_eq(out.quota_msgs, 7);
+	ck_assert_uint_eq(out.msgsize, 4096);
 	/* the null sender and no queue id */
 	in.sender = "";
 	in.queue_id = NULL;
@@ -108,7 +109,7 @@ END_TEST
 START_TEST(too_big)
 {
 	static char home[DELIVERPROTO_MAX];
-	struct deliver_facts in = { "a", "b", "c", home, "", NULL, 0, 0 };
+	struct deliver_facts in = { "a", "b", "c", home, "", NULL, 0, 0, 0 };
 
 	memset(home, 'h', sizeof(home) - 1);
 	ck_assert_int_eq(deliverproto_send(sp[0], &in, 0), -1);
@@ -119,15 +120,15 @@ END_TEST
 START_TEST(malformed)
 {
 	static char buf[DELIVERPROTO_MAX];
-	static const char good[] = "D1a\0b\0c\0/h\0\0q\0" "1\0" "2";
+	static const char good[] = "D2a\0b\0c\0/h\0\0q\0" "1\0" "2\0" "3";
 	struct deliver_facts out;
 	int got, base = lowest_free();
 	static const struct { const char *rec; size_t len; } bad[] = {
-		{ "D1a\0b\0c\0/h\0\0q\0" "1", 16 },             /* 7 fields */
-		{ "D1a\0b\0c\0/h\0\0q\0" "1\0" "2\0x", 20 },    /* trailing bytes */
-		{ "D1a\0b\0c\0/h\0\0q\0" "1x\0" "2", 19 },      /* not a number */
-		{ "D1a\0b\0c\0/h\0\0q\0\0" "2", 17 },           /* empty number */
-		{ "D2a\0b\0c\0/h\0\0q\0" "1\0" "2", 18 },       /* other version */
+		{ "D2a\0b\0c\0/h\0\0q\0" "1\0" "2", 18 },         /* 8 fields */
+		{ "D2a\0b\0c\0/h\0\0q\0" "1\0" "2\0" "3\0x", 22 },  /* trailing bytes */
+		{ "D2a\0b\0c\0/h\0\0q\0" "1\0" "2\0" "3x", 21 },  /* not a number */
+		{ "D2a\0b\0c\0/h\0\0q\0" "1\0" "2\0", 19 },       /* empty number */
+		{ "D1a\0b\0c\0/h\0\0q\0" "1\0" "2\0" "3", 20 },   /* other version */
 		{ "D", 1 },
 	};
 	size_t i;

@@ -7,14 +7,20 @@
 #include "dsn.h"
 #include "esmtp_params.h"
 
+/* A file as the queue keeps it: the message, then bytes that are not
+ * (the envelope) which no report may show. */
+#define TAIL "\nQUEUE-ENVELOPE-TAIL\n"
+
 static int
-original(const char *text)
+original(struct dsn_info *in, const char *text)
 {
 	char tmpl[] = "/tmp/test_dsn.XXXXXX";
 	int fd = mkstemp(tmpl);
 
 	unlink(tmpl);
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(write(fd, TAIL, strlen(TAIL)), (ssize_t)strlen(TAIL));
+	in->msgsize = strlen(text);
 	return fd;
 }
 
@@ -37,10 +43,11 @@ START_TEST(failure_report_full)
 		  .remote_mta = "mx.example.net", .diag = "evil\r\nX-Injected: yes" },
 	};
 	struct buf b = BUF_INIT;
-	int fd = original("Subject: hello\nFrom: a@example.org\n\nbody line\n");
+	int fd = original(&in, "Subject: hello\nFrom: a@example.org\n\nbody line\n");
 
 	ck_assert_int_eq(dsn_build(&in, r, 2, fd, &b), 0);
 	buf_cstr(&b);
+	ck_assert_ptr_null(has(&b, "QUEUE-ENVELOPE-TAIL"));
 	ck_assert_ptr_nonnull(has(&b, "Content-Type: multipart/report; report-type=delivery-status;"));
 	ck_assert_ptr_nonnull(has(&b, "To: <a@example.org>\n"));
 	ck_assert_ptr_nonnull(has(&b, "Auto-Submitted: auto-replied\n"));
@@ -68,10 +75,11 @@ START_TEST(success_report_headers)
 	struct dsn_info in = { .reporting_mta = "mx", .to = "a@b", .now = 1 };
 	struct dsn_rcpt r = { .addr = "joe@x", .action = DSN_DELIVERED };
 	struct buf b = BUF_INIT;
-	int fd = original("Subject: s\n\nsecret body\n");
+	int fd = original(&in, "Subject: s\n\nsecret body\n");
 
 	ck_assert_int_eq(dsn_build(&in, &r, 1, fd, &b), 0);
 	buf_cstr(&b);
+	ck_assert_ptr_null(has(&b, "QUEUE-ENVELOPE-TAIL"));
 	ck_assert_ptr_nonnull(has(&b, "Subject: Successful Mail Delivery Report\n"));
 	ck_assert_ptr_nonnull(has(&b, "Action: delivered\nStatus: 2.0.0\n"));
 	ck_assert_ptr_nonnull(has(&b, "Content-Type: text/rfc822-headers\n"));
@@ -87,15 +95,17 @@ START_TEST(ret_hdrs_and_missing_original)
 	struct dsn_info in = { .reporting_mta = "mx", .to = "a@b", .now = 1, .ret = ESMTP_RET_HDRS };
 	struct dsn_rcpt r = { .addr = "joe@x", .action = DSN_FAILED };
 	struct buf b = BUF_INIT;
-	int fd = original("Subject: s\n\nsecret body\n");
+	int fd = original(&in, "Subject: s\n\nsecret body\n");
 
 	ck_assert_int_eq(dsn_build(&in, &r, 1, fd, &b), 0);
 	buf_cstr(&b);
+	ck_assert_ptr_null(has(&b, "QUEUE-ENVELOPE-TAIL"));
 	ck_assert_ptr_null(has(&b, "secret body"));
 	ck_assert_ptr_nonnull(has(&b, "Status: 5.0.0\n"));
 	buf_reset(&b);
 	ck_assert_int_eq(dsn_build(&in, &r, 1, -1, &b), 0);
 	buf_cstr(&b);
+	ck_assert_ptr_null(has(&b, "QUEUE-ENVELOPE-TAIL"));
 	ck_assert_ptr_null(has(&b, "rfc822-headers"));
 	ck_assert_int_eq(dsn_build(&in, &r, 0, -1, &b), -1);
 	close(fd);
@@ -113,10 +123,11 @@ START_TEST(relayed_and_delayed)
 	    .diag = "mailbox busy", .last_attempt = 1700000050,
 	    .will_retry_until = 1700432000 };
 	struct buf b = BUF_INIT;
-	int fd = original("Subject: s\n\nsecret body\n");
+	int fd = original(&in, "Subject: s\n\nsecret body\n");
 
 	ck_assert_int_eq(dsn_build(&in, &rl, 1, fd, &b), 0);
 	buf_cstr(&b);
+	ck_assert_ptr_null(has(&b, "QUEUE-ENVELOPE-TAIL"));
 	ck_assert_ptr_nonnull(has(&b, "Subject: Successful Mail Delivery Report\n"));
 	ck_assert_ptr_nonnull(has(&b, "Action: relayed\nStatus: 2.0.0\nRemote-MTA: dns; old.example\n"));
 	ck_assert_ptr_nonnull(has(&b, "does not send delivery reports"));
@@ -124,6 +135,7 @@ START_TEST(relayed_and_delayed)
 	buf_reset(&b);
 	ck_assert_int_eq(dsn_build(&in, &dl, 1, fd, &b), 0);
 	buf_cstr(&b);
+	ck_assert_ptr_null(has(&b, "QUEUE-ENVELOPE-TAIL"));
 	ck_assert_ptr_nonnull(has(&b, "Subject: Delayed Mail (still being retried)\n"));
 	ck_assert_ptr_nonnull(has(&b, "Action: delayed\nStatus: 4.2.0\n"));
 	ck_assert_ptr_nonnull(has(&b, "Will-Retry-Until: Sun, 19 Nov 2023 22:13:20 +0000\n"));

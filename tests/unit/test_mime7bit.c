@@ -282,17 +282,20 @@ END_TEST
 START_TEST(fd_forms)
 {
 	const char *in = "Subject: x\n\nna\xefve\n";
-	unsigned long long n = 0;
+	/* what follows the message in a queue file: never read */
+	const char *tail = "\nenvelope \xff tail\n";
+	unsigned long long n = 0, size = strlen(in);
 	char got[200], why[100];
 	int fd = memfd_create("t", 0), out = -1, e8, h8;
 	ssize_t r;
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, in, strlen(in)), (ssize_t)strlen(in));
-	ck_assert_int_eq(mime7bit_scan_fd(fd, &e8, &h8), 0);
+	ck_assert_int_eq(write(fd, tail, strlen(tail)), (ssize_t)strlen(tail));
+	ck_assert_int_eq(mime7bit_scan_fd(fd, size, &e8, &h8), 0);
 	ck_assert_int_eq(e8, 1);
 	ck_assert_int_eq(h8, 0);
-	ck_assert_int_eq(mime7bit_convert_fd(fd, &out, &n, why, sizeof why),
+	ck_assert_int_eq(mime7bit_convert_fd(fd, size, &out, &n, why, sizeof why),
 	    MIME7BIT_CONVERTED);
 	ck_assert_int_ge(out, 0);
 	r = pread(out, got, sizeof got, 0);
@@ -300,10 +303,15 @@ START_TEST(fd_forms)
 	ck_assert_mem_eq(got, "Subject: x\nMIME-Version: 1.0\n"
 	    "Content-Transfer-Encoding: quoted-printable\n\nna=EFve\n", (size_t)r);
 	close(out);
+	/* the 8-bit octet only in the tail: clean */
+	ck_assert_int_eq(mime7bit_scan_fd(fd, 10, &e8, &h8), 0);
+	ck_assert_int_eq(e8, 0);
+	/* a file shorter than the size it was given */
+	ck_assert_int_eq(mime7bit_scan_fd(fd, size + strlen(tail) + 1, &e8, &h8), -1);
 	close(fd);
 	/* an empty message is clean */
 	fd = memfd_create("e", 0);
-	ck_assert_int_eq(mime7bit_convert_fd(fd, &out, &n, why, sizeof why),
+	ck_assert_int_eq(mime7bit_convert_fd(fd, 0, &out, &n, why, sizeof why),
 	    MIME7BIT_CLEAN);
 	ck_assert_int_eq(out, -1);
 	close(fd);
