@@ -156,6 +156,10 @@ class LocalDeliveryTest(DeliveryBase):
             text = f.read()
         self.assertTrue(text.startswith("%s joe+lists@%s lists\n" % (addr("carl"), DOMAIN)), text)
         self.assertIn("Delivered-To: joe+lists@%s\n" % DOMAIN, text)
+        # the message and nothing after it (a queue file goes on with its
+        # envelope: common/queuefile.h)
+        self.assertTrue(text.endswith("\n\nlist body\n"), text)
+        self.assertTrue(m[0].endswith(b"\n\nlist body\n"), m[0])
         # nothing in the inbox: the rule file decides
         self.assertEqual(crashtest.maildir_messages(self.inst.maildir(addr("joe"))), [])
 
@@ -172,6 +176,7 @@ class LocalDeliveryTest(DeliveryBase):
         m = self.wait_messages("ann", 1)
         self.assertIn(b"Delivered-To: %s\n" % addr("joe").encode(), m[0])
         self.assertIn(b"Delivered-To: %s\n" % addr("ann").encode(), m[0])
+        self.assertTrue(m[0].endswith(b"Subject: fwd\n\nx\n"), m[0])
         self.wait_empty()
         # now ann forwards back: joe refuses his own Delivered-To
         self.rule_file("ann", ".postern", "&%s\n" % addr("joe"))
