@@ -144,11 +144,11 @@ spare_pick(unsigned n)
 	return x % n;
 }
 
-/* The spent/ name of the file at path: its own name plus tag, so that
- * mess/ID, env/ID and state/ID never meet.  0 or -1. */
+/* The sub/ (spent/ or spare/) name of the file at path: its own name
+ * plus tag, so that mess/ID, env/ID and state/ID never meet.  0 or -1. */
 static int
-spent_name(char *out, size_t outlen, const char *queue, const char *path,
-    const char *tag)
+pool_name(char *out, size_t outlen, const char *queue, const char *sub,
+    const char *path, const char *tag)
 {
 	const char *base = strrchr(path, '/');
 	int n;
@@ -156,7 +156,7 @@ spent_name(char *out, size_t outlen, const char *queue, const char *path,
 	base = base != NULL ? base + 1 : path;
 	if (!queuedir_id_valid(base, strlen(base)))
 		return -1;
-	n = snprintf(out, outlen, "%s/%s/%s.%s", queue, QUEUEDIR_SPENT, base, tag);
+	n = snprintf(out, outlen, "%s/%s/%s.%s", queue, sub, base, tag);
 	return n < 0 || (size_t)n >= outlen ? -1 : 0;
 }
 
@@ -247,11 +247,26 @@ queuedir_spare_give(const char *queue, const char *path, const char *tag)
 	if (lstat(path, &st) < 0)
 		return -1;
 	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX &&
-	    spent_name(spare, sizeof(spare), queue, path, tag) == 0 &&
+	    pool_name(spare, sizeof(spare), queue, QUEUEDIR_SPENT, path, tag) == 0 &&
 	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0) {
 		spent_pending++;
 		return 0;
 	}
+	return unlink(path);
+}
+
+int
+queuedir_spare_return(const char *queue, const char *path, const char *tag)
+{
+	char spare[QUEUEDIR_PATH_MAX];
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return -1;
+	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX &&
+	    pool_name(spare, sizeof(spare), queue, QUEUEDIR_SPARE, path, tag) == 0 &&
+	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0)
+		return 0;
 	return unlink(path);
 }
 

@@ -105,6 +105,11 @@ int queuedir_fsync_dir(const char *path);
 long queuedir_spare_unshare(const char *queue);
 int queuedir_spare_take(const char *queue, const char *dest, const char *tag);
 int queuedir_spare_give(const char *queue, const char *path, const char *tag);
+/* queuedir_spare_return: a file that never had a queue name (tmp/ only:
+ * a message given up before its commit) straight back into spare/ (no
+ * old name to wait for), or unlinked when bigger than QUEUEDIR_SPARE_MAX
+ * or when it cannot be moved.  0 when path is gone, -1 with errno. */
+int queuedir_spare_return(const char *queue, const char *path, const char *tag);
 long queuedir_spare_settle(const char *queue, int force);
 size_t queuedir_spare_trim(const char *queue, size_t keep);
 

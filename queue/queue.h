@@ -35,12 +35,14 @@ struct queue_store {
 int queue_store_open(struct queue_store *s, const char *queue);
 /* Append message bytes, CRLF -> LF.  0, or -1 (errno). */
 int queue_store_write(struct queue_store *s, const char *p, size_t n);
-/* Flush the message into tmp/ID.m and start its write-back.  0 or -1. */
+/* The end of the message (a CR held back is stored).  0 or -1. */
 int queue_store_message_done(struct queue_store *s);
 /* Append the envelope and the trailer (common/queuefile.h); fsync the
  * file; rename it to todo/ID (the commit point); fsync todo/.  0 or -1. */
 int queue_store_commit(struct queue_store *s, const char *env, size_t len);
-/* Remove whatever this store created (after a failure before commit). */
+/* Remove whatever this store created (after a failure before commit, or
+ * a message that never came): the file goes back to QUEUE/spare when it
+ * never had a queue name. */
 void queue_store_undo(struct queue_store *s);
 
 #endif

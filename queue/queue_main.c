@@ -124,10 +124,14 @@ main(int argc, char **argv)
 		fail(EXIT_TEMP, "config", "queue_dir is not set");
 	max = (unsigned long long)config_int(c, "queue_message_max");
 
-	/* The message file is made when the first bytes arrive: a caller may
-	 * start us ahead of a message that never comes (postern-smtpd does,
-	 * so that our start-up overlaps its session), and then we leave no
-	 * trace. */
+	/* The message file is made now, while the caller (postern-smtpd
+	 * starts us ahead, so that our start-up overlaps its session) is
+	 * still in its dialogue: taking a spare (a directory read and a
+	 * rename) is then off the way from the end of data to the reply.  A
+	 * message that never comes gives the file back to QUEUE/spare; when
+	 * it cannot be made now, it is tried again when bytes arrive. */
+	if (queue_store_open(&store, queue) == 0)
+		store_open = 1;
 	for (;;) {
 		ssize_t n = read(0, msgbuf, sizeof(msgbuf));
 		if (n < 0) {
@@ -160,9 +164,10 @@ main(int argc, char **argv)
 		 * started us for a message that never came (nothing to say). */
 		errno = 0;
 		if (store_open) {
+			if (store.size > 0)
+				log_info("aborted", "reason=\"no envelope\"");
 			queue_store_undo(&store);
 			store_open = 0;
-			log_info("aborted", "reason=\"no envelope\"");
 		}
 		exit(EXIT_PERM);
 	}

@@ -135,10 +135,29 @@ queue_store_message_done(struct queue_store *s)
 		if (put(s, '\r') < 0)
 			return -1;
 	}
-	if (flush(s) < 0)
-		return -1;
-	/* Start the write-back now; the fsync follows the envelope. */
-	(void)sync_file_range(s->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	/* No early write-back: the envelope goes into the same last page
+	 * microseconds later, and the fsync would wait for that page's
+	 * write to end before writing it again. */
+	return 0;
+}
+
+/* Append raw bytes (no CRLF conversion, not counted in the size). */
+static int
+put_raw(struct queue_store *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t k;
+
+		if (s->wlen == sizeof(s->wbuf) && flush(s) < 0)
+			return -1;
+		k = sizeof(s->wbuf) - s->wlen;
+		if (k > n)
+			k = n;
+		memcpy(s->wbuf + s->wlen, p, k);
+		s->wlen += k;
+		p += k;
+		n -= k;
+	}
 	return 0;
 }
 
@@ -157,12 +176,12 @@ queue_store_commit(struct queue_store *s, const char *env, size_t len)
 		errno = EFBIG;
 		return -1;
 	}
-	/* envelope and trailer after the message; a reused spare may be
-	 * longer than all of it */
+	/* envelope and trailer after the message, with its last bytes in
+	 * one write; a reused spare may be longer than all of it */
 	total = (off_t)(s->size + len + QUEUEFILE_TRAILER_LEN);
-	if (write_all(s->fd, env, len) < 0 ||
-	    write_all(s->fd, trailer, sizeof(trailer)) < 0 ||
-	    (s->reused && ftruncate(s->fd, total) < 0) || fsync(s->fd) < 0)
+	if (put_raw(s, env, len) < 0 || put_raw(s, trailer, sizeof(trailer)) < 0 ||
+	    flush(s) < 0 || (s->reused && ftruncate(s->fd, total) < 0) ||
+	    fsync(s->fd) < 0)
 		return -1;
 	fd = s->fd;
 	s->fd = -1;
@@ -187,8 +206,12 @@ queue_store_undo(struct queue_store *s)
 		close(s->fd);
 		s->fd = -1;
 	}
-	if (s->todo_linked)
+	if (s->todo_linked) {
 		unlink(s->todo);
-	unlink(s->tmp_mess);
+		unlink(s->tmp_mess);
+	} else {
+		/* never committed, never had a queue name: back to the pool */
+		(void)queuedir_spare_return(s->queue, s->tmp_mess, "m");
+	}
 	errno = e;
 }

@@ -154,9 +154,19 @@ class PrestartTest(unittest.TestCase):
     def setUp(self):
         clear_queue(self.inst)
 
-    def listing(self):
+    def listing(self, settle=True):
+        """tmp/, mess/, todo/; with settle, first wait (bounded) for an
+        unused postern-queue to give its file back (it ends after smtpd)."""
+        tmpdir = os.path.join(self.inst.queue, "tmp")
+        deadline = time.time() + 10
+        while settle and os.listdir(tmpdir) and time.time() < deadline:
+            time.sleep(0.02)
         return {sub: sorted(os.listdir(os.path.join(self.inst.queue, sub)))
                 for sub in ("tmp", "mess", "todo")}
+
+    def spare_inodes(self):
+        d = os.path.join(self.inst.queue, "spare")
+        return {os.stat(os.path.join(d, n)).st_ino for n in os.listdir(d)}
 
     def children(self, pid):
         out = []
@@ -198,6 +208,39 @@ class PrestartTest(unittest.TestCase):
         self.assertEqual(codes(out), ["220", "250", "250", "221"], out)
         self.assertEqual(self.listing(), {"tmp": [], "mess": [], "todo": []})
         self.assertNotIn("postern-queue", err)
+
+    def test_unused_file_back_to_the_pool(self):
+        """postern-queue takes its file (a spare) when it starts, ahead of
+        the message; when none comes the file goes back to spare/: nothing
+        left in tmp/, no file lost from the pool."""
+        q = self.inst.queue
+        st = os.stat(os.path.join(q, "spare"))
+        sp = os.path.join(q, "spare", "1.00000000000000aa.m")
+        with open(sp, "wb") as f:
+            f.write(b"old bytes of a finished message\n")
+        os.chown(sp, st.st_uid, st.st_gid)
+        ino = os.stat(sp).st_ino
+        before = self.spare_inodes()
+        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
+                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25")
+        e.pop("POSTERN_TLS_CTL", None)
+        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+        try:
+            self.assertTrue(p.stdout.readline().startswith(b"220"))
+            # the spare moves into tmp/ while the session goes on
+            deadline = time.time() + 10
+            while time.time() < deadline and not os.listdir(os.path.join(q, "tmp")):
+                time.sleep(0.02)
+            self.assertEqual(len(os.listdir(os.path.join(q, "tmp"))), 1)
+            out, _ = p.communicate(b"EHLO client.example\r\nQUIT\r\n", timeout=20)
+            self.assertTrue(out.startswith(b"250"), out)
+        finally:
+            if p.poll() is None:
+                p.kill()
+        self.assertEqual(self.listing(), {"tmp": [], "mess": [], "todo": []})
+        self.assertIn(ino, self.spare_inodes())
+        self.assertTrue(before <= self.spare_inodes())
 
     def test_rejected_transaction_then_messages(self):
         script = (b"EHLO client.example\r\nMAIL FROM:<a@remote.example>\r\n"

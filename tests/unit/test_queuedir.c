@@ -288,6 +288,35 @@ START_TEST(big_files_are_unlinked)
 }
 END_TEST
 
+/* A file given up before its commit (tmp/ only) goes straight back to
+ * spare/, takeable at once without a settle; a big one is unlinked. */
+START_TEST(return_to_the_pool)
+{
+	char a[128], b[128];
+	int fd;
+
+	mkq(1);
+	path_of(a, sizeof(a), "tmp", "1000.aa.m");
+	make_file(a, 100);
+	ck_assert_int_eq(queuedir_spare_return(top, a, "m"), 0);
+	ck_assert_int_eq(access(a, F_OK), -1);
+	ck_assert_int_eq(count("spare"), 1);
+	ck_assert_int_eq(count("spent"), 0);
+	path_of(b, sizeof(b), "tmp", "1001.bb.m");
+	fd = queuedir_spare_take(top, b, "m");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(count("spare"), 0);
+	make_file(a, QUEUEDIR_SPARE_MAX + 1);
+	ck_assert_int_eq(queuedir_spare_return(top, a, "m"), 0);
+	ck_assert_int_eq(access(a, F_OK), -1);
+	ck_assert_int_eq(count("spare"), 0);
+	ck_assert_int_eq(queuedir_spare_return(top, a, "m"), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	rmq();
+}
+END_TEST
+
 /* A spare or spent name that shares its inode with a live queue file (a
  * crash kept both names of a take's rename) is removed; spares of their
  * own, and the live names, stay. */
@@ -431,6 +460,7 @@ main(void)
 	tcase_add_test(tc, tags_keep_names_apart);
 	tcase_add_test(tc, take_prefers_own_tag);
 	tcase_add_test(tc, big_pool);
+	tcase_add_test(tc, return_to_the_pool);
 	tcase_add_test(tc, trim);
 	tcase_add_test(tc, unshare);
 	tcase_add_test(tc, empty_pool_and_missing_dir);
