@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "authclient.h"
@@ -203,8 +204,10 @@ main(int argc, char **argv)
 	/* Started ahead (postern-listen -P): postern-queue is started ahead
 	 * too, while no client waits for us; the connection and its
 	 * variables come now (common/prepared.h). */
-	if (getenv(PREPARED_ENV) != NULL)
+	if (getenv(PREPARED_ENV) != NULL) {
 		smtp_queue_prestart(&s);
+		tzset();    /* the Received date's zone file read now, not at DATA */
+	}
 	switch (prepared_wait()) {
 	case 1:
 		log_set_session(getenv("POSTERN_SESSION"));
