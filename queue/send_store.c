@@ -212,6 +212,63 @@ fail:
 	return -1;
 }
 
+/* Parse an envelope; for a queue file its size must be the message's. */
+static int
+parse_checked(const struct buf *b, int from_tail, uint64_t msize,
+    struct envelope **env, char *err, size_t errlen)
+{
+	if (envelope_parse(b->p ? b->p : "", b->len, env, err, errlen) < 0)
+		return -1;
+	if (from_tail && (*env)->size != msize) {
+		snprintf(err, errlen, "envelope size %llu, message %llu",
+		    (unsigned long long)(*env)->size, (unsigned long long)msize);
+		envelope_free(*env);
+		*env = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The envelope of QUEUE/sub/ID into b and *env: from the queue file's
+ * tail for todo/, else env/ID.  An env/ID that does not parse (a crash
+ * during or after the take-in, its bytes never written) is made again
+ * from the tail of mess/ID, which holds the same envelope (env/ID is never
+ * changed after the take-in); a missing env/ID is not (an admin's delete
+ * removes it first).  0, or -1 (logged). */
+static int
+load_envelope(struct send_state *s, const char *sub, const char *id,
+    const char *path, struct buf *b, struct envelope **env)
+{
+	char err[128], mess[QUEUEDIR_PATH_MAX];
+	uint64_t msize = 0;
+	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, fd;
+
+	*env = NULL;
+	if (todo ? read_queue_file(path, b, &msize) : read_file(path, ENVELOPE_MAX_SIZE, b)) {
+		if (errno != ENOENT)
+			log_error("read-envelope", "id=%s dir=%s error=\"%m\"", id, sub);
+		return -1;
+	}
+	if (parse_checked(b, todo, msize, env, err, sizeof(err)) == 0)
+		return 0;
+	log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
+	if (todo || strcmp(sub, QUEUEDIR_ENV) != 0 ||
+	    queuedir_path(mess, sizeof(mess), s->queue, QUEUEDIR_MESS, id) < 0)
+		return -1;
+	buf_reset(b);
+	if (read_queue_file(mess, b, &msize) < 0 ||
+	    parse_checked(b, 1, msize, env, err, sizeof(err)) < 0)
+		return -1;
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
+	    write(fd, b->p, b->len) != (ssize_t)b->len) {
+		log_error("envelope-rebuilt", "id=%s error=\"%m\" note=\"kept in memory only\"", id);
+	} else
+		log_warn("envelope-rebuilt", "id=%s note=\"env/ made again from mess/\"", id);
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 /* Load QUEUE/sub/ID (sub is todo or env).  From todo/ the message is
  * taken in first (take_in). */
 static void
@@ -223,7 +280,6 @@ load(struct send_state *s, const char *sub, const char *id)
 	struct send_msg *m;
 	struct stat sb;
 	size_t valid = 0;
-	uint64_t msize = 0;
 	int todo = strcmp(sub, QUEUEDIR_TODO) == 0;
 
 	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
@@ -234,25 +290,7 @@ load(struct send_state *s, const char *sub, const char *id)
 	if (!todo && !exists(s, QUEUEDIR_MESS, id) && exists(s, QUEUEDIR_TODO, id))
 		return;     /* a take-in cut short by a crash: the todo/ pass
 		               does it again (this env/ID may be torn) */
-	if (todo) {
-		if (read_queue_file(path, &b, &msize) < 0) {
-			if (errno != ENOENT)
-				log_error("read-envelope", "id=%s dir=%s error=\"%m\"", id, sub);
-			buf_free(&b);
-			return;
-		}
-	} else if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
-		if (errno != ENOENT)
-			log_error("read-envelope", "id=%s error=\"%m\"", id);
-		buf_free(&b);
-		return;
-	}
-	if (envelope_parse(b.p ? b.p : "", b.len, &env, err, sizeof(err)) < 0 ||
-	    (todo && env->size != msize && snprintf(err, sizeof(err),
-	    "envelope size %llu, message %llu", (unsigned long long)env->size,
-	    (unsigned long long)msize) > 0)) {
-		log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
-		envelope_free(env);
+	if (load_envelope(s, sub, id, path, &b, &env) < 0) {
 		buf_free(&b);
 		return;
 	}

@@ -98,7 +98,8 @@ class RecoveryTest(unittest.TestCase):
             self.assertEqual((st, st2), (0, 0))
             q = inst.queue
             st3, q3 = inj.inject(addr("ann"), [addr("joe")], "Subject: r3\n\nx\n")
-            self.assertEqual(st3, 0)
+            st4, q4 = inj.inject(addr("ann"), [addr("joe")], "Subject: r4\n\nx\n")
+            self.assertEqual((st3, st4), (0, 0))
             # q2 as if taken in (its envelope copied to env/, the file
             # moved to mess/: queue/send_store.c take_in), then a torn
             # state record
@@ -110,6 +111,12 @@ class RecoveryTest(unittest.TestCase):
             # (torn), the file still in todo/: taken in again, once
             with open(os.path.join(q, "env", q3), "wb") as f:
                 f.write(b"torn")
+            # q4 taken in, but its env/ copy's bytes never reached the disk
+            # (zeros): made again from the tail of mess/ID
+            _, env4 = queue_file_parts(os.path.join(q, "todo", q4))
+            with open(os.path.join(q, "env", q4), "wb") as f:
+                f.write(b"\0" * len(env4))
+            os.rename(os.path.join(q, "todo", q4), os.path.join(q, "mess", q4))
             with open(os.path.join(q, "state", q2), "wb") as f:
                 f.write(b"S\x00\x00\x00\x40garbage-torn")
             orphan = os.path.join(q, "mess", "1000000000.00000000deadbeef")
@@ -121,21 +128,24 @@ class RecoveryTest(unittest.TestCase):
             try:
                 self.assertTrue(crashtest.wait_queue_empty(inst, 15))
                 deadline = time.time() + 10
-                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 3:
+                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 4:
                     time.sleep(0.05)
             finally:
                 svc.stop()
             subjects = sorted(m.split(b"Subject: ")[1].split(b"\n")[0]
                               for _, m in crashtest.maildir_messages(inst.maildir(addr("joe"))))
-            self.assertEqual(subjects, [b"r1", b"r2", b"r3"])
+            self.assertEqual(subjects, [b"r1", b"r2", b"r3", b"r4"])
             self.assertEqual(len(crashtest.maildir_messages(inst.maildir(addr("ann")))), 1)
             self.assertFalse(os.path.exists(orphan))
             with open(os.path.join(tmp, "q.log")) as f:
                 log = f.read()
             self.assertIn("event=state-truncated", log)
             self.assertIn("event=orphan", log)
-            # q3's torn env/ was never read as an envelope
-            self.assertNotIn("bad-envelope", log)
+            # q3's torn env/ was never read as an envelope; q4's was
+            # rebuilt (and only q4's)
+            self.assertEqual(log.count("event=bad-envelope"), 1, log)
+            self.assertIn("event=envelope-rebuilt id=%s" % q4, log)
+            self.assertNotIn("id=%s dir=env" % q3, log)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
