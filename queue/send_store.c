@@ -182,11 +182,15 @@ take_in(struct send_state *s, const char *id, const char *todopath,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (unlink(envpath) < 0 && errno != ENOENT)
-		return -1;
 	reused = (fd = queuedir_spare_take(s->queue, envpath, "e")) >= 0;
 	if (!reused)
 		fd = open(envpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* an env/ID left by a take-in cut short by a crash */
+		if (unlink(envpath) < 0)
+			return -1;
+		fd = open(envpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return -1;
 	w = write(fd, env->p ? env->p : "", env->len);
@@ -318,8 +322,9 @@ load(struct send_state *s, const char *sub, const char *id)
 		}
 	}
 	buf_free(&b);
-	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) < 0 ||
-	    stat(path, &sb) < 0) {
+	/* (from todo/ take_in has just put it there) */
+	if (!todo && (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, id) < 0 ||
+	    stat(path, &sb) < 0)) {
 		log_error("missing-message", "id=%s note=\"envelope without message removed\"", id);
 		envelope_free(env);
 		remove_files(s, id, 1, 0);
