@@ -1,9 +1,9 @@
 """Order of system calls on the way into the queue (strace -f): SIGKILL
 leaves the page cache intact, so the crash test alone cannot show that an
-acknowledged message is on disk.  postern-queue must fsync the message
-file, the envelope file and the directories it renamed them into (mess/,
-todo/) before it writes the queue id (the acknowledgement its caller turns
-into the 250 reply) and exits.
+acknowledged message is on disk.  postern-queue must fsync its one queue
+file (message, envelope, trailer) before renaming it into todo/, and todo/
+after, both before it writes the queue id (the acknowledgement its caller
+turns into the 250 reply) and exits.
 The second test runs `postern run` under strace -f and checks the same
 fsyncs come before postern-smtpd writes its 250 reply to DATA."""
 import os, re, shutil, smtplib, subprocess, tempfile, time, unittest
@@ -174,8 +174,9 @@ class SmtpFsyncOrderTest(unittest.TestCase):
             self.assertTrue(acks, "no SMTP session with a 250 and a 221 in the trace")
             before = [path for ts, path in syncs if ts <= min(acks)]
             q = inst.queue
+            # the one queue file (message, envelope, trailer) and todo/,
+            # where its rename is the commit
             self.assertTrue(any(x.startswith(os.path.join(q, "tmp")) and x.endswith(".m") for x in before), before)
-            self.assertIn(os.path.join(q, "mess"), before)
             self.assertIn(os.path.join(q, "todo"), before)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -132,7 +132,7 @@ class SubmissionTest(unittest.TestCase):
         found = None
         deadline = time.time() + 15
         while found is None and time.time() < deadline:
-            for d in (os.path.join(self.inst.queue, "mess"),
+            for d in (os.path.join(self.inst.queue, "todo"), os.path.join(self.inst.queue, "mess"),
                       os.path.join(self.inst.maildir("demo@example.test"), "new")):
                 try:
                     names = os.listdir(d)
