@@ -238,36 +238,38 @@ queuedir_spare_take(const char *queue, const char *dest, const char *tag)
 	return fd;
 }
 
-int
-queuedir_spare_give(const char *queue, const char *path, const char *tag)
+/* Move the file at path into the pool directory sub (spent/ or spare/),
+ * or unlink it when too big or when it cannot be moved.  1 moved, 0
+ * unlinked, -1 with errno (ENOENT: not there). */
+static int
+to_pool(const char *queue, const char *sub, const char *path, const char *tag)
 {
-	char spare[QUEUEDIR_PATH_MAX];
+	char dest[QUEUEDIR_PATH_MAX];
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
 		return -1;
 	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX &&
-	    pool_name(spare, sizeof(spare), queue, QUEUEDIR_SPENT, path, tag) == 0 &&
-	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0) {
+	    pool_name(dest, sizeof(dest), queue, sub, path, tag) == 0 &&
+	    renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+		return 1;
+	return unlink(path) < 0 ? -1 : 0;
+}
+
+int
+queuedir_spare_give(const char *queue, const char *path, const char *tag)
+{
+	int r = to_pool(queue, QUEUEDIR_SPENT, path, tag);
+
+	if (r == 1)
 		spent_pending++;
-		return 0;
-	}
-	return unlink(path);
+	return r < 0 ? -1 : 0;
 }
 
 int
 queuedir_spare_return(const char *queue, const char *path, const char *tag)
 {
-	char spare[QUEUEDIR_PATH_MAX];
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return -1;
-	if (S_ISREG(st.st_mode) && st.st_size <= QUEUEDIR_SPARE_MAX &&
-	    pool_name(spare, sizeof(spare), queue, QUEUEDIR_SPARE, path, tag) == 0 &&
-	    renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0)
-		return 0;
-	return unlink(path);
+	return to_pool(queue, QUEUEDIR_SPARE, path, tag) < 0 ? -1 : 0;
 }
 
 long

@@ -164,6 +164,14 @@ class PrestartTest(unittest.TestCase):
         return {sub: sorted(os.listdir(os.path.join(self.inst.queue, sub)))
                 for sub in ("tmp", "mess", "todo")}
 
+    def start_smtpd(self):
+        """postern-smtpd on pipes, as a TCP session from 127.0.0.1."""
+        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
+                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25")
+        e.pop("POSTERN_TLS_CTL", None)
+        return subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+
     def spare_inodes(self):
         d = os.path.join(self.inst.queue, "spare")
         return {os.stat(os.path.join(d, n)).st_ino for n in os.listdir(d)}
@@ -185,11 +193,7 @@ class PrestartTest(unittest.TestCase):
 
     def test_started_after_the_greeting(self):
         """Before any command, smtpd already has its postern-queue child."""
-        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
-                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25")
-        e.pop("POSTERN_TLS_CTL", None)
-        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+        p = self.start_smtpd()
         try:
             self.assertTrue(p.stdout.readline().startswith(b"220"))
             deadline = time.time() + 10
@@ -221,11 +225,7 @@ class PrestartTest(unittest.TestCase):
         os.chown(sp, st.st_uid, st.st_gid)
         ino = os.stat(sp).st_ino
         before = self.spare_inodes()
-        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
-                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25")
-        e.pop("POSTERN_TLS_CTL", None)
-        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+        p = self.start_smtpd()
         try:
             self.assertTrue(p.stdout.readline().startswith(b"220"))
             # the spare moves into tmp/ while the session goes on
