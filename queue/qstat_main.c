@@ -86,6 +86,11 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 			rc = queuefile_read_envelope(fd, ENVELOPE_MAX_SIZE, &b, &msize);
 			close(fd);
 		}
+		/* the layout before November 2026: an envelope alone */
+		if (rc < 0 && errno == EPROTO) {
+			buf_reset(&b);
+			rc = read_file(path, ENVELOPE_MAX_SIZE, &b);
+		}
 		if (rc < 0) {
 			if (!quiet && errno != ENOENT)
 				printf("%s  (unreadable queue file: %s)\n", id, strerror(errno));

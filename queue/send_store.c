@@ -234,26 +234,36 @@ parse_checked(const struct buf *b, int from_tail, uint64_t msize,
 }
 
 /* The envelope of QUEUE/sub/ID into b and *env: from the queue file's
- * tail for todo/, else env/ID.  An env/ID that does not parse (a crash
+ * tail for todo/, else env/ID.  A todo/ID without a trailer beside a
+ * mess/ID is the two-file layout of postern before November 2026 (the
+ * envelope alone in todo/, the message in mess/; a queue left by an older
+ * version): *legacy is set and todo/ID read as an envelope.  An env/ID that does not parse (a crash
  * during or after the take-in, its bytes never written) is made again
  * from the tail of mess/ID, which holds the same envelope (env/ID is never
  * changed after the take-in); a missing env/ID is not (an admin's delete
  * removes it first).  0, or -1 (logged). */
 static int
 load_envelope(struct send_state *s, const char *sub, const char *id,
-    const char *path, struct buf *b, struct envelope **env)
+    const char *path, struct buf *b, struct envelope **env, int *legacy)
 {
 	char err[128], mess[QUEUEDIR_PATH_MAX];
 	uint64_t msize = 0;
-	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, fd;
+	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, fd, rc;
 
 	*env = NULL;
-	if (todo ? read_queue_file(path, b, &msize) : read_file(path, ENVELOPE_MAX_SIZE, b)) {
+	*legacy = 0;
+	rc = todo ? read_queue_file(path, b, &msize) : read_file(path, ENVELOPE_MAX_SIZE, b);
+	if (rc < 0 && todo && errno == EPROTO && exists(s, QUEUEDIR_MESS, id)) {
+		*legacy = 1;
+		buf_reset(b);
+		rc = read_file(path, ENVELOPE_MAX_SIZE, b);
+	}
+	if (rc < 0) {
 		if (errno != ENOENT)
 			log_error("read-envelope", "id=%s dir=%s error=\"%m\"", id, sub);
 		return -1;
 	}
-	if (parse_checked(b, todo, msize, env, err, sizeof(err)) == 0)
+	if (parse_checked(b, todo && !*legacy, msize, env, err, sizeof(err)) == 0)
 		return 0;
 	log_error("bad-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
 	if (todo || strcmp(sub, QUEUEDIR_ENV) != 0 ||
@@ -284,7 +294,7 @@ load(struct send_state *s, const char *sub, const char *id)
 	struct send_msg *m;
 	struct stat sb;
 	size_t valid = 0;
-	int todo = strcmp(sub, QUEUEDIR_TODO) == 0;
+	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, legacy;
 
 	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
 		return;
@@ -294,12 +304,13 @@ load(struct send_state *s, const char *sub, const char *id)
 	if (!todo && !exists(s, QUEUEDIR_MESS, id) && exists(s, QUEUEDIR_TODO, id))
 		return;     /* a take-in cut short by a crash: the todo/ pass
 		               does it again (this env/ID may be torn) */
-	if (load_envelope(s, sub, id, path, &b, &env) < 0) {
+	if (load_envelope(s, sub, id, path, &b, &env, &legacy) < 0) {
 		buf_free(&b);
 		return;
 	}
 	if (todo) {
-		if (take_in(s, id, path, envpath, &b) < 0) {
+		/* the older layout's take-in: the envelope file to env/ */
+		if (legacy ? rename(path, envpath) : take_in(s, id, path, envpath, &b)) {
 			log_error("take-in", "id=%s error=\"%m\"", id);
 			envelope_free(env);
 			buf_free(&b);

@@ -2,7 +2,7 @@
 (short) schedule, the queue lifetime ending in a bounce, recovery of a
 queue left behind (todo/, env/ with a torn state record, orphans), and the
 admin commands: postern-qstat, postern queue list|flush|hold|release|delete."""
-import os, shutil, stat, subprocess, time, unittest
+import os, re, shutil, stat, subprocess, time, unittest
 
 import crashtest
 from postern_instance import LIBEXEC, make_instance, make_tmpdir, postern, queue_file_parts
@@ -85,7 +85,7 @@ class RetryTest(DeliveryBase):
 class RecoveryTest(unittest.TestCase):
     """A queue left by a crash: messages in todo/ and env/, a take-in cut
     short, a state file whose last record is torn, an old orphan message
-    file."""
+    file, a message in the two-file layout of older versions."""
 
     def test_recovery_at_start(self):
         tmp = make_tmpdir()
@@ -99,7 +99,8 @@ class RecoveryTest(unittest.TestCase):
             q = inst.queue
             st3, q3 = inj.inject(addr("ann"), [addr("joe")], "Subject: r3\n\nx\n")
             st4, q4 = inj.inject(addr("ann"), [addr("joe")], "Subject: r4\n\nx\n")
-            self.assertEqual((st3, st4), (0, 0))
+            st5, q5 = inj.inject(addr("ann"), [addr("joe")], "Subject: r5\n\nx\n")
+            self.assertEqual((st3, st4, st5), (0, 0, 0))
             # q2 as if taken in (its envelope copied to env/, the file
             # moved to mess/: queue/send_store.c take_in), then a torn
             # state record
@@ -119,27 +120,44 @@ class RecoveryTest(unittest.TestCase):
             os.rename(os.path.join(q, "todo", q4), os.path.join(q, "mess", q4))
             with open(os.path.join(q, "state", q2), "wb") as f:
                 f.write(b"S\x00\x00\x00\x40garbage-torn")
+            # q5 as an older postern left it: the message in mess/, the
+            # envelope alone in todo/
+            msg5, env5 = queue_file_parts(os.path.join(q, "todo", q5))
+            with open(os.path.join(q, "mess", q5), "wb") as f:
+                f.write(msg5)
+            with open(os.path.join(q, "todo", q5), "wb") as f:
+                f.write(env5)
             # what a crash leaves belongs to the queue user, as the files
             # postern-queue and postern-send make
             qst = os.stat(q)
-            for sub, i in (("env", q2), ("state", q2), ("env", q3), ("env", q4)):
+            for sub, i in (("env", q2), ("state", q2), ("env", q3), ("env", q4),
+                           ("mess", q5), ("todo", q5)):
                 os.chown(os.path.join(q, sub, i), qst.st_uid, qst.st_gid)
             orphan = os.path.join(q, "mess", "1000000000.00000000deadbeef")
             with open(orphan, "w") as f:
                 f.write("orphan\n")
             os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+            # the admin's list reads both layouts in todo/
+            p = postern("queue", "list", inst.dir)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            for i in (q1, q5):
+                self.assertRegex(p.stdout, r"(?m)^%s  \d+  .*  new$" % re.escape(i))
             svc = crashtest.QueueService(inst, logfile=os.path.join(tmp, "q.log"))
             svc.start()
             try:
                 self.assertTrue(crashtest.wait_queue_empty(inst, 15))
                 deadline = time.time() + 10
-                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 4:
+                while time.time() < deadline and len(crashtest.maildir_messages(inst.maildir(addr("joe")))) < 5:
                     time.sleep(0.05)
             finally:
                 svc.stop()
             subjects = sorted(m.split(b"Subject: ")[1].split(b"\n")[0]
                               for _, m in crashtest.maildir_messages(inst.maildir(addr("joe"))))
-            self.assertEqual(subjects, [b"r1", b"r2", b"r3", b"r4"])
+            self.assertEqual(subjects, [b"r1", b"r2", b"r3", b"r4", b"r5"])
+            # the old layout's message whole, and nothing after it
+            r5 = [m for _, m in crashtest.maildir_messages(inst.maildir(addr("joe")))
+                  if b"Subject: r5" in m]
+            self.assertTrue(r5[0].endswith(msg5), r5)
             self.assertEqual(len(crashtest.maildir_messages(inst.maildir(addr("ann")))), 1)
             self.assertFalse(os.path.exists(orphan))
             with open(os.path.join(tmp, "q.log")) as f:
