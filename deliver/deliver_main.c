@@ -74,7 +74,6 @@ finish(struct deliver_result *r)
 	return r->status;
 }
 
-/* The delivery itself; returns finish()'s status. */
 ssize_t
 deliver_pread(const struct deliver_ctx *c, void *buf, size_t n, off_t off)
 {
@@ -85,6 +84,7 @@ deliver_pread(const struct deliver_ctx *c, void *buf, size_t n, off_t off)
 	return pread(c->msgfd, buf, n, off);
 }
 
+/* The delivery itself; returns finish()'s status. */
 static int
 run(struct config *conf, const char *forward)
 {

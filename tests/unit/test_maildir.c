@@ -227,6 +227,46 @@ START_TEST(deliver_fd_and_cur)
 }
 END_TEST
 
+/* read_limited: exactly read_limit bytes of the descriptor (a queue file
+ * goes on with its envelope); a shorter file is an error, nothing left. */
+START_TEST(deliver_fd_read_limit)
+{
+	struct maildir_delivery opt = { 0 };
+	struct maildir_delivered d;
+	char tmpl[] = "/tmp/test_maildir_limit.XXXXXX", got[64];
+	int fd = mkstemp(tmpl), in;
+	char path[4096];
+
+	ck_assert_int_ge(fd, 0);
+	unlink(tmpl);
+	ck_assert_int_eq(write(fd, "Subject: s\n\nbody\nENVELOPE-TAIL", 30), 30);
+	opt.read_limited = 1;
+	opt.read_limit = 17;
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(maildir_deliver_fd(root, fd, &opt, &d), 0);
+	ck_assert_uint_eq(d.size, 17);
+	snprintf(path, sizeof(path), "%s/new/%s", root, d.name);
+	in = open(path, O_RDONLY);
+	ck_assert_int_ge(in, 0);
+	ck_assert_int_eq(read(in, got, sizeof(got)), 17);
+	ck_assert_mem_eq(got, "Subject: s\n\nbody\n", 17);
+	close(in);
+	/* more than the file holds */
+	opt.read_limit = 31;
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(maildir_deliver_fd(root, fd, &opt, &d), -1);
+	ck_assert_int_eq(errno, EIO);
+	ck_assert_uint_eq(count_files(root, "tmp"), 0);
+	ck_assert_uint_eq(count_files(root, "new"), 1);
+	/* an empty message */
+	opt.read_limit = 0;
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(maildir_deliver_fd(root, fd, &opt, &d), 0);
+	ck_assert_uint_eq(d.size, 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(deliver_limits_and_errors)
 {
 	struct maildir_delivery opt = { 0 };
@@ -331,6 +371,7 @@ main(void)
 	tcase_add_test(tc, flags_in_names);
 	tcase_add_test(tc, deliver_buffer_crlf);
 	tcase_add_test(tc, deliver_fd_and_cur);
+	tcase_add_test(tc, deliver_fd_read_limit);
 	tcase_add_test(tc, deliver_limits_and_errors);
 	tcase_add_test(tc, listing_and_rename);
 	tcase_add_test(tc, clean_tmp);
