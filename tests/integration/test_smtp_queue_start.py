@@ -22,6 +22,17 @@ HEAD = (b"EHLO client.example\r\nMAIL FROM:<a@remote.example>\r\n"
 BODY = b"Subject: t\r\n\r\nMAIL FROM:<x@remote.example>\r\nbody\r\n.\r\n"
 
 
+def start_smtpd(inst, stderr=subprocess.DEVNULL):
+    """postern-smtpd on pipes, as a TCP session from 127.0.0.1, logging to
+    stderr."""
+    e = dict(os.environ, POSTERN_CONF=inst.conf, TCPREMOTEIP="127.0.0.1",
+             TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25",
+             POSTERN_LOG_STDERR="1")
+    e.pop("POSTERN_TLS_CTL", None)
+    return subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=stderr, env=e)
+
+
 def codes(out):
     """The reply codes, one per final reply line."""
     return [l[:3] for l in out.decode(errors="replace").split("\r\n")
@@ -61,12 +72,7 @@ class QueueStartTest(unittest.TestCase):
                     "echo stub-queue-id >&3; exec 3>&-\nsleep 2\ntouch %s\n" % marker)
         os.chmod(stub, 0o755)
         self.inst.set_config("queue_program", stub)
-        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
-                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25",
-                 POSTERN_LOG_STDERR="1")
-        e.pop("POSTERN_TLS_CTL", None)
-        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+        p = start_smtpd(self.inst)
         try:
             greeting = b""
             while not greeting.endswith(b"\n"):
@@ -108,12 +114,7 @@ class QueueStartTest(unittest.TestCase):
                     "echo stub-queue-id >&3; exec 3>&-\nexit 111\n")
         os.chmod(stub, 0o755)
         self.inst.set_config("queue_program", stub)
-        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
-                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25",
-                 POSTERN_LOG_STDERR="1")
-        e.pop("POSTERN_TLS_CTL", None)
-        p = subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        p = start_smtpd(self.inst, stderr=subprocess.PIPE)
         greeting = p.stdout.readline()
         self.assertTrue(greeting.startswith(b"220"), greeting)
         out, err = p.communicate(HEAD + BODY + b"QUIT\r\n", timeout=20)
@@ -164,14 +165,6 @@ class PrestartTest(unittest.TestCase):
         return {sub: sorted(os.listdir(os.path.join(self.inst.queue, sub)))
                 for sub in ("tmp", "mess", "todo")}
 
-    def start_smtpd(self):
-        """postern-smtpd on pipes, as a TCP session from 127.0.0.1."""
-        e = dict(os.environ, POSTERN_CONF=self.inst.conf, TCPREMOTEIP="127.0.0.1",
-                 TCPREMOTEPORT="4242", TCPLOCALIP="127.0.0.1", TCPLOCALPORT="25")
-        e.pop("POSTERN_TLS_CTL", None)
-        return subprocess.Popen([os.path.join(LIBEXEC, "postern-smtpd")], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
-
     def spare_inodes(self):
         d = os.path.join(self.inst.queue, "spare")
         return {os.stat(os.path.join(d, n)).st_ino for n in os.listdir(d)}
@@ -193,7 +186,7 @@ class PrestartTest(unittest.TestCase):
 
     def test_started_after_the_greeting(self):
         """Before any command, smtpd already has its postern-queue child."""
-        p = self.start_smtpd()
+        p = start_smtpd(self.inst)
         try:
             self.assertTrue(p.stdout.readline().startswith(b"220"))
             deadline = time.time() + 10
@@ -225,7 +218,7 @@ class PrestartTest(unittest.TestCase):
         os.chown(sp, st.st_uid, st.st_gid)
         ino = os.stat(sp).st_ino
         before = self.spare_inodes()
-        p = self.start_smtpd()
+        p = start_smtpd(self.inst)
         try:
             self.assertTrue(p.stdout.readline().startswith(b"220"))
             # the spare moves into tmp/ while the session goes on
