@@ -1,6 +1,8 @@
 /* queuefile.c: the trailer of a committed queue file (queuefile.h):
- * written by postern-queue, read back by postern-send and postern-qstat. */
+ * written by postern-queue, read back by postern-send and postern-qstat;
+ * and the bounded whole-file read both use for envelopes and states. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,4 +120,47 @@ queuefile_read_envelope(int fd, size_t max, struct buf *env, uint64_t *size)
 	}
 	*size = s;
 	return 0;
+}
+
+int
+queuefile_read_envelope_at(const char *path, size_t max, struct buf *env,
+    uint64_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = queuefile_read_envelope(fd, max, env, size);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int
+queuefile_read_all(const char *path, size_t max, struct buf *b)
+{
+	char chunk[16384];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((size_t)n > max || b->len > max - (size_t)n) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+		buf_append(b, chunk, (size_t)n);
+	}
+	e = errno;
+	close(fd);
+	errno = e;
+	return n < 0 ? -1 : 0;
 }

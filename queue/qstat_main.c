@@ -22,21 +22,6 @@
 #include "queuefile.h"
 
 static int
-read_file(const char *path, size_t max, struct buf *b)
-{
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b->len <= max)
-		buf_append(b, chunk, (size_t)n);
-	close(fd);
-	return n < 0 || b->len > max ? -1 : 0;
-}
-
-static int
 cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -80,16 +65,12 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
 		/* not yet taken in: the envelope is the queue file's tail */
 		uint64_t msize;
-		int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+		int rc = queuefile_read_envelope_at(path, ENVELOPE_MAX_SIZE, &b, &msize);
 
-		if (fd >= 0) {
-			rc = queuefile_read_envelope(fd, ENVELOPE_MAX_SIZE, &b, &msize);
-			close(fd);
-		}
 		/* the layout before November 2026: an envelope alone */
 		if (rc < 0 && errno == EPROTO) {
 			buf_reset(&b);
-			rc = read_file(path, ENVELOPE_MAX_SIZE, &b);
+			rc = queuefile_read_all(path, ENVELOPE_MAX_SIZE, &b);
 		}
 		if (rc < 0) {
 			if (!quiet && errno != ENOENT)
@@ -97,7 +78,7 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 			buf_free(&b);
 			return;
 		}
-	} else if (read_file(path, ENVELOPE_MAX_SIZE, &b) < 0) {
+	} else if (queuefile_read_all(path, ENVELOPE_MAX_SIZE, &b) < 0) {
 		buf_free(&b);
 		return;
 	}
@@ -109,7 +90,7 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 	}
 	buf_reset(&b);
 	if (queuedir_path(path, sizeof(path), queue, QUEUEDIR_STATE, id) == 0 &&
-	    read_file(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0)
+	    queuefile_read_all(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0)
 		envelope_state_apply(env, b.p ? b.p : "", b.len, &valid, err, sizeof(err));
 	buf_free(&b);
 	nmsgs++;

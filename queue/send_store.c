@@ -78,28 +78,6 @@ send_store_forget(struct send_state *s, struct send_msg *m)
 	free(m);
 }
 
-/* Read a whole file of at most max bytes.  0, or -1 with errno. */
-static int
-read_file(const char *path, size_t max, struct buf *b)
-{
-	char chunk[65536];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		buf_append(b, chunk, (size_t)n);
-		if (b->len > max) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
-
 static time_t
 wait_after(struct send_state *s, uint32_t attempts)
 {
@@ -147,21 +125,6 @@ remove_files(struct send_state *s, const char *id, int env_too, int reuse)
 }
 
 static int exists(struct send_state *s, const char *sub, const char *id);
-
-/* The envelope of a committed queue file (common/queuefile.h). */
-static int
-read_queue_file(const char *path, struct buf *b, uint64_t *msize)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, e;
-
-	if (fd < 0)
-		return -1;
-	rc = queuefile_read_envelope(fd, ENVELOPE_MAX_SIZE, b, msize);
-	e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
 
 /* The take-in of a committed message: its envelope (env, read from the
  * queue file's tail) copied to env/ID, then the file renamed from todo/ID
@@ -252,11 +215,11 @@ load_envelope(struct send_state *s, const char *sub, const char *id,
 
 	*env = NULL;
 	*legacy = 0;
-	rc = todo ? read_queue_file(path, b, &msize) : read_file(path, ENVELOPE_MAX_SIZE, b);
+	rc = todo ? queuefile_read_envelope_at(path, ENVELOPE_MAX_SIZE, b, &msize) : queuefile_read_all(path, ENVELOPE_MAX_SIZE, b);
 	if (rc < 0 && todo && errno == EPROTO && exists(s, QUEUEDIR_MESS, id)) {
 		*legacy = 1;
 		buf_reset(b);
-		rc = read_file(path, ENVELOPE_MAX_SIZE, b);
+		rc = queuefile_read_all(path, ENVELOPE_MAX_SIZE, b);
 	}
 	if (rc < 0) {
 		if (errno != ENOENT)
@@ -270,7 +233,7 @@ load_envelope(struct send_state *s, const char *sub, const char *id,
 	    queuedir_path(mess, sizeof(mess), s->queue, QUEUEDIR_MESS, id) < 0)
 		return -1;
 	buf_reset(b);
-	if (read_queue_file(mess, b, &msize) < 0 ||
+	if (queuefile_read_envelope_at(mess, ENVELOPE_MAX_SIZE, b, &msize) < 0 ||
 	    parse_checked(b, 1, msize, env, err, sizeof(err)) < 0)
 		return -1;
 	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0 ||
@@ -322,7 +285,7 @@ load(struct send_state *s, const char *sub, const char *id)
 	buf_free(&b);
 	/* the results so far; a record torn by a crash is cut off */
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0 &&
-	    read_file(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0) {
+	    queuefile_read_all(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0) {
 		if (envelope_state_apply(env, b.p ? b.p : "", b.len, &valid, err,
 		    sizeof(err)) < 0)
 			log_error("bad-state", "id=%s error=\"%s\"", id, err);

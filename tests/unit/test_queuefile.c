@@ -122,6 +122,40 @@ START_TEST(not_a_queue_file)
 }
 END_TEST
 
+/* The path forms: the envelope from a file's tail; a whole file within
+ * its bound, EFBIG beyond it (nothing appended), ENOENT. */
+START_TEST(path_forms)
+{
+	char tmpl[] = "/tmp/test_queuefile.XXXXXX", t[QUEUEFILE_TRAILER_LEN];
+	struct buf b = BUF_INIT;
+	uint64_t size = 0;
+	int fd = mkstemp(tmpl);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(queuefile_trailer(t, 4, 3), 0);
+	ck_assert_int_eq(write(fd, "msg\nenv", 7), 7);
+	ck_assert_int_eq(write(fd, t, sizeof(t)), (ssize_t)sizeof(t));
+	close(fd);
+	ck_assert_int_eq(queuefile_read_envelope_at(tmpl, 100, &b, &size), 0);
+	ck_assert_uint_eq(size, 4);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_mem_eq(b.p, "env", 3);
+	buf_reset(&b);
+	ck_assert_int_eq(queuefile_read_all(tmpl, 7 + QUEUEFILE_TRAILER_LEN, &b), 0);
+	ck_assert_uint_eq(b.len, 7 + QUEUEFILE_TRAILER_LEN);
+	buf_reset(&b);
+	ck_assert_int_eq(queuefile_read_all(tmpl, 7 + QUEUEFILE_TRAILER_LEN - 1, &b), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_uint_eq(b.len, 0);
+	unlink(tmpl);
+	ck_assert_int_eq(queuefile_read_all(tmpl, 100, &b), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(queuefile_read_envelope_at(tmpl, 100, &b, &size), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	buf_free(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -134,6 +168,7 @@ main(void)
 	tcase_add_test(tc, trailer_malformed);
 	tcase_add_test(tc, read_back);
 	tcase_add_test(tc, not_a_queue_file);
+	tcase_add_test(tc, path_forms);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
