@@ -403,9 +403,13 @@ queuedir_spare_unshare(const char *queue)
 	if (n > 0)
 		qsort(v, n, sizeof(*v), ino_cmp);
 	for (i = 0; i < sizeof(pool) / sizeof(pool[0]) && n > 0; i++) {
-		if (queuedir_path(dir, sizeof(dir), queue, pool[i], NULL) < 0 ||
-		    (d = opendir(dir)) == NULL)
+		if (queuedir_path(dir, sizeof(dir), queue, pool[i], NULL) < 0)
 			continue;
+		if ((d = opendir(dir)) == NULL) {
+			if (errno != ENOENT)
+				failed = errno;    /* a shared name may be in there */
+			continue;
+		}
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.' ||
 			    bsearch(&e->d_ino, v, n, sizeof(*v), ino_cmp) == NULL ||

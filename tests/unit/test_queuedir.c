@@ -364,6 +364,11 @@ START_TEST(unshare)
 		ck_assert_int_eq(queuedir_spare_unshare(top), -1);
 		ck_assert_int_eq(errno, EACCES);
 		ck_assert_int_eq(access(a, F_OK), 0);
+		/* a pool directory that cannot be read: an error too */
+		ck_assert_int_eq(chmod(sp, 0), 0);
+		errno = 0;
+		ck_assert_int_eq(queuedir_spare_unshare(top), -1);
+		ck_assert_int_eq(errno, EACCES);
 		ck_assert_int_eq(chmod(sp, 0700), 0);
 		ck_assert_int_eq(queuedir_spare_unshare(top), 1);
 	}
