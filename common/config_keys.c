@@ -64,6 +64,8 @@ const struct config_key config_keys[] = {
 	SECTION("queue", "postern-queue, postern-send: the queue and its retries."),
 	/* queue keys: added by the queue owner. */
 	KEY("queue_program", CFG_PATH, NULL, "postern-queue to run; unset: DIR/libexec/postern-queue of the instance, else the one beside the calling program."),
+	KEY("queue_writers", CFG_INT, "8", "postern-queue -S (started by postern run): resident writers that take postern-smtpd's messages of up to 64 KB without a process per message; 0: a postern-queue process for every message."),
+	KEY("queue_socket", CFG_PATH, NULL, "The writers' socket; unset: DIR/run/queue.sock of the instance, beside the queue's directory."),
 	KEY("queue_message_max", CFG_SIZE, "64m", "Largest message postern-queue accepts from anyone (permanent refusal beyond)."),
 	KEY("queue_retry_schedule", CFG_LIST, "1m 5m 15m 30m 1h 2h 4h", "postern-send: waits between delivery attempts of a recipient (durations); the last one repeats until queue_lifetime."),
 	KEY("queue_lifetime", CFG_DURATION, "5d", "postern-send: age after which a temporarily failing recipient is bounced."),

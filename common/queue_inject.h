@@ -10,7 +10,19 @@
  * the bytes, then finish with the envelope; abort (no envelope) leaves
  * nothing in the queue.  queue_inject_start sets SIGPIPE to be ignored in
  * the caller, so a postern-queue that dies gives a write error, not a
- * killed session. */
+ * killed session.
+ *
+ * The writers (queue/queue_serve.c, postern-queue -S, started by
+ * `postern run`): postern-smtpd starts with queue_inject_start_via and a
+ * socket, which makes the pipes and no process.  The message goes into
+ * its pipe while it arrives; when it ends and still fits there (a pipe
+ * holds 64 KB), a writer of the pool is handed the pipes' ends and takes
+ * it: no process is started for the message.  When the pipe fills up
+ * first, or no writer answers within QUEUE_INJECT_WRITER_WAIT_MS (none
+ * running, all busy, a reload), a postern-queue process is started on
+ * the same pipes, as without a pool.  The answer is the same either way:
+ * a writer writes the id line, or "!" and the exit status a process would
+ * have had. */
 #ifndef POSTERN_QUEUE_INJECT_H
 #define POSTERN_QUEUE_INJECT_H
 
@@ -21,6 +33,8 @@
 #define QUEUE_INJECT_EXIT_OK 0
 #define QUEUE_INJECT_EXIT_PERM 100
 #define QUEUE_INJECT_EXIT_TEMP 111
+#define QUEUE_INJECT_PATH_MAX 108           /* sun_path */
+#define QUEUE_INJECT_WRITER_WAIT_MS 1000
 
 enum queue_inject_result {
 	QUEUE_INJECT_OK = 0,
@@ -38,12 +52,23 @@ struct queue_inject;
  * running program.  Written into out; 0, or -1 when none was found. */
 int queue_inject_program(const struct config *c, char *out, size_t outlen);
 
+/* The writers' socket for config c: queue_socket when set, else
+ * DIR/run/queue.sock beside the queue directory DIR/queue; none (-1) when
+ * queue_writers is 0 or queue_program is set (an admin's own
+ * postern-queue is run for every message). */
+int queue_inject_socket(const struct config *c, char *out, size_t outlen);
+
 /* Start program (argv[0] = program; POSTERN_CONF stays in the
  * environment).  NULL with a reason in err.  timeout_ms bounds each write
  * and the final wait.  Caller ends it with queue_inject_finish or
  * queue_inject_abort (which free it). */
 struct queue_inject *queue_inject_start(const char *program, int timeout_ms,
     char *err, size_t errlen);
+/* The same with the writers' socket (NULL: as queue_inject_start): no
+ * process is started now (see above).  program and socket must stay
+ * valid until the end of q. */
+struct queue_inject *queue_inject_start_via(const char *program,
+    const char *socket, int timeout_ms, char *err, size_t errlen);
 /* Message bytes.  0, or -1 when postern-queue went away or timed out (the
  * caller still calls finish or abort). */
 int queue_inject_write(struct queue_inject *q, const void *p, size_t n);

@@ -21,7 +21,7 @@ SBIN_PROGRAMS += postern
 postern_SRCS := daemon/postern_main.c daemon/postern_init.c daemon/postern_cert.c \
 	daemon/postern_user.c daemon/postern_check.c daemon/postern_run.c \
 	daemon/postern_services.c daemon/postern_queue.c daemon/postern_file.c \
-	daemon/postern_tables.c
+	daemon/postern_tables.c daemon/postern_writers.c
 postern_LIBS := $(TLS_LIBS)
 test_postern_tables_EXTRA := daemon/postern_tables.c
 fuzz_postern_tables_EXTRA := daemon/postern_tables.c

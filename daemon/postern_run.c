@@ -194,6 +194,10 @@ start(struct service *s, const struct config *c, const char *libexec,
 			log_init("postern-queue-start", 1);
 			_exit(queue_start(libexec));
 		}
+		if (s->def->chain == CHAIN_WRITERS) {
+			log_init("postern-queue-start", 1);
+			_exit(writers_start(c, s->argv.p));
+		}
 		execv(s->argv.p[0], s->argv.p);
 		log_error("exec", "service=%s program=%s error=\"%m\"", s->def->name,
 		    s->argv.p[0]);
@@ -506,10 +510,19 @@ postern_run(int argc, char **argv)
 					log_info("reload", "status=ok");
 					apply(sv, n, cfg, libexec, in.conf, 0);
 					/* Children re-read what they read at start. */
-					for (i = 0; i < n; i++)
-								if (sv[i].pid > 0 && !sv[i].restart_now &&
-						    sv[i].def->chain != CHAIN_QUEUE)
+					for (i = 0; i < n; i++) {
+						if (sv[i].pid <= 0 || sv[i].restart_now ||
+						    sv[i].def->chain == CHAIN_QUEUE)
+							continue;
+						if (sv[i].def->chain == CHAIN_WRITERS) {
+							/* started again with the new config:
+							 * meanwhile smtpd starts processes */
+							sv[i].restart_now = 1;
+							kill(-sv[i].pid, SIGTERM);
+							kill(sv[i].pid, SIGTERM);
+						} else
 							kill(sv[i].pid, SIGHUP);
+					}
 				}
 			}
 		}

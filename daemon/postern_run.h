@@ -13,7 +13,8 @@ enum chain {
 	CHAIN_SMTP,        /* listen -> tls (on request) -> smtpd */
 	CHAIN_SUBMISSION,  /* listen -> tls -> login -y -> smtpd; AUTH via checker */
 	CHAIN_LOGIN,       /* listen -> tls -> login -> pre-auth -- checker -- post-auth */
-	CHAIN_QUEUE        /* send + lspawn + rspawn joined by pipes */
+	CHAIN_QUEUE,       /* send + lspawn + rspawn joined by pipes */
+	CHAIN_WRITERS      /* postern-queue -S: the queue writers */
 };
 
 struct service_def {
@@ -47,5 +48,9 @@ void service_argv(const struct service_def *def, const struct config *c,
 /* postern_queue.c: run the queue's three programs joined by pipes; returns
  * when one of them exits (after stopping the others). */
 int queue_start(const char *libexec);
+/* The queue writers: bind their socket (as root), become the queue user,
+ * exec argv (postern-queue -S) with the socket on fd 0.  Without a socket
+ * configured, waits for the stop.  Returns only on failure. */
+int writers_start(const struct config *c, char *const argv[]);
 
 #endif

@@ -43,6 +43,9 @@ const struct service_def service_defs[] = {
 	 * by pipes, as qmail-start joins its children (postern_queue.c). */
 	{ "queue", 0, CHAIN_QUEUE, 0, NULL,
 	  { "postern-send", "postern-lspawn", "postern-rspawn", NULL } },
+	/* postern-queue's resident writers, for postern-smtpd's messages
+	 * (queue/queue_serve.c); the setuid program serves everyone else. */
+	{ "queue-writers", 0, CHAIN_WRITERS, 0, NULL, { "postern-queue", NULL } },
 	{ NULL, 0, 0, 0, NULL, { NULL } }
 };
 
@@ -176,6 +179,11 @@ service_argv(const struct service_def *def, const struct config *c,
 
 	if (def->chain == CHAIN_QUEUE) {
 		prog(v, libexec, "postern-send");
+		return;
+	}
+	if (def->chain == CHAIN_WRITERS) {
+		prog(v, libexec, "postern-queue");
+		strv_push(v, "-S");
 		return;
 	}
 	prog(v, libexec, "postern-listen");

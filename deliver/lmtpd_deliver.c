@@ -13,6 +13,7 @@
 #include "log.h"
 #include "lmtpd.h"
 #include "spawnproto.h"
+#include "unixsock.h"
 
 static void
 set_result(struct lmtp_rcpt *r, unsigned cls, unsigned code,
@@ -22,27 +23,6 @@ set_result(struct lmtp_rcpt *r, unsigned cls, unsigned code,
 	r->code = code;
 	snprintf(r->status, sizeof r->status, "%s", status);
 	snprintf(r->diag, sizeof r->diag, "%s", diag);
-}
-
-static int
-connect_lspawn(const char *path)
-{
-	struct sockaddr_un sa;
-	int fd;
-
-	if (strlen(path) >= sizeof sa.sun_path)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 void
@@ -58,7 +38,7 @@ lmtp_deliver(const char *path, int fd, uint64_t size, const char *session,
 	for (i = 0; i < t->nrcpts; i++)
 		set_result(&t->rcpts[i], 4, 451, "4.3.0",
 		    "local delivery unavailable, try again later");
-	sock = connect_lspawn(path);
+	sock = unixsock_connect(path);
 	if (sock < 0) {
 		log_error("lspawn-connect", "path=%s error=%s", path, strerror(errno));
 		free(answered);

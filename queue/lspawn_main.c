@@ -31,6 +31,7 @@
 #include "privdrop.h"
 #include "recipient.h"
 #include "spawnproto.h"
+#include "unixsock.h"
 #include "svcusers.h"
 #include "io.h"
 
@@ -228,7 +229,6 @@ listen_socket(const struct config *c)
 {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const char *p = config_str(c, "lspawn_socket");
-	struct sockaddr_un sa;
 	int fd;
 
 	if (p == NULL) {
@@ -246,20 +246,12 @@ listen_socket(const struct config *c)
 		free(copy);
 	} else if ((size_t)snprintf(path, sizeof(path), "%s", p) >= sizeof(path))
 		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+	/* anyone may connect; SO_PEERCRED decides who is served */
+	fd = unixsock_listen(path, 64, 0666, SOCK_NONBLOCK);
+	if (fd < 0) {
 		log_error("listen", "path=%s error=\"%m\"", path);
-		close(fd);
 		return -1;
 	}
-	/* anyone may connect; SO_PEERCRED decides who is served */
-	chmod(path, 0666);
 	log_info("listening", "path=%s", path);
 	return fd;
 }

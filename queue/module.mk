@@ -4,7 +4,8 @@
 
 # postern-queue: the only way into the queue (setuid queue user).
 PROGRAMS += postern-queue
-postern-queue_SRCS := queue/queue_main.c queue/queue_conf.c queue/queue_store.c
+postern-queue_SRCS := queue/queue_main.c queue/queue_conf.c queue/queue_store.c \
+	queue/queue_take.c queue/queue_serve.c
 
 # postern-lspawn: local delivery spawner (root), hJ.
 PROGRAMS += postern-lspawn

@@ -98,6 +98,8 @@ load_settings(struct smtp_session *s, const struct config *c)
 	}
 	if (queue_inject_program(c, s->queue_program, sizeof(s->queue_program)) < 0)
 		setup_fail("queue", "postern-queue not found");
+	if (queue_inject_socket(c, s->queue_socket, sizeof(s->queue_socket)) < 0)
+		s->queue_socket[0] = '\0';
 }
 
 /* The files a session's answers come from.  A program prepared ahead of

@@ -1,6 +1,7 @@
 /* smtp_transfer.c: DATA and BDAT: the message streams through the state
- * machine of smtp_data.c into postern-queue (common/queue_inject.h) as it
- * arrives, after our Received: header.  A bad message (bare CR/LF, NUL,
+ * machine of smtp_data.c into postern-queue (common/queue_inject.h: a
+ * writer of the pool or a process) as it arrives, after our Received:
+ * header.  A bad message (bare CR/LF, NUL,
  * long line, too big) or a dropped connection aborts the injection, so
  * nothing is queued; 250 comes only after postern-queue said the message
  * is durable, and names its queue id. */
@@ -31,8 +32,9 @@ begin_message(struct smtp_session *s, int bdat)
 		s->inject = s->inject_ready;
 		s->inject_ready = NULL;
 	} else
-		s->inject = queue_inject_start(s->queue_program, s->queue_timeout_ms,
-		    err, sizeof(err));
+		s->inject = queue_inject_start_via(s->queue_program,
+		    s->queue_socket[0] != '\0' ? s->queue_socket : NULL,
+		    s->queue_timeout_ms, err, sizeof(err));
 	if (s->inject == NULL) {
 		log_error("queue", "reason=\"%s\" program=%s", err, s->queue_program);
 		return -1;
@@ -47,7 +49,9 @@ begin_message(struct smtp_session *s, int bdat)
 void
 smtp_queue_prestart(struct smtp_session *s)
 {
-	if (s->inject_ready == NULL && s->inject == NULL)
+	/* with the writers no process is started for a message (most of
+	 * them: see common/queue_inject.h) */
+	if (s->inject_ready == NULL && s->inject == NULL && s->queue_socket[0] == '\0')
 		s->inject_ready = queue_inject_start(s->queue_program,
 		    s->queue_timeout_ms, NULL, 0);
 }

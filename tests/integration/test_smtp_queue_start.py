@@ -11,7 +11,11 @@ that gets no message leaves nothing in the queue and logs nothing, and one
 started ahead survives RSET and serves the next message.
 
 The 250 follows postern-queue's id line (written once the message is
-durable), not its exit; smtpd still reaps it before it ends itself."""
+durable), not its exit; smtpd still reaps it before it ends itself.
+
+All of that is the process per message, which smtpd uses without the
+queue writers (queue_writers = 0 here; test_queue_writers.py has the
+pool, and the fall-back to a process when no writer answers)."""
 import os, select, subprocess, time, unittest
 
 from postern_instance import LIBEXEC, make_instance, make_tmpdir, queue_file_parts
@@ -151,6 +155,9 @@ class PrestartTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = make_tmpdir()
         cls.inst = make_instance(cls.tmp)
+        # a postern-queue per message (with the writers none is started
+        # ahead: test_queue_writers.py)
+        cls.inst.set_config("queue_writers", "0")
 
     def setUp(self):
         clear_queue(self.inst)
