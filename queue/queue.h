@@ -56,6 +56,7 @@ struct queue_take {
 	const char *queue;
 	unsigned long long max;  /* queue_message_max */
 	int timeout_ms;          /* each read; -1: none (a process per message) */
+	int total_ms;            /* the whole message; -1: none */
 	struct queue_store store;
 	int store_open;          /* the message file is made (maybe ahead) */
 	time_t opened;           /* when it was made */

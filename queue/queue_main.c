@@ -99,6 +99,7 @@ main(int argc, char **argv)
 		fail(EXIT_TEMP, "config", "queue_dir is not set");
 	take.max = (unsigned long long)config_int(c, "queue_message_max");
 	take.timeout_ms = -1;
+	take.total_ms = -1;
 
 	/* The message file is made now, while the caller (postern-smtpd
 	 * starts us ahead, so that our start-up overlaps its session) is

@@ -11,7 +11,9 @@
  * "R" (ready); postern-smtpd sends the read ends of its message and
  * envelope pipes and the write end of its answer pipe (SCM_RIGHTS).  The
  * writer takes the message as a postern-queue process would
- * (queue_take.c, every read bounded by WRITER_READ_MS), then writes the
+ * (queue_take.c, each read bounded by WRITER_READ_MS, the whole request
+ * by WRITER_TOTAL_MS: postern-smtpd hands over only a message that has
+ * ended, so a legitimate request takes milliseconds), then writes the
  * queue id and LF on the answer pipe once the message is durable, or "!"
  * and the exit status a process would have had (100, 111) and LF.
  *
@@ -22,11 +24,13 @@
  * SIGTERM: a writer ends after its message; the master stops the writers
  * and ends. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -42,7 +46,8 @@
 
 #define WRITERS_MAX 64
 #define WRITER_MAX_USE 1000
-#define WRITER_READ_MS 30000         /* each read of a request */
+#define WRITER_READ_MS 10000         /* each read of a request */
+#define WRITER_TOTAL_MS 60000        /* all of a request */
 #define WRITER_HANDOFF_MS 5000       /* from "R" to the descriptors */
 #define WRITER_IDLE_S 600            /* a file made ahead is made again */
 
@@ -55,17 +60,37 @@ on_stop(int sig)
 	stopping = 1;
 }
 
-/* SIGTERM and SIGHUP end a blocked accept (no SA_RESTART). */
 static void
-catch_stop(void)
+on_child(int sig)
+{
+	(void)sig;
+}
+
+/* SIGTERM, SIGHUP (and in the master SIGCHLD) stay blocked except while
+ * waiting (sigsuspend, epoll_pwait with *waiting): a stop that comes just
+ * before a wait is not lost, and no read or write in a message is ever
+ * interrupted. */
+static void
+catch_signals(sigset_t *waiting)
 {
 	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, waiting);
+	sigdelset(waiting, SIGTERM);
+	sigdelset(waiting, SIGHUP);
+	sigdelset(waiting, SIGCHLD);
 }
 
 /* The descriptors of one request, after "R": 0, or -1 (all closed). */
@@ -103,17 +128,29 @@ answer(int fd, int code, const char *id)
 }
 
 static void __attribute__((noreturn))
-writer(int lfd, const char *queue, unsigned long long max, uid_t smtpd_uid)
+writer(int lfd, const char *queue, unsigned long long max, uid_t smtpd_uid,
+    pid_t master, const sigset_t *waiting)
 {
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 	struct queue_take t;
 	char id[128];
-	int served = 0;
+	int served = 0, ep;
 
+	signal(SIGCHLD, SIG_DFL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != master)
+		_exit(0);
+	/* one writer woken per connection, not all of them */
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0) {
+		log_error("setup", "error=\"epoll: %m\"");
+		_exit(111);
+	}
 	memset(&t, 0, sizeof(t));
 	t.queue = queue;
 	t.max = max;
 	t.timeout_ms = WRITER_READ_MS;
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	t.total_ms = WRITER_TOTAL_MS;
 	while (!stopping && served < WRITER_MAX_USE) {
 		struct ucred cr;
 		socklen_t cl = sizeof(cr);
@@ -122,6 +159,10 @@ writer(int lfd, const char *queue, unsigned long long max, uid_t smtpd_uid)
 		if (t.store_open && time(NULL) - t.opened >= WRITER_IDLE_S)
 			queue_take_release(&t);
 		queue_take_prepare(&t);
+		if (epoll_pwait(ep, &ev, 1, WRITER_IDLE_S * 1000, waiting) <= 0)
+			continue;        /* a signal, or idle: see above */
+		/* the listening socket does not block: another writer may
+		 * have taken the connection */
 		conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0) {
 			if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK &&
@@ -160,18 +201,18 @@ writer(int lfd, const char *queue, unsigned long long max, uid_t smtpd_uid)
 int
 queue_serve(const struct config *c)
 {
-	pid_t pids[WRITERS_MAX];
+	pid_t pids[WRITERS_MAX], p;
 	time_t started[WRITERS_MAX];
 	const char *queue = config_str(c, "queue_dir");
 	long long n = config_int(c, "queue_writers");
 	unsigned long long max = (unsigned long long)config_int(c, "queue_message_max");
-	struct timeval tv = { WRITER_IDLE_S, 0 };
 	uid_t smtpd_uid = getuid();
+	sigset_t waiting;
 	gid_t g;
-	int listening = 0, i, st;
+	int listening = 0, i, st, fl;
 	socklen_t len = sizeof(listening);
 
-	catch_stop();
+	catch_signals(&waiting);
 	if (n > WRITERS_MAX)
 		n = WRITERS_MAX;
 	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || !listening) {
@@ -182,10 +223,8 @@ queue_serve(const struct config *c)
 		log_error("setup", "error=\"queue_dir unset or no writers\"");
 		return 111;
 	}
-	/* accept() waits at most WRITER_IDLE_S: then a writer renews the
-	 * file it made ahead */
-	if (setsockopt(0, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		log_error("setup", "error=\"SO_RCVTIMEO: %m\"");
+	if ((fl = fcntl(0, F_GETFL)) < 0 || fcntl(0, F_SETFL, fl | O_NONBLOCK) < 0) {
+		log_error("setup", "error=\"O_NONBLOCK: %m\"");
 		return 111;
 	}
 	if (svcusers_lookup(config_str(c, "user_prefix"), SVCUSER_SMTPD, &smtpd_uid, &g) < 0)
@@ -194,30 +233,25 @@ queue_serve(const struct config *c)
 	memset(pids, 0, sizeof(pids));
 	memset(started, 0, sizeof(started));
 	while (!stopping) {
-		time_t now = time(NULL);
-
 		for (i = 0; i < n && !stopping; i++) {
 			if (pids[i] != 0)
 				continue;
-			if (started[i] == now) {
-				/* it died in the second it started: not in a loop */
-				sleep(1);
-				now = time(NULL);
-			}
+			if (started[i] == time(NULL))
+				sleep(1);   /* it died in the second it started */
+			if (stopping)
+				break;
 			pids[i] = fork();
 			if (pids[i] == 0)
-				writer(0, queue, max, smtpd_uid);
+				writer(0, queue, max, smtpd_uid, getppid(), &waiting);
 			if (pids[i] < 0) {
 				log_error("fork", "error=\"%m\"");
 				pids[i] = 0;
-				sleep(1);
 			}
-			started[i] = now;
+			started[i] = time(NULL);
 		}
-		{
-			pid_t p = wait(&st);
-			if (p < 0)
-				continue;        /* EINTR: a signal */
+		if (!stopping)
+			sigsuspend(&waiting);
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
 			for (i = 0; i < n; i++)
 				if (pids[i] == p) {
 					pids[i] = 0;
@@ -225,7 +259,6 @@ queue_serve(const struct config *c)
 						log_warn("writer-exit", "pid=%ld status=%d", (long)p,
 						    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 				}
-		}
 	}
 	for (i = 0; i < n; i++)
 		if (pids[i] > 0)

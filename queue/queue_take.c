@@ -59,17 +59,30 @@ fail(struct queue_take *t, int code, const char *event, const char *why)
 	return code;
 }
 
-/* read(2) that waits at most t->timeout_ms for bytes (-1: no limit).
- * The bytes read, 0 at the end, -1 (errno; ETIMEDOUT when none came). */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* read(2) that waits at most t->timeout_ms for bytes and ends by the
+ * deadline (-1: no limit).  The bytes read, 0 at the end, -1 (errno;
+ * ETIMEDOUT when none came in time). */
 static ssize_t
-read_limited(const struct queue_take *t, int fd, char *p, size_t n)
+read_limited(const struct queue_take *t, int fd, char *p, size_t n,
+    long long deadline)
 {
 	for (;;) {
 		ssize_t r;
 
 		if (t->timeout_ms >= 0) {
 			struct pollfd pf = { fd, POLLIN, 0 };
-			int k = poll(&pf, 1, t->timeout_ms);
+			long long left = deadline >= 0 ? deadline - now_ms() : t->timeout_ms;
+			int k = left <= 0 ? 0 : poll(&pf, 1, left < t->timeout_ms ?
+			    (int)left : t->timeout_ms);
 			if (k < 0 && errno == EINTR)
 				continue;
 			if (k < 0)
@@ -88,12 +101,13 @@ read_limited(const struct queue_take *t, int fd, char *p, size_t n)
 
 /* All of fd into b, at most max bytes: 0, -1 (errno), -2 when over. */
 static int
-read_all(const struct queue_take *t, int fd, struct buf *b, size_t max)
+read_all(const struct queue_take *t, int fd, struct buf *b, size_t max,
+    long long deadline)
 {
 	char tmp[16384];
 
 	for (;;) {
-		ssize_t n = read_limited(t, fd, tmp, sizeof(tmp));
+		ssize_t n = read_limited(t, fd, tmp, sizeof(tmp), deadline);
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -111,10 +125,12 @@ queue_take_run(struct queue_take *t, int msgfd, int envfd, uid_t caller,
 	char msgbuf[65536], err[512];
 	struct envelope *env = NULL;
 	struct buf eb = BUF_INIT, out = BUF_INIT;
+	long long deadline = t->timeout_ms >= 0 && t->total_ms >= 0 ?
+	    now_ms() + t->total_ms : -1;
 	int code = EXIT_OK;
 
 	for (;;) {
-		ssize_t n = read_limited(t, msgfd, msgbuf, sizeof(msgbuf));
+		ssize_t n = read_limited(t, msgfd, msgbuf, sizeof(msgbuf), deadline);
 		if (n < 0)
 			return fail(t, EXIT_TEMP, "read", "reading the message");
 		if (n == 0)
@@ -129,7 +145,7 @@ queue_take_run(struct queue_take *t, int msgfd, int envfd, uid_t caller,
 			return fail(t, EXIT_PERM, "refused", "message too large");
 		}
 	}
-	switch (read_all(t, envfd, &eb, ENVELOPE_MAX_SIZE)) {
+	switch (read_all(t, envfd, &eb, ENVELOPE_MAX_SIZE, deadline)) {
 	case -1:
 		buf_free(&eb);
 		return fail(t, EXIT_TEMP, "read", "reading the envelope");
