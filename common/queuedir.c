@@ -172,22 +172,35 @@ has_tag(const char *name, size_t len, const char *tag)
 	return len > tl + 1 && name[len - tl - 1] == '.' && memcmp(name + len - tl, tag, tl) == 0;
 }
 
-int
-queuedir_spare_take(const char *queue, const char *dest, const char *tag)
+/* Names read from spare/ and not taken yet, in this process: a resident
+ * taker (a queue writer, postern-send) reads the directory once for a
+ * batch of takes, not for each (a directory read was a tenth of the
+ * writers' CPU).  A name another process took meanwhile fails its rename
+ * and is dropped; any name that renames is a spare. */
+static struct {
+	char dir[QUEUEDIR_PATH_MAX];
+	char tag[16];
+	unsigned n;
+	char names[SPARE_BATCH][QUEUEDIR_ID_MAX + 1];
+} spare_cache;
+
+/* Fill the cache from dir: names of tag, else one of another tag.
+ * -1 when there is no spare/ (an older tree). */
+static int
+spare_read(const char *dir, const char *tag)
 {
-	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
-	char names[SPARE_BATCH][QUEUEDIR_ID_MAX + 1], other[QUEUEDIR_ID_MAX + 1] = "";
+	char other[QUEUEDIR_ID_MAX + 1] = "";
 	/* one small getdents64 (readdir's buffer is 32 KB: a big pool would
 	 * be read far beyond the names needed) */
 	char ents[4096] __attribute__((aligned(8)));
-	unsigned n = 0, k;
+	unsigned n = 0;
 	ssize_t got;
 	size_t off;
-	int i, fd, dfd, calls;
+	int dfd, calls;
 
-	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPARE, NULL) < 0 ||
-	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;              /* no spare/ (an older tree): create */
+	spare_cache.n = 0;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
 	/* Spares of the same kind first (a message file for a message): no
 	 * blocks freed by the truncation, none allocated by the writes. */
 	for (calls = 0; calls < 2 && n == 0 && other[0] == '\0'; calls++) {
@@ -206,27 +219,54 @@ queuedir_spare_take(const char *queue, const char *dest, const char *tag)
 			if (len > QUEUEDIR_ID_MAX || !queuedir_id_valid(e->d_name, len))
 				continue;
 			if (has_tag(e->d_name, len, tag))
-				memcpy(names[n++], e->d_name, len + 1);
+				memcpy(spare_cache.names[n++], e->d_name, len + 1);
 			else if (other[0] == '\0')
 				memcpy(other, e->d_name, len + 1);
 		}
 	}
 	close(dfd);
 	if (n == 0 && other[0] != '\0')
-		memcpy(names[n++], other, sizeof(other));
+		memcpy(spare_cache.names[n++], other, sizeof(other));
+	spare_cache.n = n;
+	return 0;
+}
+
+int
+queuedir_spare_take(const char *queue, const char *dest, const char *tag)
+{
+	char dir[QUEUEDIR_PATH_MAX], path[QUEUEDIR_PATH_MAX];
+	unsigned k;
+	int i, fd, fresh = 0;
+
+	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPARE, NULL) < 0 ||
+	    strlen(tag) >= sizeof(spare_cache.tag))
+		return -1;
+	if (strcmp(spare_cache.dir, dir) != 0 || strcmp(spare_cache.tag, tag) != 0) {
+		spare_cache.n = 0;
+		snprintf(spare_cache.dir, sizeof(spare_cache.dir), "%s", dir);
+		snprintf(spare_cache.tag, sizeof(spare_cache.tag), "%s", tag);
+	}
 	/* Several writers read the same names: each picks at random and the
-	 * rename decides; a name someone else took is dropped. */
-	for (i = 0; i < SPARE_TRIES && n > 0; i++) {
-		k = spare_pick(n);
-		if (snprintf(path, sizeof(path), "%s/%s", dir, names[k]) >= (int)sizeof(path))
+	 * rename decides; a name someone else took is dropped, and when all
+	 * known names are gone the directory is read again (once). */
+	for (i = 0; i < SPARE_TRIES; i++) {
+		if (spare_cache.n == 0) {
+			if (fresh || spare_read(dir, tag) < 0 || spare_cache.n == 0)
+				return -1;      /* none: the caller creates its file */
+			fresh = 1;
+		}
+		k = spare_pick(spare_cache.n);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, spare_cache.names[k]) >=
+		    (int)sizeof(path))
 			return -1;
+		memcpy(spare_cache.names[k], spare_cache.names[--spare_cache.n],
+		    sizeof(spare_cache.names[k]));
 		if (renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
 			break;
 		if (errno != ENOENT)
 			return -1;
-		memcpy(names[k], names[--n], sizeof(names[k]));
 	}
-	if (i == SPARE_TRIES || n == 0)
+	if (i == SPARE_TRIES)
 		return -1;
 	fd = open(dest, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || futimens(fd, NULL) < 0) {

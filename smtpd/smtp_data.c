@@ -1,5 +1,5 @@
-/* smtp_data.c: the DATA and BDAT state machine.  Octet by octet, so that a
- * chunk boundary can fall anywhere.  DATA ends only at CRLF.CRLF (RFC 5321
+/* smtp_data.c: the DATA and BDAT state machine.  Octet by octet (a line's
+ * content in runs), so that a chunk boundary can fall anywhere.  DATA ends only at CRLF.CRLF (RFC 5321
  * 4.1.1.4); a bare CR, a bare LF or a NUL anywhere marks the message bad
  * (SMTP smuggling: "\n.\n", "\r.\r", "\r\n.\n", "\n.\r\n", "\r\n.\r" never
  * end it) and from then on the data is only consumed, up to the real end,
@@ -31,15 +31,16 @@ emit(struct smtp_data *d, struct buf *out, const char *p, size_t n)
 		buf_append(out, p, n);
 }
 
-/* One octet of line content. */
+/* A run of line content (no CR, no LF): checked and passed on at once. */
 static void
-content(struct smtp_data *d, struct buf *out, char c)
+content(struct smtp_data *d, struct buf *out, const char *p, size_t n)
 {
-	if (c == '\0')
+	if (memchr(p, '\0', n) != NULL)
 		d->flags |= SMTP_DATA_NUL;
-	if (++d->linelen > d->max_line)
+	d->linelen += n;
+	if (d->linelen > d->max_line)
 		d->flags |= SMTP_DATA_LONG;
-	emit(d, out, &c, 1);
+	emit(d, out, p, n);
 }
 
 size_t
@@ -94,7 +95,15 @@ again:
 				d->st = SD_BOL;
 				break;
 			}
-			content(d, out, c);
+			{
+				/* the rest of the line that is in this chunk */
+				size_t j = i + 1;
+
+				while (j < n && p[j] != '\r' && p[j] != '\n')
+					j++;
+				content(d, out, p + i, j - i);
+				i = j - 1;
+			}
 			break;
 		case SD_CR:
 			if (c == '\n') {

@@ -153,6 +153,45 @@ START_TEST(give_then_take)
 }
 END_TEST
 
+/* A taker keeps the names it read for its next takes; names another
+ * process took meanwhile are dropped and the directory is read again, so
+ * a spare that is there is found and one that is gone is never claimed. */
+START_TEST(names_kept_between_takes)
+{
+	char a[128], b[128];
+	int fd, i;
+
+	mkq(1);
+	for (i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "%s/spare/100%d.aa.m", top, i);
+		make_file(a, 10);
+	}
+	path_of(b, sizeof(b), "tmp", "2000.b1.m");
+	fd = queuedir_spare_take(top, b, "m");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(count("spare"), 2);
+	/* another process takes the two this one knows of, a new one comes */
+	for (i = 0; i < 3; i++) {
+		snprintf(a, sizeof(a), "%s/spare/100%d.aa.m", top, i);
+		unlink(a);
+	}
+	snprintf(a, sizeof(a), "%s/spare/3000.cc.m", top);
+	make_file(a, 10);
+	path_of(b, sizeof(b), "tmp", "2000.b2.m");
+	fd = queuedir_spare_take(top, b, "m");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(count("spare"), 0);
+	ck_assert_int_eq(access(a, F_OK), -1);
+	/* none left: nothing taken, nothing made */
+	path_of(b, sizeof(b), "tmp", "2000.b3.m");
+	ck_assert_int_eq(queuedir_spare_take(top, b, "m"), -1);
+	ck_assert_int_eq(access(b, F_OK), -1);
+	rmq();
+}
+END_TEST
+
 /* The same id from two directories (env/ID and mess/ID) never collides. */
 START_TEST(tags_keep_names_apart)
 {
@@ -462,6 +501,7 @@ main(void)
 
 	tcase_add_test(tc, ids_and_paths);
 	tcase_add_test(tc, give_then_take);
+	tcase_add_test(tc, names_kept_between_takes);
 	tcase_add_test(tc, tags_keep_names_apart);
 	tcase_add_test(tc, take_prefers_own_tag);
 	tcase_add_test(tc, big_pool);
