@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "config.h"
 #include "instance.h"
+#include "io.h"
 #include "log.h"
 #include "postern.h"
 #include "postern_run.h"
@@ -49,15 +50,6 @@ struct service {
 
 static int sigpipe_fds[2] = { -1, -1 };
 static int lock_fd = -1;      /* run_dir/postern.pid, locked */
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 on_signal(int sig)
@@ -166,7 +158,7 @@ start(struct service *s, const struct config *c, const char *libexec,
 	pid = fork();
 	if (pid < 0) {
 		log_error("fork", "service=%s error=\"%m\"", s->def->name);
-		s->next_start_ms = now_ms() + 1000;
+		s->next_start_ms = io_now_ms() + 1000;
 		return;
 	}
 	if (pid == 0) {
@@ -205,7 +197,7 @@ start(struct service *s, const struct config *c, const char *libexec,
 	}
 	setpgid(pid, pid);
 	s->pid = pid;
-	s->started_ms = now_ms();
+	s->started_ms = io_now_ms();
 	log_listening(s, c);
 }
 
@@ -271,7 +263,7 @@ reap(struct service *sv, size_t n, const struct config *c, const char *libexec,
 			kill(-pid, SIGTERM);
 			if (stopping)
 				break;
-			ran = now_ms() - s->started_ms;
+			ran = io_now_ms() - s->started_ms;
 			if (WIFEXITED(st))
 				log_warn("exit", "service=%s pid=%ld status=%d",
 				    s->def->name, (long)pid, WEXITSTATUS(st));
@@ -290,7 +282,7 @@ reap(struct service *sv, size_t n, const struct config *c, const char *libexec,
 				s->backoff_ms *= 2;
 			if (s->backoff_ms > BACKOFF_MAX_MS)
 				s->backoff_ms = BACKOFF_MAX_MS;
-			s->next_start_ms = now_ms() + s->backoff_ms;
+			s->next_start_ms = io_now_ms() + s->backoff_ms;
 			log_info("restart", "service=%s delay_ms=%d", s->def->name,
 			    s->backoff_ms);
 			break;
@@ -356,7 +348,7 @@ sweep_orphans(void)
 static void
 stop_all(struct service *sv, size_t n)
 {
-	long long deadline = now_ms() + STOP_GRACE_MS;
+	long long deadline = io_now_ms() + STOP_GRACE_MS;
 	size_t i, running;
 	pid_t pid, *groups = xcalloc(n ? n : 1, sizeof(pid_t));
 	int st;
@@ -376,7 +368,7 @@ stop_all(struct service *sv, size_t n)
 		for (i = 0; i < n; i++)
 			if (sv[i].pid > 0)
 				running++;
-		if (running == 0 || now_ms() >= deadline)
+		if (running == 0 || io_now_ms() >= deadline)
 			break;
 		poll(NULL, 0, 50);
 	}
@@ -478,7 +470,7 @@ postern_run(int argc, char **argv)
 
 	while (!stopping) {
 		struct pollfd pfd = { sigpipe_fds[0], POLLIN, 0 };
-		long long now = now_ms(), next = -1;
+		long long now = io_now_ms(), next = -1;
 		unsigned char sigs[64];
 		ssize_t r, k;
 		int timeout;
@@ -528,7 +520,7 @@ postern_run(int argc, char **argv)
 		}
 		if (stopping)
 			break;
-		now = now_ms();
+		now = io_now_ms();
 		for (i = 0; i < n; i++)
 			if (sv[i].next_start_ms > 0 && sv[i].next_start_ms <= now &&
 			    sv[i].pid == 0 && sv[i].argv.n > 0)

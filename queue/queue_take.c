@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "envelope.h"
+#include "io.h"
 #include "log.h"
 #include "queue.h"
 #include "queue_inject.h"
@@ -59,15 +60,6 @@ fail(struct queue_take *t, int code, const char *event, const char *why)
 	return code;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* read(2) that waits at most t->timeout_ms for bytes and ends by the
  * deadline (-1: no limit).  The bytes read, 0 at the end, -1 (errno;
  * ETIMEDOUT when none came in time). */
@@ -80,7 +72,7 @@ read_limited(const struct queue_take *t, int fd, char *p, size_t n,
 
 		if (t->timeout_ms >= 0) {
 			struct pollfd pf = { fd, POLLIN, 0 };
-			long long left = deadline >= 0 ? deadline - now_ms() : t->timeout_ms;
+			long long left = deadline >= 0 ? deadline - io_now_ms() : t->timeout_ms;
 			int k = left <= 0 ? 0 : poll(&pf, 1, left < t->timeout_ms ?
 			    (int)left : t->timeout_ms);
 			if (k < 0 && errno == EINTR)
@@ -126,7 +118,7 @@ queue_take_run(struct queue_take *t, int msgfd, int envfd, uid_t caller,
 	struct envelope *env = NULL;
 	struct buf eb = BUF_INIT, out = BUF_INIT;
 	long long deadline = t->timeout_ms >= 0 && t->total_ms >= 0 ?
-	    now_ms() + t->total_ms : -1;
+	    io_now_ms() + t->total_ms : -1;
 	int code = EXIT_OK;
 
 	for (;;) {
