@@ -13,12 +13,58 @@
 #include "nss_files.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define NSSF_BUF_START 1024
 #define NSSF_BUF_MAX   (1024 * 1024)	/* longest passwd/group line read */
+#define NSSF_FILE_MEM  (4 * 1024 * 1024)	/* files read whole up to this */
+
+/* The file as a stream: read whole into *mem (freed by the caller after
+ * fclose) and opened with fmemopen, so that the per-entry ftello of
+ * fgetpwent_r/fgetgrent_r is no lseek system call (40 of them per
+ * lookup in a 40-line passwd, at every service program's start); a file
+ * empty, bigger than NSSF_FILE_MEM or changing while read is opened
+ * plainly. */
+static FILE *
+open_file(const char *path, char **mem)
+{
+	struct stat st;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	*mem = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= NSSF_FILE_MEM && (*mem = malloc((size_t)st.st_size + 1)) != NULL) {
+		for (;;) {
+			ssize_t r = read(fd, *mem + got, (size_t)st.st_size + 1 - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+			if (got > (size_t)st.st_size)
+				break;
+		}
+		close(fd);
+		if (got == (size_t)st.st_size) {
+			FILE *f = fmemopen(*mem, got, "r");
+			if (f != NULL)
+				return f;
+		}
+		free(*mem);
+		*mem = NULL;
+		return fopen(path, "re");
+	}
+	close(fd);
+	return fopen(path, "re");
+}
 
 /* Grows *buf (doubling, up to NSSF_BUF_MAX); 0 on success. */
 static int
@@ -90,12 +136,13 @@ nssf_getpwnam(const char *path, const char *name)
 	static struct passwd pw;
 	static char *buf;
 	static size_t len;
+	char *mem;
 	FILE *f;
 	int r, e;
 
 	if (name == NULL)
 		return NULL;
-	f = fopen(path, "re");
+	f = open_file(path, &mem);
 	if (f == NULL)
 		return NULL;
 	while ((r = next_pw(f, &pw, &buf, &len)) == 1)
@@ -103,6 +150,7 @@ nssf_getpwnam(const char *path, const char *name)
 			break;
 	e = errno;
 	fclose(f);
+	free(mem);
 	if (r < 0)
 		errno = e;
 	return r == 1 ? &pw : NULL;
@@ -114,12 +162,13 @@ nssf_getgrnam(const char *path, const char *name)
 	static struct group gr;
 	static char *buf;
 	static size_t len;
+	char *mem;
 	FILE *f;
 	int r, e;
 
 	if (name == NULL)
 		return NULL;
-	f = fopen(path, "re");
+	f = open_file(path, &mem);
 	if (f == NULL)
 		return NULL;
 	while ((r = next_gr(f, &gr, &buf, &len)) == 1)
@@ -127,6 +176,7 @@ nssf_getgrnam(const char *path, const char *name)
 			break;
 	e = errno;
 	fclose(f);
+	free(mem);
 	if (r < 0)
 		errno = e;
 	return r == 1 ? &gr : NULL;
@@ -140,7 +190,7 @@ nssf_getgrouplist(const char *path, const char *user, gid_t group,
     gid_t *groups, int *ngroups)
 {
 	struct group gr;
-	char *buf = NULL;
+	char *buf = NULL, *mem = NULL;
 	size_t len = 0;
 	FILE *f;
 	int n = 0, i, max = *ngroups;
@@ -149,7 +199,7 @@ nssf_getgrouplist(const char *path, const char *user, gid_t group,
 	if (n < max)
 		groups[n] = group;
 	n++;
-	f = user != NULL ? fopen(path, "re") : NULL;
+	f = user != NULL ? open_file(path, &mem) : NULL;
 	while (f != NULL && next_gr(f, &gr, &buf, &len) == 1) {
 		if (gr.gr_gid == group)
 			continue;
@@ -169,6 +219,7 @@ nssf_getgrouplist(const char *path, const char *user, gid_t group,
 	}
 	if (f != NULL)
 		fclose(f);
+	free(mem);
 	free(buf);
 	*ngroups = n;
 	return n > max ? -1 : n;

@@ -73,6 +73,31 @@ START_TEST(missing_file_is_not_found)
 }
 END_TEST
 
+/* Read whole (in memory) or, empty or without a final newline, as it
+ * comes: the same answers. */
+START_TEST(empty_and_unterminated_files)
+{
+	char *e = temp_file("");
+	char *u = temp_file("root:x:0:0::/root:/bin/sh\npostern-q:x:999:995::/:/bin/false");
+	struct passwd *pw;
+
+	ck_assert_ptr_null(nssf_getpwnam(e, "root"));
+	ck_assert_ptr_null(nssf_getgrnam(e, "root"));
+	pw = nssf_getpwnam(u, "postern-q");
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_uint_eq(pw->pw_uid, 999);
+	ck_assert_str_eq(pw->pw_shell, "/bin/false");
+	/* looked up again: the same (nothing kept open between lookups) */
+	pw = nssf_getpwnam(u, "root");
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_uint_eq(pw->pw_uid, 0);
+	unlink(e);
+	unlink(u);
+	free(e);
+	free(u);
+}
+END_TEST
+
 START_TEST(getgrnam_finds_group)
 {
 	char *p = temp_file(GROUP);
@@ -163,6 +188,7 @@ main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, getpwnam_finds_exact_names);
 	tcase_add_test(tc, missing_file_is_not_found);
+	tcase_add_test(tc, empty_and_unterminated_files);
 	tcase_add_test(tc, getgrnam_finds_group);
 	tcase_add_test(tc, grouplist_primary_first_members_once);
 	tcase_add_test(tc, grouplist_too_small_reports_size);
