@@ -18,9 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
 #include "config.h"
-#include "envelope.h"
 #include "log.h"
 #include "privdrop.h"
 #include "queue.h"
