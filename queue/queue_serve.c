@@ -122,6 +122,8 @@ answer(int fd, int code, const char *id)
 	int k = code == QUEUE_INJECT_EXIT_OK ? snprintf(line, sizeof(line), "%s\n", id) :
 	    snprintf(line, sizeof(line), "!%d\n", code);
 
+	/* never blocked by a peer that passed a full pipe */
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
 	if (write(fd, line, (size_t)k) != k) {
 		/* the caller is gone: it answered 451 (at worst a duplicate) */
 	}

@@ -63,9 +63,14 @@ def as_peer(uid, fn):
     return out.decode()
 
 
-def request(path, msg, env, send_fds=True, first=b"M", wait_s=20):
+HELD = []
+
+
+def request(path, msg, env, send_fds=True, first=b"M", wait_s=20, full_answer_pipe=False):
     """One request to the writers at path: the answer line ("" when none
-    came), or "no-ready" when the writer did not say "R"."""
+    came), or "no-ready" when the writer did not say "R".  With
+    full_answer_pipe the answer pipe is filled up first (a hostile peer):
+    "full" once the request was sent."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(wait_s)
     s.connect(path)
@@ -77,6 +82,14 @@ def request(path, msg, env, send_fds=True, first=b"M", wait_s=20):
     m_r, m_w = os.pipe()
     e_r, e_w = os.pipe()
     i_r, i_w = os.pipe()
+    if full_answer_pipe:
+        os.set_blocking(i_w, False)
+        try:
+            while True:
+                os.write(i_w, b"x" * 4096)
+        except BlockingIOError:
+            pass
+        os.set_blocking(i_w, True)
     if send_fds:
         socket.send_fds(s, [first], [m_r, e_r, i_w])
     else:
@@ -96,6 +109,9 @@ def request(path, msg, env, send_fds=True, first=b"M", wait_s=20):
     if m_w >= 0:
         os.close(m_w)
     os.close(e_w)
+    if full_answer_pipe:
+        HELD.append(i_r)        # kept open: the writer cannot get EPIPE
+        return "full"
     out = b""
     deadline = time.time() + wait_s
     while time.time() < deadline:
@@ -214,8 +230,18 @@ class WriterTest(unittest.TestCase):
         self.assertEqual(as_peer(uid, lambda: request(path, b"a\n", env, send_fds=False)), "")
         self.assertEqual(as_peer(uid, lambda: request(path, b"a\n", env, first=b"X")), "")
         self.assertEqual(self.listing("todo"), [qid])
-        qid2 = as_peer(uid, lambda: request(path, b"Subject: again\n\n", env)).strip()
-        self.assertEqual(sorted(self.listing("todo")), sorted([qid, qid2]))
+        # answer pipes passed full: the writers do not block on them (with
+        # two writers, two such requests would otherwise leave none)
+        def full_then_normal():
+            for _ in range(2):
+                if request(path, b"Subject: full\n\n", env, full_answer_pipe=True) != "full":
+                    return "not sent"
+            time.sleep(0.5)
+            return request(path, b"Subject: again\n\n", env, wait_s=5)
+        qid2 = as_peer(uid, full_then_normal).strip()
+        self.assertRegex(qid2, r"^[0-9]+\.[0-9a-f]{16}$")
+        self.assertEqual(len(self.listing("todo")), 4)
+        self.assertIn(qid2, self.listing("todo"))
         self.assertEqual(len(H.children(self.master.pid)), 2)
         # after the stop the files made ahead are back in spare/
         self.stop()
