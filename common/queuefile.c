@@ -1,6 +1,6 @@
 /* queuefile.c: the trailer of a committed queue file (queuefile.h):
- * written by postern-queue, read back by postern-send and postern-qstat;
- * and the bounded whole-file read both use for envelopes and states. */
+ * written by postern-queue, read back by postern-send and postern-qstat
+ * (whole envelope and state files they read with lines_read_file). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -135,32 +135,4 @@ queuefile_read_envelope_at(const char *path, size_t max, struct buf *env,
 	close(fd);
 	errno = e;
 	return rc;
-}
-
-int
-queuefile_read_all(const char *path, size_t max, struct buf *b)
-{
-	char chunk[16384];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), e;
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if ((size_t)n > max || b->len > max - (size_t)n) {
-			close(fd);
-			errno = EFBIG;
-			return -1;
-		}
-		buf_append(b, chunk, (size_t)n);
-	}
-	e = errno;
-	close(fd);
-	errno = e;
-	return n < 0 ? -1 : 0;
 }

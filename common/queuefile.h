@@ -36,9 +36,4 @@ int queuefile_read_envelope(int fd, size_t max, struct buf *env, uint64_t *size)
 /* The same for the file at path.  0, or -1 with errno. */
 int queuefile_read_envelope_at(const char *path, size_t max, struct buf *env,
     uint64_t *size);
-/* The whole of a queue file of at most max bytes (an envelope in env/ or
- * hold/, a state file) appended to b.  0, or -1 with errno (EFBIG: it is
- * bigger). */
-int queuefile_read_all(const char *path, size_t max, struct buf *b);
-
 #endif

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "config.h"
 #include "envelope.h"
+#include "lines.h"
 #include "queuedir.h"
 #include "queuefile.h"
 
@@ -51,12 +52,13 @@ static size_t nmsgs, nrcpts_pending, nheld;
 static void
 show(const char *queue, const char *sub, const char *id, int quiet)
 {
-	char path[QUEUEDIR_PATH_MAX], err[128], date[64];
+	char path[QUEUEDIR_PATH_MAX], err[512], date[64];
 	struct buf b = BUF_INIT;
 	struct envelope *env;
 	size_t valid, i;
 	time_t t;
 	struct tm tm;
+	int rc;
 
 	if (queuedir_path(path, sizeof(path), queue, sub, id) < 0) {
 		buf_free(&b);
@@ -65,20 +67,23 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 	if (strcmp(sub, QUEUEDIR_TODO) == 0) {
 		/* not yet taken in: the envelope is the queue file's tail */
 		uint64_t msize;
-		int rc = queuefile_read_envelope_at(path, ENVELOPE_MAX_SIZE, &b, &msize);
+
+		rc = queuefile_read_envelope_at(path, ENVELOPE_MAX_SIZE, &b, &msize);
 
 		/* the layout before November 2026: an envelope alone */
 		if (rc < 0 && errno == EPROTO) {
 			buf_reset(&b);
-			rc = queuefile_read_all(path, ENVELOPE_MAX_SIZE, &b);
+			rc = lines_read_file(path, ENVELOPE_MAX_SIZE, 0, &b, err, sizeof(err));
+		} else if (rc < 0) {
+			rc = errno == ENOENT ? 1 : -1;
+			snprintf(err, sizeof(err), "%s", strerror(errno));
 		}
-		if (rc < 0) {
-			if (!quiet && errno != ENOENT)
-				printf("%s  (unreadable queue file: %s)\n", id, strerror(errno));
-			buf_free(&b);
-			return;
-		}
-	} else if (queuefile_read_all(path, ENVELOPE_MAX_SIZE, &b) < 0) {
+	} else
+		rc = lines_read_file(path, ENVELOPE_MAX_SIZE, 0, &b, err, sizeof(err));
+	if (rc != 0) {
+		/* 1: gone meanwhile (delivered, deleted) */
+		if (rc < 0 && !quiet)
+			printf("%s  (unreadable queue file: %s)\n", id, err);
 		buf_free(&b);
 		return;
 	}
@@ -90,7 +95,7 @@ show(const char *queue, const char *sub, const char *id, int quiet)
 	}
 	buf_reset(&b);
 	if (queuedir_path(path, sizeof(path), queue, QUEUEDIR_STATE, id) == 0 &&
-	    queuefile_read_all(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0)
+	    lines_read_file(path, ENVELOPE_MAX_STATE_SIZE, 0, &b, err, sizeof(err)) == 0)
 		envelope_state_apply(env, b.p ? b.p : "", b.len, &valid, err, sizeof(err));
 	buf_free(&b);
 	nmsgs++;

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "envelope.h"
+#include "lines.h"
 #include "log.h"
 #include "queuedir.h"
 #include "queuefile.h"
@@ -209,21 +210,28 @@ static int
 load_envelope(struct send_state *s, const char *sub, const char *id,
     const char *path, struct buf *b, struct envelope **env, int *legacy)
 {
-	char err[128], mess[QUEUEDIR_PATH_MAX];
+	char err[QUEUEDIR_PATH_MAX + 128], mess[QUEUEDIR_PATH_MAX];
 	uint64_t msize = 0;
 	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, fd, rc;
 
 	*env = NULL;
 	*legacy = 0;
-	rc = todo ? queuefile_read_envelope_at(path, ENVELOPE_MAX_SIZE, b, &msize) : queuefile_read_all(path, ENVELOPE_MAX_SIZE, b);
-	if (rc < 0 && todo && errno == EPROTO && exists(s, QUEUEDIR_MESS, id)) {
+	if (!todo)
+		rc = lines_read_file(path, ENVELOPE_MAX_SIZE, 0, b, err, sizeof(err));
+	else if ((rc = queuefile_read_envelope_at(path, ENVELOPE_MAX_SIZE, b, &msize)) == 0)
+		;
+	else if (errno == EPROTO && exists(s, QUEUEDIR_MESS, id)) {
 		*legacy = 1;
 		buf_reset(b);
-		rc = queuefile_read_all(path, ENVELOPE_MAX_SIZE, b);
+		rc = lines_read_file(path, ENVELOPE_MAX_SIZE, 0, b, err, sizeof(err));
+	} else {
+		rc = errno == ENOENT ? 1 : -1;
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
 	}
-	if (rc < 0) {
-		if (errno != ENOENT)
-			log_error("read-envelope", "id=%s dir=%s error=\"%m\"", id, sub);
+	if (rc != 0) {
+		/* 1: gone meanwhile (delivered, deleted) */
+		if (rc < 0)
+			log_error("read-envelope", "id=%s dir=%s error=\"%s\"", id, sub, err);
 		return -1;
 	}
 	if (parse_checked(b, todo && !*legacy, msize, env, err, sizeof(err)) == 0)
@@ -251,13 +259,13 @@ load_envelope(struct send_state *s, const char *sub, const char *id,
 static void
 load(struct send_state *s, const char *sub, const char *id)
 {
-	char path[QUEUEDIR_PATH_MAX], envpath[QUEUEDIR_PATH_MAX], err[128];
+	char path[QUEUEDIR_PATH_MAX], envpath[QUEUEDIR_PATH_MAX], err[512];
 	struct buf b = BUF_INIT;
 	struct envelope *env = NULL;
 	struct send_msg *m;
 	struct stat sb;
 	size_t valid = 0;
-	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, legacy;
+	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, legacy, rc = 1;
 
 	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
 		return;
@@ -285,7 +293,9 @@ load(struct send_state *s, const char *sub, const char *id)
 	buf_free(&b);
 	/* the results so far; a record torn by a crash is cut off */
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, id) == 0 &&
-	    queuefile_read_all(path, ENVELOPE_MAX_STATE_SIZE, &b) == 0) {
+	    (rc = lines_read_file(path, ENVELOPE_MAX_STATE_SIZE, 0, &b, err, sizeof(err))) < 0)
+		log_error("read-state", "id=%s error=\"%s\"", id, err);
+	else if (rc == 0) {
 		if (envelope_state_apply(env, b.p ? b.p : "", b.len, &valid, err,
 		    sizeof(err)) < 0)
 			log_error("bad-state", "id=%s error=\"%s\"", id, err);
