@@ -7,7 +7,7 @@ checks (Uid/Gid/Groups/CapEff/NoNewPrivs and the root directory) and the
 descendants of a process.  Programs come from the install in
 $POSTERN_PREFIX; test-only fixtures from $POSTERN_BUILD/fixtures (copied
 into a 0755 directory so service users can exec them)."""
-import atexit, os, pwd, shutil, signal, socket, subprocess, tempfile, time
+import atexit, os, pwd, select, shutil, signal, socket, subprocess, tempfile, time
 
 SRCDIR = os.environ.get("POSTERN_SRCDIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 PREFIX = os.environ.get("POSTERN_PREFIX", "")
@@ -234,6 +234,21 @@ def eof(sock, timeout=5.0):
         except ConnectionResetError:
             return True
     return False
+
+
+def read_to_eof(fd, timeout=30.0):
+    """What a descriptor (a pipe) gives until its end, waiting at most
+    timeout in all; None when the end did not come in time."""
+    deadline = time.time() + timeout
+    out = b""
+    while True:
+        left = deadline - time.time()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        b = os.read(fd, 4096)
+        if not b:
+            return out
+        out += b
 
 
 # --- /proc ---

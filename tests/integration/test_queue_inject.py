@@ -7,6 +7,7 @@ gives a temporary failure (exit 111 / SMTP 451) with nothing half-written
 left and nothing already accepted lost."""
 import os, pwd, shutil, stat, subprocess, unittest
 
+import harness as H
 from postern_instance import (IS_ROOT, LIBEXEC, TEST_USER_PREFIX, make_instance, make_tmpdir,
                               queue_file_parts)
 
@@ -54,12 +55,7 @@ def inject(prog, msg, env, extra_env=None, preexec=None, conf=None):
     os.close(r_env)
     os.close(w_id)
     _, err = p.communicate(msg, timeout=30)
-    qid = b""
-    while True:
-        b = os.read(r_id, 100)
-        if not b:
-            break
-        qid += b
+    qid = H.read_to_eof(r_id, 30) or b""
     os.close(r_id)
     return p.returncode, qid.decode().strip(), err.decode(errors="replace")
 

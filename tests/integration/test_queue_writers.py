@@ -17,7 +17,7 @@ Under `postern run` (SupervisedTest): the writers' service is started,
 SIGHUP starts it again with the new config, queue_writers = 0 leaves the
 pool idle (a process per message) and a SIGKILLed pool is started again
 while messages still get through."""
-import os, pwd, re, shutil, signal, smtplib, socket, subprocess, threading, time, unittest
+import os, pwd, re, select, shutil, signal, smtplib, socket, subprocess, threading, time, unittest
 
 import harness as H
 from postern_instance import (IS_ROOT, LIBEXEC, Supervisor, TEST_USER_PREFIX, make_instance,
@@ -52,15 +52,12 @@ def as_peer(uid, fn):
         os.write(w, out.encode())
         os._exit(0)
     os.close(w)
-    out = b""
-    while True:
-        b = os.read(r, 4096)
-        if not b:
-            break
-        out += b
+    out = H.read_to_eof(r, 60)
     os.close(r)
+    if out is None:
+        os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    return out.decode()
+    return "peer timed out" if out is None else out.decode()
 
 
 HELD = []
@@ -112,15 +109,9 @@ def request(path, msg, env, send_fds=True, first=b"M", wait_s=20, full_answer_pi
     if full_answer_pipe:
         HELD.append(i_r)        # kept open: the writer cannot get EPIPE
         return "full"
-    out = b""
-    deadline = time.time() + wait_s
-    while time.time() < deadline:
-        b = os.read(i_r, 100)
-        if not b:
-            break
-        out += b
+    out = H.read_to_eof(i_r, wait_s)
     os.close(i_r)
-    return out.decode()
+    return "no-answer-in-time" if out is None else out.decode()
 
 
 class WriterTest(unittest.TestCase):
@@ -288,6 +279,7 @@ class WriterTest(unittest.TestCase):
                 os._exit(0)
         os.close(from_peer)
         os.close(to_peer)
+        self.assertTrue(select.select([to_us], [], [], 30)[0], "the peer never sent its request")
         ino = int(os.read(to_us, 100).decode().strip())
         killed = []
         for c in H.children(self.master.pid):
@@ -300,12 +292,7 @@ class WriterTest(unittest.TestCase):
                 except OSError:
                     pass
         os.write(from_us, b"k")
-        out = b""
-        while True:
-            b = os.read(to_us, 100)
-            if not b:
-                break
-            out += b
+        out = H.read_to_eof(to_us, 30) or b"peer timed out"
         os.waitpid(pid, 0)
         self.assertEqual(len(killed), 1)
         self.assertEqual(out.decode().strip(), "no-answer")
