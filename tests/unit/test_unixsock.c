@@ -96,49 +96,36 @@ START_TEST(path_too_long)
 }
 END_TEST
 
-static struct config *
-conf(const char *text)
+/* The writers' socket for a config text: want, or NULL for none. */
+static void
+socket_for(const char *text, const char *want)
 {
-	char err[256];
+	char err[256], out[QUEUE_INJECT_PATH_MAX];
 	struct config *c = config_parse("t", text, strlen(text), err, sizeof(err));
 
 	ck_assert_msg(c != NULL, "%s", err);
-	return c;
+	if (want == NULL)
+		ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), -1);
+	else {
+		ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), 0);
+		ck_assert_str_eq(out, want);
+	}
+	config_free(c);
 }
 
 START_TEST(writers_socket_path)
 {
-	char out[QUEUE_INJECT_PATH_MAX];
-	struct config *c;
-
 	/* beside the queue: DIR/queue -> DIR/run/queue.sock */
-	c = conf("queue_dir = /srv/mail/queue\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "/srv/mail/run/queue.sock");
-	config_free(c);
-	c = conf("queue_dir = /srv/mail/queue/\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "/srv/mail/run/queue.sock");
-	config_free(c);
+	socket_for("queue_dir = /srv/mail/queue\n", "/srv/mail/run/queue.sock");
+	socket_for("queue_dir = /srv/mail/queue/\n", "/srv/mail/run/queue.sock");
 	/* set */
-	c = conf("queue_dir = /q\nqueue_socket = /run/x.sock\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), 0);
-	ck_assert_str_eq(out, "/run/x.sock");
-	config_free(c);
+	socket_for("queue_dir = /q\nqueue_socket = /run/x.sock\n", "/run/x.sock");
 	/* none: no writers, an admin's own postern-queue, no queue */
-	c = conf("queue_dir = /q\nqueue_writers = 0\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), -1);
-	config_free(c);
-	c = conf("queue_dir = /q\nqueue_program = /usr/local/bin/myqueue\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), -1);
-	config_free(c);
-	c = conf("port_base = 0\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), -1);
-	config_free(c);
-	/* too long for the buffer: none, never a cut path */
-	c = conf("queue_dir = /q\nqueue_socket = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n");
-	ck_assert_int_eq(queue_inject_socket(c, out, sizeof(out)), -1);
-	config_free(c);
+	socket_for("queue_dir = /q\nqueue_writers = 0\n", NULL);
+	socket_for("queue_dir = /q\nqueue_program = /usr/local/bin/myqueue\n", NULL);
+	socket_for("port_base = 0\n", NULL);
+	/* too long for sockaddr_un: none, never a cut path */
+	socket_for("queue_dir = /q\nqueue_socket = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", NULL);
 }
 END_TEST
 
