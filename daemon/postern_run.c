@@ -504,11 +504,9 @@ postern_run(int argc, char **argv)
 					/* Children re-read what they read at start. */
 					for (i = 0; i < n; i++) {
 						if (sv[i].pid <= 0 || sv[i].restart_now ||
-						    sv[i].def->chain == CHAIN_QUEUE)
+						    sv[i].def->reload == RELOAD_NOTHING)
 							continue;
-						if (sv[i].def->chain == CHAIN_WRITERS) {
-							/* started again with the new config:
-							 * meanwhile smtpd starts processes */
+						if (sv[i].def->reload == RELOAD_RESTART) {
 							sv[i].restart_now = 1;
 							kill(-sv[i].pid, SIGTERM);
 							kill(sv[i].pid, SIGTERM);

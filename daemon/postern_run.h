@@ -17,6 +17,13 @@ enum chain {
 	CHAIN_WRITERS      /* postern-queue -S: the queue writers */
 };
 
+/* What a reload (SIGHUP to the supervisor) does to a running service. */
+enum on_reload {
+	RELOAD_SIGHUP = 0,      /* passed on: it re-reads what it read at start */
+	RELOAD_NOTHING,         /* its programs read the config per request */
+	RELOAD_RESTART          /* stopped and started again at once */
+};
+
 struct service_def {
 	const char *name;
 	int port;               /* standard port, added to port_base; 0: none */
@@ -24,6 +31,7 @@ struct service_def {
 	int implicit_tls;
 	const char *busy;       /* busy line of a plaintext port */
 	const char *progs[7];   /* every program of the chain, NULL-terminated */
+	enum on_reload reload;
 };
 
 extern const struct service_def service_defs[];   /* ends with a NULL name */

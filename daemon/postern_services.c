@@ -20,33 +20,35 @@
 
 const struct service_def service_defs[] = {
 	{ "smtp", 25, CHAIN_SMTP, 0, BUSY_SMTP,
-	  { "postern-listen", "postern-tls", "postern-smtpd", NULL } },
+	  { "postern-listen", "postern-tls", "postern-smtpd", NULL }, RELOAD_SIGHUP },
 	{ "submission", 587, CHAIN_SUBMISSION, 0, BUSY_SMTP,
 	  { "postern-listen", "postern-tls", "postern-login", "postern-smtpd",
-	    "postern-checkpassword", NULL } },
+	    "postern-checkpassword", NULL }, RELOAD_SIGHUP },
 	{ "submissions", 465, CHAIN_SUBMISSION, 1, NULL,
 	  { "postern-listen", "postern-tls", "postern-login", "postern-smtpd",
-	    "postern-checkpassword", NULL } },
+	    "postern-checkpassword", NULL }, RELOAD_SIGHUP },
 	{ "pop3", 110, CHAIN_LOGIN, 0, BUSY_POP3,
 	  { "postern-listen", "postern-tls", "postern-login", "postern-pop3-login",
-	    "postern-checkpassword", "postern-pop3d", NULL } },
+	    "postern-checkpassword", "postern-pop3d", NULL }, RELOAD_SIGHUP },
 	{ "pop3s", 995, CHAIN_LOGIN, 1, NULL,
 	  { "postern-listen", "postern-tls", "postern-login", "postern-pop3-login",
-	    "postern-checkpassword", "postern-pop3d", NULL } },
+	    "postern-checkpassword", "postern-pop3d", NULL }, RELOAD_SIGHUP },
 	{ "imap", 143, CHAIN_LOGIN, 0, BUSY_IMAP,
 	  { "postern-listen", "postern-tls", "postern-login", "postern-imap-login",
-	    "postern-checkpassword", "postern-imapd", NULL } },
+	    "postern-checkpassword", "postern-imapd", NULL }, RELOAD_SIGHUP },
 	{ "imaps", 993, CHAIN_LOGIN, 1, NULL,
 	  { "postern-listen", "postern-tls", "postern-login", "postern-imap-login",
-	    "postern-checkpassword", "postern-imapd", NULL } },
+	    "postern-checkpassword", "postern-imapd", NULL }, RELOAD_SIGHUP },
 	/* The queue: postern-send joined to postern-lspawn and postern-rspawn
 	 * by pipes, as qmail-start joins its children (postern_queue.c). */
 	{ "queue", 0, CHAIN_QUEUE, 0, NULL,
-	  { "postern-send", "postern-lspawn", "postern-rspawn", NULL } },
+	  { "postern-send", "postern-lspawn", "postern-rspawn", NULL }, RELOAD_NOTHING },
 	/* postern-queue's resident writers, for postern-smtpd's messages
-	 * (queue/queue_serve.c); the setuid program serves everyone else. */
-	{ "queue-writers", 0, CHAIN_WRITERS, 0, NULL, { "postern-queue", NULL } },
-	{ NULL, 0, 0, 0, NULL, { NULL } }
+	 * (queue/queue_serve.c); the setuid program serves everyone else.
+	 * A reload starts them again with the new config (meanwhile smtpd
+	 * starts a process per message). */
+	{ "queue-writers", 0, CHAIN_WRITERS, 0, NULL, { "postern-queue", NULL }, RELOAD_RESTART },
+	{ NULL, 0, 0, 0, NULL, { NULL }, RELOAD_SIGHUP }
 };
 
 void
