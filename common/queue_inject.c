@@ -191,6 +191,10 @@ hand_to_writer(struct queue_inject *q)
 	while (r < 0 && errno == EINTR);
 	if (r <= 0 || read(fd, &ready, 1) != 1 || ready != 'R' ||
 	    fdpass_send(fd, "M", 1, q->rd, 3, 0) < 0) {
+		/* connected, but no writer took it: worth a line (not when
+		 * the pool is not running at all: smtpd without postern run) */
+		log_warn("queue-writers", "reason=\"%s\" note=\"a postern-queue process takes the message\"",
+		    r == 0 ? "no writer answered in time" : "the writer refused or went away");
 		close(fd);
 		return -1;
 	}

@@ -181,6 +181,8 @@ writer(int lfd, const char *queue, unsigned long long max, uid_t smtpd_uid,
 			continue;
 		}
 		if (recv_request(conn, fds) < 0) {
+			log_warn("bad-request", "uid=%lu reason=\"no descriptors, or not in time\"",
+			    (unsigned long)cr.uid);
 			close(conn);
 			continue;
 		}

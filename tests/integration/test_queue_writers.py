@@ -220,6 +220,7 @@ class WriterTest(unittest.TestCase):
         # writer closes and goes on
         self.assertEqual(as_peer(uid, lambda: request(path, b"a\n", env, send_fds=False)), "")
         self.assertEqual(as_peer(uid, lambda: request(path, b"a\n", env, first=b"X")), "")
+        self.assertEqual(self.log_text().count("event=bad-request uid=%d " % uid), 2)
         self.assertEqual(self.listing("todo"), [qid])
         # answer pipes passed full: the writers do not block on them (with
         # two writers, two such requests would otherwise leave none)
@@ -335,6 +336,8 @@ class WriterTest(unittest.TestCase):
         out, err = self.smtpd(MSG)
         qid = self.queued_id(out)
         self.assertIn("event=queued id=%s " % qid, err)
+        # no pool at all is not worth a line per message
+        self.assertNotIn("queue-writers", err)
 
     def test_disk_full(self):
         self.start()
