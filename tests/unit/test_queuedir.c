@@ -171,7 +171,25 @@ START_TEST(names_kept_between_takes)
 	ck_assert_int_ge(fd, 0);
 	close(fd);
 	ck_assert_int_eq(count("spare"), 2);
-	/* another process takes the two this one knows of, a new one comes */
+	/* 60 spares come: the next take is still one of the two names read
+	 * before (a taker that read the directory again would pick one of
+	 * those two 2 times in 62) */
+	for (i = 0; i < 60; i++) {
+		snprintf(a, sizeof(a), "%s/spare/4%03d.dd.m", top, i);
+		make_file(a, 10);
+	}
+	path_of(b, sizeof(b), "tmp", "2000.b0.m");
+	fd = queuedir_spare_take(top, b, "m");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	for (i = 0; i < 60; i++) {
+		snprintf(a, sizeof(a), "%s/spare/4%03d.dd.m", top, i);
+		ck_assert_int_eq(access(a, F_OK), 0);
+		unlink(a);
+	}
+	ck_assert_int_eq(count("spare"), 1);
+	/* another process takes the one this one still knows of, a new one
+	 * comes */
 	for (i = 0; i < 3; i++) {
 		snprintf(a, sizeof(a), "%s/spare/100%d.aa.m", top, i);
 		unlink(a);
