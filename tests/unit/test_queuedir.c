@@ -153,53 +153,69 @@ START_TEST(give_then_take)
 }
 END_TEST
 
+/* spare/<base><i>.m: made (make), or checked and removed (!make). */
+static void
+spares(const char *base, int n, int make)
+{
+	char a[128];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(a, sizeof(a), "%s/spare/%s%03d.m", top, base, i);
+		if (make)
+			make_file(a, 10);
+		else {
+			ck_assert_int_eq(access(a, F_OK), 0);
+			unlink(a);
+		}
+	}
+}
+
+/* Take a spare into tmp/name: it must come. */
+static void
+take_one(const char *name)
+{
+	char b[128];
+	int fd;
+
+	path_of(b, sizeof(b), "tmp", name);
+	fd = queuedir_spare_take(top, b, "m");
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
 /* A taker keeps the names it read for its next takes; names another
  * process took meanwhile are dropped and the directory is read again, so
  * a spare that is there is found and one that is gone is never claimed. */
 START_TEST(names_kept_between_takes)
 {
-	char a[128], b[128];
-	int fd, i;
+	char a[128], b[128], c[128];
+	int i, left = -1;
 
 	mkq(1);
-	for (i = 0; i < 3; i++) {
-		snprintf(a, sizeof(a), "%s/spare/100%d.aa.m", top, i);
-		make_file(a, 10);
-	}
-	path_of(b, sizeof(b), "tmp", "2000.b1.m");
-	fd = queuedir_spare_take(top, b, "m");
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	spares("1000.aa", 3, 1);
+	take_one("2000.b1.m");
 	ck_assert_int_eq(count("spare"), 2);
 	/* 60 spares come: the next take is still one of the two names read
 	 * before (a taker that read the directory again would pick one of
 	 * those two 2 times in 62) */
-	for (i = 0; i < 60; i++) {
-		snprintf(a, sizeof(a), "%s/spare/4%03d.dd.m", top, i);
-		make_file(a, 10);
-	}
-	path_of(b, sizeof(b), "tmp", "2000.b0.m");
-	fd = queuedir_spare_take(top, b, "m");
-	ck_assert_int_ge(fd, 0);
-	close(fd);
-	for (i = 0; i < 60; i++) {
-		snprintf(a, sizeof(a), "%s/spare/4%03d.dd.m", top, i);
-		ck_assert_int_eq(access(a, F_OK), 0);
-		unlink(a);
-	}
+	spares("4000.dd", 60, 1);
+	take_one("2000.b0.m");
+	spares("4000.dd", 60, 0);
 	ck_assert_int_eq(count("spare"), 1);
 	/* another process takes the one this one still knows of, a new one
 	 * comes */
 	for (i = 0; i < 3; i++) {
-		snprintf(a, sizeof(a), "%s/spare/100%d.aa.m", top, i);
-		unlink(a);
+		snprintf(c, sizeof(c), "%s/spare/1000.aa%03d.m", top, i);
+		if (access(c, F_OK) == 0)
+			left = i;
 	}
+	ck_assert_int_ge(left, 0);
+	snprintf(c, sizeof(c), "%s/spare/1000.aa%03d.m", top, left);
+	unlink(c);
 	snprintf(a, sizeof(a), "%s/spare/3000.cc.m", top);
 	make_file(a, 10);
-	path_of(b, sizeof(b), "tmp", "2000.b2.m");
-	fd = queuedir_spare_take(top, b, "m");
-	ck_assert_int_ge(fd, 0);
-	close(fd);
+	take_one("2000.b2.m");
 	ck_assert_int_eq(count("spare"), 0);
 	ck_assert_int_eq(access(a, F_OK), -1);
 	/* none left: nothing taken, nothing made */
