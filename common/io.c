@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,6 +108,7 @@ io_set_fds(struct io *io, int infd, int outfd)
 	buf_reset(&io->out);
 	io->in_eof = 0;
 	io->out_error = 0;
+	io->out_notsock = 0;
 }
 
 size_t
@@ -398,16 +400,49 @@ io_write_all(int fd, const void *p, size_t n, int timeout_ms)
 	return IO_OK;
 }
 
+/* A reply usually fits the socket's buffer: send it without waiting
+ * for room first (no poll per reply).  *done: how much went.  What did
+ * not fit, and anything for a descriptor that is no socket, goes
+ * through io_write_all's wait; a broken connection is IO_ERROR at once
+ * (and no SIGPIPE). */
+static int
+send_now(struct io *io, size_t *done)
+{
+	ssize_t r;
+
+	*done = 0;
+	while (!io->out_notsock && *done < io->out.len) {
+		r = send(io->outfd, io->out.p + *done, io->out.len - *done,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0) {
+			*done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == ENOTSOCK)
+			io->out_notsock = 1;
+		else if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			return IO_ERROR;
+		break;
+	}
+	return IO_OK;
+}
+
 int
 io_flush(struct io *io)
 {
+	size_t done;
 	int r;
 
 	if (io->out_error)
 		return IO_ERROR;
 	if (io->out.len == 0)
 		return IO_OK;
-	r = io_write_all(io->outfd, io->out.p, io->out.len, io->timeout_ms);
+	r = send_now(io, &done);
+	if (r == IO_OK && done < io->out.len)
+		r = io_write_all(io->outfd, io->out.p + done, io->out.len - done,
+		    io->timeout_ms);
 	if (r != IO_OK) {
 		io->out_error = 1;
 		buf_reset(&io->out);

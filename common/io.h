@@ -27,6 +27,7 @@ struct io {
 	struct buf out;          /* pending output */
 	int in_eof;
 	int out_error;           /* a write failed; later writes are dropped */
+	int out_notsock;         /* outfd is no socket: no send(MSG_DONTWAIT) */
 	/* After IO_TOOLONG: the first and last bytes of the skipped line
 	 * (LF excluded), so a protocol can still find a tag at its start or
 	 * a literal announcement at its end. */

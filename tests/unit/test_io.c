@@ -1,5 +1,8 @@
 /* test_io.c: unit tests for common/io.c (lines, limits, deadlines). */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -119,6 +122,74 @@ START_TEST(readn_and_write)
 }
 END_TEST
 
+/* A reply bigger than the socket's room: what fits goes at once, the
+ * rest as the peer reads; a peer that never reads costs the deadline. */
+START_TEST(flush_partial_then_wait)
+{
+	int snd = 4096;
+	size_t big = 1 << 20, got = 0;
+	char *p = malloc(big), b[65536];
+	struct io *io;
+	ssize_t r;
+
+	ck_assert_ptr_nonnull(p);
+	memset(p, 'x', big);
+	io = pair("", 0, 0);
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	io_set_timeout(io, 300);
+	buf_append(&io->out, p, big);
+	ck_assert_int_eq(io_flush(io), IO_TIMEOUT);
+	ck_assert_int_eq(io->out_error, 1);
+	/* what was sent is whole: only 'x' octets, fewer than asked */
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	while ((r = read(sv[1], b, sizeof(b))) > 0) {
+		ck_assert_ptr_null(memchr(b, 0, (size_t)r));
+		got += (size_t)r;
+	}
+	ck_assert_uint_gt(got, 0);
+	ck_assert_uint_lt(got, big);
+	io_free(io);
+	free(p);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* A pipe is no socket: the flush still writes, by the waiting path. */
+START_TEST(flush_to_pipe)
+{
+	int pf[2];
+	char b[16];
+	struct io *io;
+
+	ck_assert_int_eq(pipe(pf), 0);
+	io = io_new(-1, pf[1], 500);
+	io_puts(io, "250 ok\r\n");
+	ck_assert_int_eq(io_flush(io), IO_OK);
+	ck_assert_int_eq(io->out_notsock, 1);
+	io_puts(io, "221 bye\r\n");
+	ck_assert_int_eq(io_flush(io), IO_OK);
+	ck_assert_int_eq(read(pf[0], b, sizeof(b)), 16);
+	ck_assert_mem_eq(b, "250 ok\r\n221 bye\r\n", 16);
+	io_free(io);
+	close(pf[0]);
+	close(pf[1]);
+}
+END_TEST
+
+/* A peer gone: an error, no SIGPIPE (the test would die of it). */
+START_TEST(flush_peer_closed)
+{
+	struct io *io = pair("", 0, 0);
+
+	close(sv[1]);
+	io_puts(io, "250 ok\r\n");
+	ck_assert_int_eq(io_flush(io), IO_ERROR);
+	io_free(io);
+	close(sv[0]);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -130,6 +201,9 @@ main(void)
 	tcase_add_test(tc, timeout);
 	tcase_add_test(tc, pending_and_discard);
 	tcase_add_test(tc, readn_and_write);
+	tcase_add_test(tc, flush_partial_then_wait);
+	tcase_add_test(tc, flush_to_pipe);
+	tcase_add_test(tc, flush_peer_closed);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
