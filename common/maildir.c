@@ -714,16 +714,24 @@ maildir_deliver(const char *dir, int fd, const char *buf, size_t len,
 	}
 	if (maildir_message_path(dir, final, !opt->to_cur, newp, sizeof(newp)) < 0)
 		goto fail;
-	/* link() fails on an existing name instead of replacing it. */
-	if (link(tmpp, newp) < 0) {
-		if (errno != EPERM && errno != ENOSYS && errno != EXDEV)
+	/* Never over an existing name: one rename with RENAME_NOREPLACE
+	 * (tmp/ loses the name in the same step); where the file system
+	 * has no such rename, link() (which fails on an existing name) and
+	 * unlink(). */
+	if (renameat2(AT_FDCWD, tmpp, AT_FDCWD, newp, RENAME_NOREPLACE) < 0) {
+		if (errno != EINVAL && errno != ENOSYS)
 			goto fail;
-		/* File systems without hard links: rename (tmp and new share
-		 * one directory tree, the unique name makes a clash unlikely). */
-		if (rename(tmpp, newp) < 0)
-			goto fail;
-	} else {
-		unlink(tmpp);
+		if (link(tmpp, newp) < 0) {
+			if (errno != EPERM && errno != ENOSYS && errno != EXDEV)
+				goto fail;
+			/* File systems without hard links: rename (tmp and
+			 * new share one directory tree, the unique name makes
+			 * a clash unlikely). */
+			if (rename(tmpp, newp) < 0)
+				goto fail;
+		} else {
+			unlink(tmpp);
+		}
 	}
 	snprintf(d, sizeof(d), "%s/%s", dir, opt->to_cur ? "cur" : "new");
 	if (fsync_path(d) < 0) {

@@ -119,7 +119,7 @@ class SmtpFsyncOrderTest(unittest.TestCase):
             # -ff: one file per process (no interleaved, split lines);
             # -ttt: timestamps order the events across processes
             p = subprocess.Popen(["strace", "-ff", "-ttt", "-qq", "-s", "512", "-o", trace, "-e",
-                                  "trace=openat,fsync,fdatasync,write",
+                                  "trace=openat,fsync,fdatasync,write,sendto",
                                   POSTERN, "run", inst.dir],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
@@ -158,7 +158,8 @@ class SmtpFsyncOrderTest(unittest.TestCase):
                             fds[int(ret)] = re.search(r'"([^"]*)"', args).group(1)
                         elif call in ("fsync", "fdatasync"):
                             syncs.append((ts, fds.get(int(args.split(",")[0]), "?").rstrip("/")))
-                        elif call == "write" and args.split(",")[0] == "1":
+                        elif call in ("write", "sendto") and args.split(",")[0] == "1":
+                            # replies go out with send(2) (strace: sendto)
                             replies.append((ts, args))
                 # smtpd: the last 250 before the 221 of QUIT answered DATA
                 last250 = None
