@@ -250,7 +250,8 @@ postern_queue_cmd(int argc, char **argv)
 			if (queuedir_path(todo, sizeof(todo), queue, QUEUEDIR_TODO,
 			    argv[3]) == 0 && access(todo, F_OK) == 0) {
 				warnx("%s: new, not yet taken in by postern-send "
-				    "(is it running?): hold it once it is", argv[3]);
+				    "(its first delivery attempt may be running, or "
+				    "postern-send is not): try again", argv[3]);
 				rc = 111;
 			} else {
 				warnx("%s: not in the queue (or already held)", argv[3]);

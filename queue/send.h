@@ -46,6 +46,10 @@ struct send_msg {
 	 * may still read the message file: an inode it reads must not get a
 	 * new message's bytes, so such files are unlinked.) */
 	int reuse;
+	/* not taken in yet: its first attempt runs from todo/ID (every
+	 * recipient local; send_store_take_in before anything is written
+	 * about it: no env/ID, no rename, for a message done at once) */
+	int in_todo;
 	size_t index;            /* in send_state.msgs */
 	struct send_msg *hnext;  /* hash chain */
 	/* scheduler (send_sched.c), per kind (SEND_LOCAL, SEND_REMOTE): due
@@ -93,6 +97,9 @@ struct send_state {
 	struct send_job *jobs;
 	size_t njobs, jobs_cap;
 	long local_active, remote_active;
+	/* loading what an earlier postern-send left (send_store_recover):
+	 * it may have started deliveries from todo/ too */
+	int recovering;
 	uint32_t next_job_id;
 	char inject_program[4096];
 };
@@ -114,6 +121,13 @@ int send_store_record(struct send_state *s, struct send_msg *m,
     char *const *status, char *const *diag, char *const *mta, unsigned flags,
     const unsigned *rflags, int sync);
 void send_store_remove(struct send_state *s, struct send_msg *m);
+/* send_store_take_in: a message still in todo/ (in_todo) into env/ and
+ * mess/ (state records and reports need it there); 0 when it is there
+ * (or was already), -1 logged (it stays in todo/, results in memory). */
+int send_store_take_in(struct send_state *s, struct send_msg *m);
+/* send_store_message_path: where m's message file is (todo/ or mess/). */
+int send_store_message_path(struct send_state *s, const struct send_msg *m,
+    char *path, size_t len);
 void send_store_forget(struct send_state *s, struct send_msg *m);
 struct send_msg *send_store_find(struct send_state *s, const char *id);
 void send_msg_schedule(struct send_state *s, struct send_msg *m);

@@ -105,6 +105,9 @@ report(struct send_state *s, struct send_msg *m, const struct dsn_rcpt *dr,
 	info.ret = env->ret;
 	info.now = (uint64_t)time(NULL);
 	info.msgsize = env->size;
+	/* a report's marker is a state record: the message in mess/ first */
+	if (send_store_take_in(s, m) < 0)
+		return -1;
 	fd = -1;
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, m->id) == 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);

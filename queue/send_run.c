@@ -79,7 +79,7 @@ start_job(struct send_state *s, struct send_msg *m, const size_t *rcpts,
 	int fd, sock = remote ? s->rspawn_fd : s->lspawn_fd;
 	size_t k;
 
-	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_MESS, m->id) < 0 ||
+	if (send_store_message_path(s, m, path, sizeof(path)) < 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		log_error("open-message", "id=%s error=\"%m\"", m->id);
 		m->gone = 1;

@@ -1,5 +1,7 @@
 /* send_store.c: postern-send's view of the queue tree: taking new
- * messages from todo/ into env/, recovering env/ and state/ at start
+ * messages from todo/ into env/ (for a message with only local
+ * recipients not before its first attempt needs it: one done at once
+ * never leaves todo/), recovering env/ and state/ at start
  * (truncating a state file torn by a crash to its clean prefix), removing
  * orphans of crashed injections, appending fsynced state records, and
  * removing a message once it is done. */
@@ -180,6 +182,18 @@ fail:
 	return -1;
 }
 
+/* Every recipient delivered here (postern-lspawn), none relayed. */
+static int
+all_local(struct send_state *s, const struct envelope *env)
+{
+	size_t i;
+
+	for (i = 0; i < env->nrcpts; i++)
+		if (!send_run_is_local(s, env->rcpts[i].addr))
+			return 0;
+	return env->nrcpts > 0;
+}
+
 /* Parse an envelope; for a queue file its size must be the message's. */
 static int
 parse_checked(const struct buf *b, int from_tail, uint64_t msize,
@@ -265,7 +279,7 @@ load(struct send_state *s, const char *sub, const char *id)
 	struct send_msg *m;
 	struct stat sb;
 	size_t valid = 0;
-	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, legacy, rc = 1;
+	int todo = strcmp(sub, QUEUEDIR_TODO) == 0, legacy, rc = 1, in_todo = 0;
 
 	if (!queuedir_id_valid(id, strlen(id)) || send_store_find(s, id) != NULL)
 		return;
@@ -281,7 +295,12 @@ load(struct send_state *s, const char *sub, const char *id)
 	}
 	if (todo) {
 		/* the older layout's take-in: the envelope file to env/ */
-		if (legacy ? rename(path, envpath) : take_in(s, id, path, envpath, &b)) {
+		/* first attempt from todo/ (send_store_take_in), but not
+		 * for what recovery finds: an env/ID of a take-in cut short
+		 * by a crash may be beside it (take_in replaces it) */
+		if (!legacy && !s->recovering && all_local(s, env))
+			in_todo = 1;
+		else if (legacy ? rename(path, envpath) : take_in(s, id, path, envpath, &b)) {
 			log_error("take-in", "id=%s error=\"%m\"", id);
 			envelope_free(env);
 			buf_free(&b);
@@ -320,8 +339,11 @@ load(struct send_state *s, const char *sub, const char *id)
 	m->next = xcalloc(env->nrcpts, sizeof(*m->next));
 	m->busy = xcalloc(env->nrcpts, 1);
 	m->heap_pos[SEND_LOCAL] = m->heap_pos[SEND_REMOTE] = SIZE_MAX;
-	/* from todo/: no delivery of it has been started by anyone yet */
-	m->reuse = todo;
+	/* from todo/ while running: no delivery of it has been started by
+	 * anyone yet (an earlier postern-send may have started one from
+	 * todo/: what recovery finds there is never reused) */
+	m->reuse = todo && !s->recovering;
+	m->in_todo = in_todo;
 	for (size_t i = 0; i < env->nrcpts; i++)
 		if (env->rcpts[i].flags & SEND_FLAG_DELAY_SENT)
 			m->delay_done = 1;
@@ -411,8 +433,10 @@ send_store_recover(struct send_state *s)
 	each_id(s, QUEUEDIR_STATE, orphan_cb, &now);
 	each_id(s, QUEUEDIR_TMP, tmp_cb, &now);
 	each_id(s, QUEUEDIR_BOUNCE, tmp_cb, &now);
+	s->recovering = 1;
 	each_id(s, QUEUEDIR_ENV, load_cb, NULL);
 	each_id(s, QUEUEDIR_TODO, load_cb, NULL);
+	s->recovering = 0;
 	log_info("recovered", "messages=%zu", s->nmsgs);
 }
 
@@ -428,10 +452,11 @@ send_store_scan(struct send_state *s, int full)
 	for (i = s->nmsgs; i-- > 0;) {
 		struct send_msg *m = s->msgs[i];
 
-		if (!exists(s, QUEUEDIR_ENV, m->id)) {
+		if (!exists(s, m->in_todo ? QUEUEDIR_TODO : QUEUEDIR_ENV, m->id)) {
 			m->gone = 1;
 			if (m->inflight == 0) {
-				log_info("forget", "id=%s note=\"no longer in env/\"", m->id);
+				log_info("forget", "id=%s note=\"no longer in %s/\"", m->id,
+				    m->in_todo ? QUEUEDIR_TODO : QUEUEDIR_ENV);
 				send_store_forget(s, m);
 			}
 		}
@@ -485,6 +510,11 @@ send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
 		buf_free(&b);
 		return 0;
 	}
+	/* a state file beside a message still in todo/ would be an orphan */
+	if (send_store_take_in(s, m) < 0) {
+		buf_free(&b);
+		return -1;
+	}
 	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_STATE, m->id) < 0 ||
 	    (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0) {
 		log_error("state-write", "id=%s error=\"%m\"", m->id);
@@ -500,15 +530,53 @@ send_store_record(struct send_state *s, struct send_msg *m, const size_t *rcpts,
 	return rc;
 }
 
+int
+send_store_message_path(struct send_state *s, const struct send_msg *m,
+    char *path, size_t len)
+{
+	return queuedir_path(path, len, s->queue,
+	    m->in_todo ? QUEUEDIR_TODO : QUEUEDIR_MESS, m->id);
+}
+
+int
+send_store_take_in(struct send_state *s, struct send_msg *m)
+{
+	char todo[QUEUEDIR_PATH_MAX], envpath[QUEUEDIR_PATH_MAX];
+	struct buf b = BUF_INIT;
+	uint64_t msize;
+	int rc = -1;
+
+	if (!m->in_todo)
+		return 0;
+	if (queuedir_path(todo, sizeof(todo), s->queue, QUEUEDIR_TODO, m->id) < 0 ||
+	    queuedir_path(envpath, sizeof(envpath), s->queue, QUEUEDIR_ENV, m->id) < 0)
+		errno = ENAMETOOLONG;
+	/* the same bytes load() read: todo/ID never changes */
+	else if (queuefile_read_envelope_at(todo, ENVELOPE_MAX_SIZE, &b, &msize) == 0 &&
+	    take_in(s, m->id, todo, envpath, &b) == 0) {
+		m->in_todo = 0;
+		rc = 0;
+	}
+	if (rc < 0)
+		log_error("take-in", "id=%s error=\"%m\" note=\"stays in todo/\"", m->id);
+	buf_free(&b);
+	return rc;
+}
+
 void
 send_store_remove(struct send_state *s, struct send_msg *m)
 {
 	char path[QUEUEDIR_PATH_MAX];
 
-	/* env/ID goes first: without it the rest are orphans; if it is gone
-	 * already an admin held or deleted the message: leave the rest */
-	if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, m->id) == 0 &&
+	if (m->in_todo) {
+		/* never taken in: its one file (gone: an admin deleted it) */
+		if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_TODO, m->id) == 0)
+			drop_file(s, path, "m", m->reuse);
+	} else if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, m->id) == 0 &&
 	    drop_file(s, path, "e", m->reuse) == 0)
+		/* env/ID goes first: without it the rest are orphans; if it is
+		 * gone already an admin held or deleted the message: leave the
+		 * rest */
 		remove_files(s, m->id, 0, m->reuse);
 	log_info("done", "id=%s", m->id);
 	send_store_forget(s, m);
