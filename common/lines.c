@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -88,11 +89,43 @@ lines_init(struct lines *it, const char *p, size_t len, size_t max_line)
 	it->lineno = 0;
 }
 
+/* Any octet below 0x20 but TAB, or DEL, in s[0..n-1]?  Eight octets at
+ * a time: a word without an octet below 0x20 and without 0x7f is
+ * skipped whole (a config file is read at every program start); a word
+ * that has one is looked at octet by octet (a TAB is allowed). */
+static int
+has_control(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	size_t i = 0, k;
+	uint64_t w, x;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		x = w ^ (0x7f * ones);
+		/* octets < 0x20 (ASCII only: an octet >= 0x80 never counts),
+		 * or octets equal to 0x7f */
+		if ((((w - 0x20 * ones) & ~w) | ((x - ones) & ~x)) & highs) {
+			for (k = i; k < i + 8; k++) {
+				unsigned char c = (unsigned char)s[k];
+				if ((c < 0x20 && c != '\t') || c == 0x7f)
+					return 1;
+			}
+		}
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 1;
+	}
+	return 0;
+}
+
 enum lines_status
 lines_next(struct lines *it, const char **line, size_t *len)
 {
 	const char *s, *nl;
-	size_t end, n, i;
+	size_t end, n;
 
 	if (it->pos >= it->len)
 		return LINES_END;
@@ -106,11 +139,8 @@ lines_next(struct lines *it, const char **line, size_t *len)
 		return LINES_TOOLONG;
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return LINES_CONTROL;
-	}
+	if (has_control(s, n))
+		return LINES_CONTROL;
 	*line = s;
 	*len = n;
 	return LINES_OK;

@@ -93,6 +93,35 @@ START_TEST(control_characters)
 }
 END_TEST
 
+/* The word-at-a-time check against the octet rule: every octet value at
+ * every position of lines of 1 to 24 octets, over a background of each
+ * kind (plain, TAB, high octets). */
+START_TEST(control_at_every_position)
+{
+	static const char fills[] = { 'a', '\t', (char)0x80, (char)0xff, '~', ' ' };
+	char text[32], b[64];
+	struct lines it;
+	size_t n, pos, f;
+	int v;
+
+	for (f = 0; f < sizeof(fills); f++)
+		for (n = 1; n <= 24; n++)
+			for (pos = 0; pos < n; pos++)
+				for (v = 0; v < 256; v++) {
+					unsigned char c = (unsigned char)v;
+					int bad = (c < 0x20 && c != '\t') || c == 0x7f;
+
+					if (c == '\n' || (c == '\r' && pos == n - 1))
+						continue;       /* a line end, not content */
+					memset(text, fills[f], n);
+					text[pos] = (char)c;
+					lines_init(&it, text, n, 0);
+					ck_assert_int_eq(next(&it, b, sizeof(b)),
+					    bad ? LINES_CONTROL : LINES_OK);
+				}
+}
+END_TEST
+
 START_TEST(blank_or_comment)
 {
 	ck_assert(lines_is_blank_or_comment("", 0));
@@ -193,6 +222,7 @@ main(void)
 	tcase_add_test(tc, splits_and_counts);
 	tcase_add_test(tc, length_limit_counts_the_cr);
 	tcase_add_test(tc, control_characters);
+	tcase_add_test(tc, control_at_every_position);
 	tcase_add_test(tc, blank_or_comment);
 	tcase_add_test(tc, entries);
 	tcase_add_test(tc, read_file);
