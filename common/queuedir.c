@@ -296,13 +296,43 @@ to_pool(const char *queue, const char *sub, const char *path, const char *tag)
 	return unlink(path) < 0 ? -1 : 0;
 }
 
+/* The directories a finished file can have left, whose fsync makes its
+ * old names durably gone before it is reused: todo/ always (every
+ * message file passed through it, and the take-in's rename to mess/ or
+ * env/ is not fsync'd), and the one it left for spent/ (env/, mess/,
+ * state/; todo/ for a message delivered before it was taken in). */
+static const char *const settle_dirs[] = { QUEUEDIR_TODO, QUEUEDIR_ENV,
+    QUEUEDIR_MESS, QUEUEDIR_STATE };
+#define SETTLE_ALL ((1u << (sizeof(settle_dirs) / sizeof(settle_dirs[0]))) - 1)
+static unsigned spent_from;     /* bit i: settle_dirs[i] lost a name */
+
+/* The bit of path's directory in settle_dirs (all bits when none). */
+static unsigned
+dir_bit(const char *path)
+{
+	const char *end = strrchr(path, '/'), *start;
+	size_t i, n;
+
+	if (end == NULL)
+		return SETTLE_ALL;
+	for (start = end; start > path && start[-1] != '/'; start--)
+		;
+	n = (size_t)(end - start);
+	for (i = 0; i < sizeof(settle_dirs) / sizeof(settle_dirs[0]); i++)
+		if (strlen(settle_dirs[i]) == n && memcmp(start, settle_dirs[i], n) == 0)
+			return 1u << i;
+	return SETTLE_ALL;
+}
+
 int
 queuedir_spare_give(const char *queue, const char *path, const char *tag)
 {
 	int r = to_pool(queue, QUEUEDIR_SPENT, path, tag);
 
-	if (r == 1)
+	if (r == 1) {
 		spent_pending++;
+		spent_from |= dir_bit(path) | 1u;       /* 1u: todo/ */
+	}
 	return r < 0 ? -1 : 0;
 }
 
@@ -315,10 +345,6 @@ queuedir_spare_return(const char *queue, const char *path, const char *tag)
 long
 queuedir_spare_settle(const char *queue, int force)
 {
-	/* todo/ too: postern-send takes an envelope in (todo/ID -> env/ID)
-	 * without a directory fsync */
-	static const char *const left[] = { QUEUEDIR_TODO, QUEUEDIR_ENV,
-	    QUEUEDIR_MESS, QUEUEDIR_STATE };
 	char dir[QUEUEDIR_PATH_MAX], from[QUEUEDIR_PATH_MAX], to[QUEUEDIR_PATH_MAX];
 	struct dirent *e;
 	long moved = 0;
@@ -327,12 +353,18 @@ queuedir_spare_settle(const char *queue, int force)
 
 	if (spent_pending == 0 && !force)
 		return 0;
-	/* the old names durably gone first */
-	for (i = 0; i < sizeof(left) / sizeof(left[0]); i++)
-		if (queuedir_path(dir, sizeof(dir), queue, left[i], NULL) < 0 ||
-		    (queuedir_fsync_dir(dir) < 0 && errno != ENOENT))
+	/* the old names durably gone first: the directories files left
+	 * since the last settle (all of them when forced: what a crash left
+	 * in spent/ came from anywhere) */
+	if (force)
+		spent_from = SETTLE_ALL;
+	for (i = 0; i < sizeof(settle_dirs) / sizeof(settle_dirs[0]); i++)
+		if ((spent_from & (1u << i)) &&
+		    (queuedir_path(dir, sizeof(dir), queue, settle_dirs[i], NULL) < 0 ||
+		    (queuedir_fsync_dir(dir) < 0 && errno != ENOENT)))
 			return -1;
 	spent_pending = 0;
+	spent_from = 0;
 	if (queuedir_path(dir, sizeof(dir), queue, QUEUEDIR_SPENT, NULL) < 0 ||
 	    (d = opendir(dir)) == NULL)
 		return 0;

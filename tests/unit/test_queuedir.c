@@ -9,11 +9,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "queuedir.h"
 
 static char top[64];
+
+/* Every fsync of this program is seen here (it takes the place of libc's
+ * for the objects linked in): the directory it syncs, then the real one. */
+static char synced[16][256];
+static int nsynced;
+
+int
+fsync(int fd)
+{
+	char p[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	n = readlink(p, synced[nsynced % 16], sizeof(synced[0]) - 1);
+	synced[nsynced % 16][n > 0 ? n : 0] = '\0';
+	nsynced++;
+	return (int)syscall(SYS_fsync, fd);
+}
+
+/* Did the last settle fsync top/sub? */
+static int
+was_synced(const char *sub)
+{
+	char want[256];
+	int i;
+
+	snprintf(want, sizeof(want), "%s/%s", top, sub);
+	for (i = 0; i < nsynced && i < 16; i++)
+		if (strcmp(synced[i], want) == 0)
+			return 1;
+	return 0;
+}
+
 
 static void
 mkq(int with_spare)
@@ -149,6 +183,53 @@ START_TEST(give_then_take)
 	ck_assert_int_eq(count("spare"), 1);
 	ck_assert_int_eq(stat(b, &st), 0);
 	ck_assert_int_eq(st.st_size, 3);
+	rmq();
+}
+END_TEST
+
+/* A settle fsyncs todo/ (every message file passed through it) and the
+ * directories files left since the last one; forced, all four. */
+START_TEST(settle_syncs_the_directories_left)
+{
+	static const char *const subs[] = { "todo", "env", "mess", "state" };
+	char a[128];
+	size_t i;
+
+	mkq(1);
+	for (i = 0; i < 4; i++) {
+		snprintf(a, sizeof(a), "%s/%s", top, subs[i]);
+		ck_assert_int_eq(mkdir(a, 0700), 0);
+	}
+	/* a message delivered from todo/: todo/ only */
+	path_of(a, sizeof(a), "todo", "1000.aa");
+	make_file(a, 10);
+	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
+	nsynced = 0;
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 1);
+	ck_assert_int_eq(nsynced, 1);
+	ck_assert(was_synced("todo"));
+	/* a taken-in message: its mess/ and env/ files, and todo/ */
+	path_of(a, sizeof(a), "mess", "1000.bb");
+	make_file(a, 10);
+	ck_assert_int_eq(queuedir_spare_give(top, a, "m"), 0);
+	path_of(a, sizeof(a), "env", "1000.bb");
+	make_file(a, 10);
+	ck_assert_int_eq(queuedir_spare_give(top, a, "e"), 0);
+	nsynced = 0;
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 2);
+	ck_assert_int_eq(nsynced, 3);
+	ck_assert(was_synced("todo") && was_synced("mess") && was_synced("env"));
+	ck_assert(!was_synced("state"));
+	/* nothing given: nothing synced */
+	nsynced = 0;
+	ck_assert_int_eq(queuedir_spare_settle(top, 0), 0);
+	ck_assert_int_eq(nsynced, 0);
+	/* forced (start: spent/ may hold anything a crash left) */
+	nsynced = 0;
+	queuedir_spare_settle(top, 1);
+	ck_assert_int_eq(nsynced, 4);
+	for (i = 0; i < 4; i++)
+		ck_assert(was_synced(subs[i]));
 	rmq();
 }
 END_TEST
@@ -545,6 +626,7 @@ main(void)
 	tcase_add_test(tc, empty_pool_and_missing_dir);
 	tcase_add_test(tc, big_files_are_unlinked);
 	tcase_add_test(tc, concurrent_takes);
+	tcase_add_test(tc, settle_syncs_the_directories_left);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
