@@ -1,17 +1,18 @@
 """postern-send's queue management: temporary failures retried on the
 (short) schedule, the queue lifetime ending in a bounce, recovery of a
-queue left behind (todo/, env/ with a torn state record, orphans), and the
-admin commands: postern-qstat, postern queue list|flush|hold|release|delete."""
+queue left behind (todo/, env/ with a torn state record, orphans), the
+admin commands: postern-qstat, postern queue list|flush|hold|release|delete,
+and a first attempt from todo/ meeting them, a rescan and a killed
+postern-send."""
 import os, re, shutil, stat, subprocess, time, unittest
 
 import crashtest
+import harness as H
 from postern_instance import LIBEXEC, make_instance, make_tmpdir, postern, queue_file_parts
 from test_delivery_local import DeliveryBase, addr
 
 
-class RetryTest(DeliveryBase):
-    config = {"queue_lifetime": "4s"}
-
+class QueueTools:
     def block(self, name):
         d = os.path.join(self.inst.maildir(addr(name)), "new")
         os.makedirs(d, exist_ok=True)
@@ -29,6 +30,10 @@ class RetryTest(DeliveryBase):
                 return
             time.sleep(0.05)
         self.fail("no %r in the log:\n%s" % (text, self.log()[-3000:]))
+
+
+class RetryTest(QueueTools, DeliveryBase):
+    config = {"queue_lifetime": "4s"}
 
     def test_deferred_then_delivered_on_retry(self):
         d = self.block("joe")
@@ -80,6 +85,91 @@ class RetryTest(DeliveryBase):
         self.wait_empty()
         time.sleep(0.5)
         self.assertEqual(len(crashtest.maildir_messages(self.inst.maildir(addr("joe")))), 1)
+
+
+class FirstAttemptTest(QueueTools, DeliveryBase):
+    """A message with only local recipients has its first attempt from
+    todo/ID (queue/send_store.c): what the admin commands and a crash of
+    postern-send meet meanwhile."""
+    def slow(self, name, seconds):
+        # a pipe that takes its time, then succeeds: the attempt stays open
+        self.rule_file(name, ".postern", "|sleep %s\n" % seconds)
+
+    def in_dir(self, sub, qid):
+        return os.path.exists(os.path.join(self.inst.queue, sub, qid))
+
+    def pooled(self, qid):
+        q = self.inst.queue
+        return [n for d in ("spare", "spent") for n in os.listdir(os.path.join(q, d))
+                if n.startswith(qid)]
+
+    def test_hold_and_delete_during_the_first_attempt(self):
+        self.slow("joe", 3)
+        qid = self.send(addr("carl"), [addr("joe")], "Subject: slow\n\nx\n")
+        self.wait_log("event=new id=%s " % qid)
+        time.sleep(0.5)
+        # not taken in: still the one file in todo/
+        self.assertTrue(self.in_dir("todo", qid))
+        for sub in ("env", "mess", "state"):
+            self.assertFalse(self.in_dir(sub, qid), sub)
+        self.assertRegex(self.qstat(), r"(?m)^%s " % re.escape(qid))
+        p = postern("queue", "hold", self.inst.dir, qid)
+        self.assertEqual(p.returncode, 111, p.stderr)
+        self.assertIn("first delivery attempt", p.stderr)
+        p = postern("queue", "delete", self.inst.dir, qid)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(self.in_dir("todo", qid))
+        # the attempt under way ends (delivered: a delete cannot stop it),
+        # and postern-send writes nothing about a message that is gone
+        self.wait_log("id=%s rcpt=%s state=delivered" % (qid, addr("joe")), timeout=15)
+        self.wait_empty()
+        time.sleep(0.5)
+        for sub in ("todo", "env", "mess", "state"):
+            self.assertFalse(self.in_dir(sub, qid), sub)
+        self.assertEqual(self.pooled(qid), [])
+
+    def test_rescan_during_the_first_attempt(self):
+        # a full rescan (an admin command's 'R') looks for such a message
+        # in todo/, not env/: it is neither forgotten nor loaded twice
+        self.slow("joe", 1)
+        qid = self.send(addr("carl"), [addr("joe")], "Subject: rescan\n\nx\n")
+        self.wait_log("event=new id=%s " % qid)
+        fd = os.open(os.path.join(self.inst.queue, "wake"), os.O_WRONLY | os.O_NONBLOCK)
+        os.write(fd, b"R")
+        os.close(fd)
+        self.wait_log("event=done id=%s" % qid, timeout=15)
+        self.wait_empty()
+        time.sleep(1.5)
+        log = self.log()
+        self.assertEqual(log.count("id=%s rcpt=" % qid), 1, log[-3000:])
+        self.assertEqual(log.count("event=new id=%s " % qid), 1)
+        self.assertNotIn("event=forget", log)
+        self.assertTrue(H.wait_for(lambda: self.pooled(qid) == [qid + ".m"]), self.pooled(qid))
+
+    def test_send_killed_during_the_first_attempt(self):
+        self.slow("joe", 1)
+        qid = self.send(addr("carl"), [addr("joe")], "Subject: crash\n\nx\n")
+        self.wait_log("event=new id=%s " % qid)
+        time.sleep(0.3)
+        self.assertTrue(self.in_dir("todo", qid))
+        os.kill(self.svc.pids()["postern-send"][0], 9)
+        # the next postern-send finds it in todo/ at its start: taken in
+        # there and delivered (maybe twice: the first attempt may finish)
+        self.wait_log("event=recovered messages=1", timeout=15)
+        self.wait_log("event=done id=%s" % qid, timeout=15)
+        self.wait_empty()
+        self.assertRegex(self.log(), r"id=%s rcpt=%s state=delivered" % (re.escape(qid),
+                                                                       re.escape(addr("joe"))))
+        # a delivery of the killed postern-send may still have read the
+        # file: its inode is never handed to a new message
+        time.sleep(0.5)
+        self.assertEqual(self.pooled(qid), [])
+        # one that arrives afterwards is new again: its file goes back
+        os.unlink(os.path.join(self.home("joe"), ".postern"))
+        q2 = self.send(addr("carl"), [addr("joe")], "Subject: after\n\nx\n")
+        self.wait_messages("joe", 1)
+        self.wait_empty()
+        self.assertTrue(H.wait_for(lambda: self.pooled(q2) == [q2 + ".m"]), self.pooled(q2))
 
 
 class RecoveryTest(unittest.TestCase):
