@@ -14,9 +14,10 @@
  * the size on disk (LF line ends), ,W= the size with CRLF line ends (what
  * POP3 and IMAP report), as Dovecot writes them.
  *
- * Delivery protocol: write to tmp/ under a unique name, fsync, link() into
- * new/ (or cur/ for IMAP APPEND with flags) under the final name, unlink
- * the tmp name, fsync the target directory.  Only then is the message
+ * Delivery protocol: write to tmp/ under a unique name, fsync, move it into
+ * new/ (or cur/ for IMAP APPEND with flags) under the final name without
+ * ever replacing an existing one (renameat2 RENAME_NOREPLACE; link() and
+ * unlink() where the file system lacks it), fsync the target directory.  Only then is the message
  * reported delivered.  Files whose names start with '.' and names longer
  * than MAILDIR_NAME_MAX are not messages and are ignored by listings. */
 #ifndef POSTERN_MAILDIR_H

@@ -1,7 +1,7 @@
 /* deliver_maildir.c: one copy into a Maildir (common/maildir.h does the
- * protocol: tmp/, fsync, link into new/, fsync the directory), with the
- * Maildir++ quota of the user's Maildir root checked first and updated
- * after. */
+ * protocol: tmp/, fsync, into new/ without replacing a name, fsync the
+ * directory), with the Maildir++ quota of the user's Maildir root checked
+ * first and updated after. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
