@@ -43,9 +43,8 @@ deadline_for(int timeout_ms)
 	return timeout_ms > 0 ? io_now_ms() + timeout_ms : -1;
 }
 
-/* Wait for fd to be ready for events; 1 ready, 0 timeout, -1 error. */
-static int
-wait_fd(int fd, short events, long long deadline)
+int
+io_wait_fd(int fd, short events, long long deadline)
 {
 	struct pollfd pfd;
 	int r, t;
@@ -173,7 +172,7 @@ fill(struct io *io, long long deadline, size_t want)
 		}
 	}
 	for (;;) {
-		w = wait_fd(io->infd, POLLIN, deadline);
+		w = io_wait_fd(io->infd, POLLIN, deadline);
 		if (w == 0)
 			return IO_TIMEOUT;
 		if (w < 0)
@@ -335,7 +334,7 @@ io_wait_input(struct io *io, int timeout_ms)
 		return 1;
 	if (io->in_eof)
 		return IO_EOF;
-	w = wait_fd(io->infd, POLLIN, deadline_for(timeout_ms));
+	w = io_wait_fd(io->infd, POLLIN, deadline_for(timeout_ms));
 	if (w < 0)
 		return IO_ERROR;
 	return w;
@@ -383,7 +382,7 @@ io_write_all(int fd, const void *p, size_t n, int timeout_ms)
 	 * that a peer that stops reading costs at most the deadline even on
 	 * a blocking descriptor. */
 	while (n > 0) {
-		w = wait_fd(fd, POLLOUT, deadline);
+		w = io_wait_fd(fd, POLLOUT, deadline);
 		if (w == 0)
 			return IO_TIMEOUT;
 		if (w < 0)

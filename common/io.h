@@ -82,6 +82,10 @@ int io_flush(struct io *io);
 /* Flush only if no input is buffered (pipelining: RFC 2920 / IMAP). */
 int io_flush_if_idle(struct io *io);
 
+/* Low-level: wait until fd is ready for events (POLLIN, POLLOUT) or
+ * the deadline (io_now_ms() clock; -1: none) passes, EINTR retried.
+ * 1 ready, 0 timeout, -1 error. */
+int io_wait_fd(int fd, short events, long long deadline);
 /* Low-level: write all of p to fd with a deadline. */
 int io_write_all(int fd, const void *p, size_t n, int timeout_ms);
 

@@ -178,17 +178,12 @@ hand_to_process(struct queue_inject *q)
 static int
 hand_to_writer(struct queue_inject *q)
 {
-	struct pollfd pf;
 	char ready = 0;
 	int fd, r;
 
 	if (q->socket == NULL || (fd = unixsock_connect(q->socket)) < 0)
 		return -1;
-	pf.fd = fd;
-	pf.events = POLLIN;
-	do
-		r = poll(&pf, 1, QUEUE_INJECT_WRITER_WAIT_MS);
-	while (r < 0 && errno == EINTR);
+	r = io_wait_fd(fd, POLLIN, io_now_ms() + QUEUE_INJECT_WRITER_WAIT_MS);
 	if (r <= 0 || read(fd, &ready, 1) != 1 || ready != 'R' ||
 	    fdpass_send(fd, "M", 1, q->rd, 3, 0) < 0) {
 		/* connected, but no writer took it: worth a line (not when
@@ -419,7 +414,6 @@ queue_inject_finish(struct queue_inject *q, const struct envelope *env,
 	enum queue_inject_result res;
 	int wstatus = 0, have_id;
 	char idb[128];
-
 	size_t put = 0;
 
 	close_fd(&q->msgfd);

@@ -71,15 +71,13 @@ read_limited(const struct queue_take *t, int fd, char *p, size_t n,
 		ssize_t r;
 
 		if (t->timeout_ms >= 0) {
-			struct pollfd pf = { fd, POLLIN, 0 };
-			long long left = deadline >= 0 ? deadline - io_now_ms() : t->timeout_ms;
-			int k = left <= 0 ? 0 : poll(&pf, 1, left < t->timeout_ms ?
-			    (int)left : t->timeout_ms);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0)
+			long long by = io_now_ms() + t->timeout_ms;
+			int w = io_wait_fd(fd, POLLIN, deadline >= 0 && deadline < by ?
+			    deadline : by);
+
+			if (w < 0)
 				return -1;
-			if (k == 0) {
+			if (w == 0) {
 				errno = ETIMEDOUT;
 				return -1;
 			}
