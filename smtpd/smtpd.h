@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "esmtp_params.h"
 #include "netaddr.h"
+#include "queue_inject.h"
 #include "tlsenv.h"
 
 struct io;
@@ -174,7 +175,7 @@ struct smtp_session {
 	int cmd_timeout_ms, data_timeout_ms, queue_timeout_ms;
 	enum smtp_policy_sender sender_policy;
 	char queue_program[4096];
-	char queue_socket[108];  /* the writers' ("": a process per message) */
+	char queue_socket[QUEUE_INJECT_PATH_MAX]; /* the writers' ("": a process per message) */
 
 	/* state */
 	int helo_done, esmtp;
