@@ -568,16 +568,19 @@ send_store_remove(struct send_state *s, struct send_msg *m)
 {
 	char path[QUEUEDIR_PATH_MAX];
 
-	if (m->in_todo) {
-		/* never taken in: its one file (gone: an admin deleted it) */
-		if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_TODO, m->id) == 0)
-			drop_file(s, path, "m", m->reuse);
-	} else if (queuedir_path(path, sizeof(path), s->queue, QUEUEDIR_ENV, m->id) == 0 &&
-	    drop_file(s, path, "e", m->reuse) == 0)
-		/* env/ID goes first: without it the rest are orphans; if it is
-		 * gone already an admin held or deleted the message: leave the
-		 * rest */
-		remove_files(s, m->id, 0, m->reuse);
+	/* never taken in: its one file in todo/; else env/ID first: without
+	 * it the rest are orphans.  Gone already (ENOENT): an admin held or
+	 * deleted the message, the rest is left.  Any other failure leaves a
+	 * file that brings the message back at the next scan: said. */
+	if (queuedir_path(path, sizeof(path), s->queue,
+	    m->in_todo ? QUEUEDIR_TODO : QUEUEDIR_ENV, m->id) == 0) {
+		if (drop_file(s, path, m->in_todo ? "m" : "e", m->reuse) == 0) {
+			if (!m->in_todo)
+				remove_files(s, m->id, 0, m->reuse);
+		} else if (errno != ENOENT)
+			log_error("remove", "id=%s path=%s error=\"%m\" note=\"delivered again at the next scan unless removed\"",
+			    m->id, path);
+	}
 	log_info("done", "id=%s", m->id);
 	send_store_forget(s, m);
 }
